@@ -1,0 +1,125 @@
+"""Variable and dataset metadata kept beside a pandas frame.
+
+A :class:`Dataset` is a frame plus the metadata a submission needs: dataset name and
+label, and per variable its name, label, SAS type (``Char``/``Num``), length in bytes
+and display format, in column order. Conventions of the frame:
+
+- character variables are ``object`` columns; a blank value is missing (``NaN``);
+- numeric variables are ``float64`` (``NaN`` missing), or ``datetime64[ns]`` when the
+  variable carries a SAS date / datetime format (``DATE9.``, ``E8601DA.``, ``DATETIME20.``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+CHAR, NUM = "Char", "Num"
+
+DATE_FORMATS = ("DATE", "E8601DA", "YYMMDD", "MMDDYY", "DDMMYY", "IS8601DA", "B8601DA")
+DATETIME_FORMATS = ("DATETIME", "E8601DT", "IS8601DT", "B8601DT")
+_FMT_NAME = re.compile(r"^\$?([A-Z]+?)(\d*)\.?(\d*)$")
+
+
+def format_kind(fmt: str | None) -> str | None:
+    """``'date'``, ``'datetime'`` or ``None`` for a SAS display format such as ``DATE9.``."""
+    if not fmt:
+        return None
+    m = _FMT_NAME.match(fmt.upper().strip())
+    name = m.group(1) if m else fmt.upper()
+    if name.startswith(DATETIME_FORMATS):
+        return "datetime"
+    if name.startswith(DATE_FORMATS):
+        return "date"
+    return None
+
+
+@dataclass
+class Variable:
+    """One variable's metadata (what a define.xml ItemDef and an XPT namestr hold)."""
+
+    name: str
+    label: str = ""
+    type: str = CHAR
+    length: int | None = None
+    format: str | None = None
+
+    def __post_init__(self):
+        if self.type not in (CHAR, NUM):
+            raise ValueError(f"variable {self.name}: type must be Char or Num, not {self.type!r}")
+        if self.type == NUM and self.length is None:
+            self.length = 8
+
+    @property
+    def kind(self) -> str | None:
+        """``'date'``/``'datetime'`` for numeric dates, else ``None``."""
+        return format_kind(self.format) if self.type == NUM else None
+
+
+@dataclass
+class Dataset:
+    """A frame and its metadata. ``variables`` follow the frame's column order."""
+
+    name: str
+    frame: pd.DataFrame
+    label: str = ""
+    variables: list[Variable] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.name = self.name.upper()
+        meta = {v.name: v for v in self.variables}
+        missing = [c for c in self.frame.columns if c not in meta]
+        inferred = {v.name: v for v in infer_variables(self.frame[missing])} if missing else {}
+        self.variables = [meta.get(c) or inferred[c] for c in self.frame.columns]
+
+    def __getitem__(self, name: str) -> Variable:
+        for v in self.variables:
+            if v.name == name:
+                return v
+        raise KeyError(name)
+
+    @property
+    def meta(self) -> dict[str, Variable]:
+        return {v.name: v for v in self.variables}
+
+    def with_frame(self, frame: pd.DataFrame) -> "Dataset":
+        """Same metadata, new rows (columns not in the metadata are inferred)."""
+        return Dataset(self.name, frame, self.label, [replace(v) for v in self.variables])
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def infer_variables(frame: pd.DataFrame) -> list[Variable]:
+    """Metadata guessed from dtypes: dates get ``DATE9.``, datetimes ``DATETIME20.``,
+    numbers ``Num`` 8, text ``Char`` of the longest UTF-8 value (at least 1)."""
+    out = []
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            is_dt = bool((s.dropna().dt.normalize() != s.dropna()).any())
+            out.append(Variable(col, type=NUM, format="DATETIME20." if is_dt else "DATE9."))
+        elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            out.append(Variable(col, type=NUM))
+        else:
+            out.append(Variable(col, type=CHAR, length=max(1, char_width(s))))
+    return out
+
+
+def char_width(s: pd.Series, encoding: str = "utf-8") -> int:
+    """Longest value of a text column in bytes (0 when all missing)."""
+    vals = s.dropna()
+    if vals.empty:
+        return 0
+    vals = vals.astype(str)
+    return int(vals.str.encode(encoding, errors="replace").str.len().max())
+
+
+def blank_to_missing(s: pd.Series) -> pd.Series:
+    """Character column with trailing blanks removed and empty values as ``NaN``."""
+    s = s.astype(object)
+    stripped = s.where(s.isna(), s.astype(str).str.rstrip())
+    return stripped.mask(stripped == "", np.nan)

@@ -1,0 +1,1 @@
+"""Survival statistics matching R survival to 1e-6."""

@@ -1,0 +1,1 @@
+"""Synthetic SDTM twins of the reference studies."""

@@ -1,0 +1,1 @@
+"""Checks: pandera schemas for SDTM and ADaM, conformance rules, expectation suites, dataset compare."""

@@ -1,0 +1,1 @@
+"""pandera schemas for SDTM and ADaM datasets."""

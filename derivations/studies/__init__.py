@@ -1,0 +1,1 @@
+"""Study-specific dataset programs."""

@@ -1,0 +1,1 @@
+"""Reports: TLF programs reading the ARD, Jinja templates, matplotlib figures."""
