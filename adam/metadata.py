@@ -67,6 +67,7 @@ class Dataset:
     frame: pd.DataFrame
     label: str = ""
     variables: list[Variable] = field(default_factory=list)
+    encoding: str | None = None  # text encoding of the source file, when read from one
 
     def __post_init__(self):
         self.name = self.name.upper()
@@ -87,7 +88,8 @@ class Dataset:
 
     def with_frame(self, frame: pd.DataFrame) -> "Dataset":
         """Same metadata, new rows (columns not in the metadata are inferred)."""
-        return Dataset(self.name, frame, self.label, [replace(v) for v in self.variables])
+        return Dataset(self.name, frame, self.label, [replace(v) for v in self.variables],
+                       self.encoding)
 
     def __len__(self) -> int:
         return len(self.frame)

@@ -1,0 +1,151 @@
+"""CDISC Dataset-JSON v1.1: read and write with the same metadata as XPT.
+
+Mapping (lossless for what XPT holds): Char -> ``dataType 'string'`` with ``length``;
+Num -> ``'double'`` with ``length`` (bytes); numeric dates -> ``'date'`` (ISO 8601 text
+in ``rows``) with ``targetDataType 'integer'`` and the SAS ``displayFormat``; datetimes ->
+``'datetime'`` likewise. Missing values are ``null``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from adam import __version__
+from adam.errors import InputError
+from adam.io.atomic import atomic_path
+from adam.metadata import CHAR, NUM, Dataset, Variable
+
+VERSION = "1.1.0"
+_NUMERIC_TYPES = {"integer", "float", "double", "decimal"}
+_TEMPORAL_TYPES = {"date", "datetime", "time"}
+
+
+def write_dataset_json(ds: Dataset, path: str | Path, inputs=(), study_oid: str = "",
+                       metadata_version_oid: str = "") -> Path:
+    """Write ``ds`` as Dataset-JSON v1.1 (UTF-8), atomically."""
+    columns, data = [], []
+    for var in ds.variables:
+        col = {"itemOID": f"IT.{ds.name}.{var.name}", "name": var.name, "label": var.label or "",
+               "dataType": _data_type(var), "length": var.length}
+        if var.kind:
+            col["targetDataType"] = "integer"
+        if var.format:
+            col["displayFormat"] = var.format
+        columns.append(col)
+        data.append(_json_values(ds.frame[var.name], var))
+    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    doc = {
+        "datasetJSONCreationDateTime": now.replace("+00:00", ""),
+        "datasetJSONVersion": VERSION,
+        "fileOID": f"adamant.{ds.name}",
+        "originator": "adamant",
+        "sourceSystem": {"name": "adamant", "version": __version__},
+        "studyOID": study_oid or _first(ds.frame, "STUDYID"),
+        "metaDataVersionOID": metadata_version_oid or "MDV.1",
+        "itemGroupOID": f"IG.{ds.name}",
+        "records": len(ds.frame),
+        "name": ds.name,
+        "label": ds.label or "",
+        "columns": columns,
+        "rows": [list(r) for r in zip(*data)] if data else [],
+    }
+    with atomic_path(path, inputs) as tmp:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, ensure_ascii=False, allow_nan=False)
+    return Path(path)
+
+
+def _first(frame: pd.DataFrame, col: str) -> str:
+    if col in frame and frame[col].notna().any():
+        return str(frame[col].dropna().iloc[0])
+    return ""
+
+
+def _data_type(var: Variable) -> str:
+    if var.type == CHAR:
+        return "string"
+    return var.kind or "double"
+
+
+def _json_values(series: pd.Series, var: Variable) -> list:
+    if var.kind == "date":
+        return [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in series]
+    if var.kind == "datetime":
+        return [None if pd.isna(v) else v.strftime("%Y-%m-%dT%H:%M:%S") for v in series]
+    if var.type == NUM:
+        arr = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        return [None if math.isnan(v) else (int(v) if v.is_integer() and abs(v) < 2**53 else v)
+                for v in arr.tolist()]
+    return [None if (v is None or (isinstance(v, float) and math.isnan(v))) else str(v)
+            for v in series.tolist()]
+
+
+def read_dataset_json(path: str | Path) -> Dataset:
+    """Read a Dataset-JSON v1.1 file (``columns`` + ``rows``) into a :class:`Dataset`."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("file not found", file=path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text; Dataset-JSON must be UTF-8", file=path) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+                         file=path) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("columns"), list):
+        raise InputError("not Dataset-JSON v1.1: no 'columns' array at the top level", file=path)
+    rows = doc.get("rows", [])
+    if not isinstance(rows, list):
+        raise InputError("'rows' is not an array", file=path)
+    variables = []
+    for i, col in enumerate(doc["columns"]):
+        if not isinstance(col, dict) or not col.get("name"):
+            raise InputError(f"column {i + 1} has no name", file=path)
+        dtype = col.get("dataType", "string")
+        is_num = dtype in _NUMERIC_TYPES or dtype in _TEMPORAL_TYPES and col.get("targetDataType") in ("integer", "decimal")
+        fmt = col.get("displayFormat") or None
+        if dtype in ("date", "datetime") and not fmt:
+            fmt = "DATE9." if dtype == "date" else "DATETIME20."
+        variables.append(Variable(col["name"], label=col.get("label", "") or "",
+                                  type=NUM if is_num else CHAR,
+                                  length=col.get("length") or (8 if is_num else None),
+                                  format=fmt))
+    ncol = len(variables)
+    for r, row in enumerate(rows, start=1):
+        if not isinstance(row, list) or len(row) != ncol:
+            raise InputError(f"row has {len(row) if isinstance(row, list) else 'no'} values, "
+                             f"expected {ncol}", file=path, record=r)
+    frame = pd.DataFrame(rows, columns=[v.name for v in variables], dtype=object)
+    for var in variables:
+        frame[var.name] = _from_json(frame[var.name], var, path)
+    records = doc.get("records")
+    if isinstance(records, int) and records != len(frame):
+        raise InputError(f"'records' says {records} but there are {len(frame)} rows", file=path)
+    return Dataset(doc.get("name") or path.stem, frame, doc.get("label", "") or "", variables)
+
+
+def _from_json(series: pd.Series, var: Variable, path: Path) -> pd.Series:
+    if var.kind in ("date", "datetime"):
+        out = pd.to_datetime(series, errors="coerce", format="ISO8601")
+        bad = out.isna() & series.notna()
+        if bad.any():
+            r = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(f"not an ISO 8601 {var.kind}: {series.iloc[r]!r}", file=path,
+                             record=r + 1, variable=var.name)
+        return out.astype("datetime64[ns]")
+    if var.type == NUM:
+        out = pd.to_numeric(series, errors="coerce")
+        bad = out.isna() & series.notna()
+        if bad.any():
+            r = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(f"not a number: {series.iloc[r]!r}", file=path, record=r + 1,
+                             variable=var.name)
+        return out.astype("float64")
+    return series.where(series.notna() & (series != ""), np.nan)
