@@ -1,0 +1,116 @@
+"""The ``adam`` command (``shared/spec/cli.md``).
+
+Exit codes: 0 success; 1 findings or differences; 2 bad usage or unreadable input, with
+one line on stderr naming the file, record or variable and the cause (a traceback only
+with ``--debug``). Each command is a thin layer over :mod:`adam.pipeline`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+try:  # typer >= 0.26 vendors click
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError as ClickUsageError
+except ImportError:  # pragma: no cover
+    from click.exceptions import NoArgsIsHelpError, UsageError as ClickUsageError
+from rich.console import Console
+
+from adam import __version__
+from adam.errors import AdamError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  pretty_exceptions_enable=False,
+                  help="adamant: SDTM -> ADaM -> ARD -> TLF for clinical trials.")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+_state = {"debug": False}
+
+
+def _version(value: bool):
+    if value:
+        out.print(f"adamant {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks of errors."),
+          version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")):
+    """adamant: SDTM -> ADaM -> ARD -> TLF for clinical trials."""
+    _state["debug"] = debug
+
+
+@app.command()
+def check(study: str = typer.Option(..., "--study", help="Built-in study name or specification file."),
+          sdtm: Optional[Path] = typer.Option(None, "--sdtm", help="Folder of SDTM datasets."),
+          adam: Optional[Path] = typer.Option(None, "--adam", help="Folder of ADaM datasets."),
+          report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML report here."),
+          findings: Optional[Path] = typer.Option(None, "--findings", help="Write the findings CSV here."),
+          max_rows: int = typer.Option(40, "--max-rows", help="Findings listed on stdout (all go to the CSV).")):
+    """Validate SDTM or ADaM: schemas, conformance rules, expectations."""
+    from adam import pipeline
+
+    if (sdtm is None) == (adam is None):
+        raise _usage("give exactly one of --sdtm DIR or --adam DIR")
+    result = pipeline.check(study, sdtm=sdtm, adam=adam, report=report, findings_csv=findings)
+    pipeline.print_findings(result, out, max_rows=max_rows)
+    raise typer.Exit(1 if result.has_errors else 0)
+
+
+@app.command()
+def convert(source: Path = typer.Argument(..., metavar="IN", help="Input .xpt or .json."),
+            target: Path = typer.Argument(..., metavar="OUT", help="Output .xpt or .json."),
+            encoding: str = typer.Option("ascii", "--encoding",
+                                         help="Text encoding of an XPT output (v5 is ASCII; "
+                                              "e.g. cp1252 to keep non-ASCII text).")):
+    """Convert between SAS XPT v5 and CDISC Dataset-JSON v1.1, keeping all metadata."""
+    from adam.io import read_dataset, write_dataset
+
+    ds = read_dataset(source)
+    write_dataset(ds, target, inputs=[source], encoding=encoding)
+    out.print(f"wrote {target} ({ds.name}: {len(ds.frame)} records, {len(ds.variables)} variables)")
+
+
+def _usage(message: str) -> AdamError:
+    from adam.errors import UsageError
+    return UsageError(message)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: run the app, turn every error into one line and an exit code."""
+    try:
+        code = app(args=argv, prog_name="adam", standalone_mode=False)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except NoArgsIsHelpError as exc:
+        out.print(exc.format_message() if hasattr(exc, "format_message") else str(exc), markup=False)
+        code = 0
+    except ClickUsageError as exc:
+        hint = f" (see 'adam {exc.ctx.info_name} --help')" if exc.ctx and exc.ctx.parent else " (see 'adam --help')"
+        err.print(f"adam: error: {exc.format_message()}{hint}", markup=False)
+        code = 2
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("adam: aborted", markup=False)
+        code = 130
+    except AdamError as exc:
+        if _state["debug"]:
+            raise
+        err.print(f"adam: error: {exc.one_line()}", markup=False)
+        code = exc.exit_code
+    except Exception as exc:  # a bug: still one line, traceback with --debug
+        if _state["debug"]:
+            raise
+        err.print(f"adam: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+                  markup=False)
+        code = 2
+    if argv is None:
+        sys.exit(code or 0)
+    return code or 0
+
+
+if __name__ == "__main__":
+    main()

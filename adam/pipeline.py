@@ -1,0 +1,108 @@
+"""The pipeline: derive, check, analyze, report, and the runs that chain them.
+
+The only module of ``adam`` (besides the CLI) that imports ``derivations``, ``checks``
+and ``reports``; the CLI is a thin layer over these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from adam.errors import InputError
+from adam.findings import findings_frame
+from adam.io import read_adam, read_sdtm
+from adam.study import Study, load_study
+
+
+def _study(study: str | Study) -> Study:
+    return study if isinstance(study, Study) else load_study(study)
+
+
+@dataclass
+class CheckResult:
+    kind: str
+    findings: list = field(default_factory=list)
+    datasets: list = field(default_factory=list)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return findings_frame(self.findings)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+
+def check(study: str | Study, sdtm: Path | None = None, adam: Path | None = None,
+          report: Path | None = None, findings_csv: Path | None = None,
+          expectations: bool = True) -> CheckResult:
+    """Run schemas, conformance rules and expectation suites on an SDTM or ADaM folder;
+    write the findings CSV and HTML report when asked."""
+    spec = _study(study)
+    folder = Path(sdtm if sdtm is not None else adam)
+    kind = "sdtm" if sdtm is not None else "adam"
+    datasets = read_sdtm(folder) if kind == "sdtm" else read_adam(folder)
+    inputs = list(folder.glob("*"))
+    findings = run_checks(datasets, kind, spec,
+                          docs_dir=(report.parent / f"{report.stem}-datadocs") if (report and expectations) else None,
+                          expectations=expectations)
+    result = CheckResult(kind, findings, sorted(datasets))
+    if findings_csv is not None:
+        from checks.report import write_findings_csv
+        write_findings_csv(findings, findings_csv, inputs=inputs)
+    if report is not None:
+        from checks.report import write_findings_html
+        write_findings_html(result.frame, report, title=f"{spec.studyid} {kind.upper()} checks",
+                            inputs=inputs)
+    return result
+
+
+def run_checks(datasets: dict, kind: str, study: Study, docs_dir: Path | None = None,
+               expectations: bool = True) -> list:
+    """All findings of the checkers for ``kind`` ('sdtm' or 'adam')."""
+    findings = []
+    if kind == "sdtm":
+        from checks.sdtm import check_sdtm
+        findings += check_sdtm(datasets, study)
+    else:
+        from checks.schemas.adam import validate_adam
+        from checks.rules import check_adam_rules
+        findings += validate_adam(datasets)
+        findings += check_adam_rules(datasets)
+    if expectations:
+        from checks.expectations import run_expectations
+        findings += run_expectations(datasets, kind=kind, docs_dir=docs_dir)
+    return findings
+
+
+def print_findings(result: CheckResult, console, max_rows: int = 40) -> None:
+    """A summary by rule, then up to ``max_rows`` findings, on ``console``."""
+    from rich.table import Table
+
+    frame = result.frame
+    n_err = int((frame["severity"] == "error").sum())
+    n_warn = int((frame["severity"] == "warning").sum())
+    n_note = int((frame["severity"] == "note").sum())
+    console.print(f"{result.kind.upper()} check of {len(result.datasets)} dataset(s): "
+                  f"{n_err} error(s), {n_warn} warning(s), {n_note} note(s)")
+    if frame.empty:
+        return
+    summary = (frame.groupby(["dataset", "rule_id", "severity"], sort=False)
+               .agg(count=("message", "size"), example=("message", "first")).reset_index())
+    table = Table(title="Findings by rule", show_lines=False)
+    for col in ("dataset", "rule_id", "severity", "count", "example"):
+        table.add_column(col, overflow="fold")
+    for row in summary.itertuples(index=False):
+        table.add_row(row.dataset, row.rule_id, row.severity, str(row.count), str(row.example))
+    console.print(table)
+    detail = Table(title=f"Findings (first {min(max_rows, len(frame))} of {len(frame)})")
+    for col in ("dataset", "rule_id", "severity", "usubjid", "variable", "value", "message"):
+        detail.add_column(col, overflow="fold")
+    for row in frame.head(max_rows).itertuples(index=False):
+        detail.add_row(*["" if pd.isna(v) else str(v) for v in
+                         (row.dataset, row.rule_id, row.severity, row.usubjid, row.variable,
+                          row.value, row.message)])
+    console.print(detail)
