@@ -1,0 +1,236 @@
+"""CDISCPILOT01 (CDISC SDTM/ADaM pilot): ADSL, ADAE and ADTTE from SDTM, programmed
+from the sponsor's ADaM define.xml, whose ItemDef comments are the derivation rules.
+
+Population: ADSL holds the randomized subjects (DM rows whose ARMCD is not a screen
+failure: 254 of the 306 DM rows); ITTFL/SAFFL then follow the define's rules.
+
+Left out (their source domains are not shipped with this SDTM), reported as
+``META-MISSING`` findings by :func:`derive_with_findings`:
+- ADSL.EFFFL: needs QS (ADAS-Cog and CIBIC+ records after visit 3);
+- ADSL.HEIGHTBL, WEIGHTBL, BMIBL, BMIBLGR1: need VS (height at visit 1, weight at visit 3);
+- ADSL.MMSETOT: needs QS (sum of the MMSE item results).
+
+Readings of the define where its text is ambiguous or does not match the data:
+- SITEGR1 (SAP 7.1): a site is pooled into "900" when any planned arm has fewer than
+  3 subjects there (sites 702, 706, 707, 711, 714, 715, 717).
+- TRTEDT: EXENDTC of the last EX record (by EXSEQ); when missing and the subject ended
+  the study on/after TRTSDT (discontinued after visit 3), RFENDT.
+- EDUCLVL: the define names SCTESTCD=YEARSEDU; this SC codes it EDLEVEL.
+- DURDIS: months between disease onset and visit 1 as
+  ``(VISIT1DT - DISONSDT + 1) / (365.25 / 12)``, rounded to 0.1.
+- DCREASCD groups DCDECOD onto the define's DISCREAS codelist (DSTERM "PROTOCOL ENTRY
+  CRITERIA NOT MET" -> "I/E Not Met").
+- AOCC01FL: the define says "CQ01NAM=''", an evident typo for CQ01NAM not missing
+  (the flag marks the first treatment-emergent dermatologic event).
+- ADTTE: the analysis population is SAFFL='Y'; the event is the first treatment-emergent
+  CQ01 event (ADT = its ASTDT, SRCDOM ADAE, SRCVAR ASTDT, SRCSEQ AESEQ), otherwise the
+  subject is censored at RFENDT (SRCDOM ADSL, SRCVAR RFENDT). EVNTDESC keeps the
+  define's spelling ("Dematologic Event Occured").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from adam.define import CodeList, Define, read_define
+from adam.errors import UsageError
+from adam.findings import Finding
+from adam.metadata import Dataset
+from derivations.metadata import apply_metadata, check_metadata
+
+#: the sponsor define when a study names none (this checkout's shared reference data)
+DEFAULT_DEFINE = (Path(__file__).resolve().parents[3]
+                  / "shared/data/cdiscpilot01/adam-spec/define.xml")
+
+SCREEN_FAILURE_ARMCD = ("Scrnfail", "SCRNFAIL", "NOTASSGN")
+POOLED_SITE, MIN_PER_ARM = "900", 3
+DERM_TERMS = ("APPLICATION", "DERMATITIS", "ERYTHEMA", "BLISTER")
+DERM_SOC = "SKIN AND SUBCUTANEOUS TISSUE DISORDERS"
+DERM_EXCLUDED = ("COLD SWEAT", "HYPERHIDROSIS", "ALOPECIA")
+DCREAS = {
+    "COMPLETED": "Completed", "ADVERSE EVENT": "Adverse Event", "DEATH": "Death",
+    "LACK OF EFFICACY": "Lack of Efficacy", "LOST TO FOLLOW-UP": "Lost to Follow-up",
+    "PHYSICIAN DECISION": "Physician Decision", "PROTOCOL VIOLATION": "Protocol Violation",
+    "STUDY TERMINATED BY SPONSOR": "Sponsor Decision",
+    "WITHDRAWAL BY SUBJECT": "Withdrew Consent", "SCREEN FAILURE": "I/E Not Met",
+}
+IE_NOT_MET_TERM = "PROTOCOL ENTRY CRITERIA NOT MET"
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def derive(sdtm: dict[str, Dataset], study=None, define: str | Path | None = None
+           ) -> dict[str, Dataset]:
+    """ADSL, ADAE and ADTTE of CDISCPILOT01 shaped by the sponsor define."""
+    return derive_with_findings(sdtm, study, define)[0]
+
+
+def derive_with_findings(sdtm: dict[str, Dataset], study=None,
+                         define: str | Path | None = None
+                         ) -> tuple[dict[str, Dataset], list[Finding]]:
+    """The datasets and the findings of checking them against the define."""
+    spec = read_define(_define_path(study, define))
+    frames = {"adsl": derive_adsl(sdtm, spec)}
+    datasets, findings = {}, []
+    for name, frame in frames.items():
+        findings += check_metadata(frame, spec[name], spec.codelists)
+        datasets[name] = apply_metadata(frame, spec[name])
+    return datasets, findings
+
+
+def _define_path(study, define) -> Path:
+    path = define or getattr(study, "define", None) or DEFAULT_DEFINE
+    if not Path(path).exists():
+        raise UsageError(f"the CDISCPILOT01 ADaM define.xml is needed: {path} not found")
+    return Path(path)
+
+
+# -- ADSL ---------------------------------------------------------------------------------
+
+def derive_adsl(sdtm: dict[str, Dataset], define: Define) -> pd.DataFrame:
+    """One row per randomized subject (frame; metadata is applied by the caller)."""
+    dm = _frame(sdtm, "dm")
+    adsl = dm[dm["ARMCD"].notna() & ~dm["ARMCD"].isin(SCREEN_FAILURE_ARMCD)]
+    adsl = adsl[["STUDYID", "USUBJID", "SUBJID", "SITEID", "ARM", "ARMCD", "AGE", "AGEU",
+                 "RACE", "SEX", "ETHNIC", "DTHFL", "RFSTDTC", "RFENDTC"]].copy()
+    adsl["SITEGR1"] = _pooled_sites(adsl)
+    adsl["TRT01P"] = adsl["ARM"]
+    adsl["TRT01PN"] = _code_of(adsl["TRT01P"], define.codelists["ARMN"])
+    adsl["TRT01A"], adsl["TRT01AN"] = adsl["TRT01P"], adsl["TRT01PN"]
+    adsl["AGEGR1N"] = np.select([adsl["AGE"] < 65, adsl["AGE"] <= 80, adsl["AGE"] > 80],
+                                [1.0, 2.0, 3.0], np.nan)
+    adsl["AGEGR1"] = _decode_of(adsl["AGEGR1N"], define.codelists["AGEGR1N"])
+    adsl["RACEN"] = _code_of(adsl["RACE"], define.codelists["RACEN"])
+    adsl["RFENDT"] = _date(adsl["RFENDTC"])
+
+    visits = _visit_dates(_frame(sdtm, "sv"), {1: "VISIT1DT", 3: "TRTSDT", 4: "_V4DT",
+                                                8: "_V8DT", 10: "_V10DT", 12: "_V12DT"})
+    adsl = adsl.merge(visits, on="USUBJID", how="left")
+    adsl = adsl.merge(_disposition(_frame(sdtm, "ds")), on="USUBJID", how="left")
+    adsl = adsl.merge(_last_dose(_frame(sdtm, "ex")), on="USUBJID", how="left")
+
+    adsl["ITTFL"] = np.where(adsl["ARMCD"].notna(), "Y", "N")
+    adsl["SAFFL"] = np.where((adsl["ITTFL"] == "Y") & adsl["TRTSDT"].notna(), "Y", "N")
+    for flag, visit in (("COMP8FL", "_V8DT"), ("COMP16FL", "_V10DT"), ("COMP24FL", "_V12DT")):
+        adsl[flag] = np.where(adsl[visit].notna() & (adsl["RFENDT"] >= adsl[visit]), "Y", "N")
+    adsl["DISCONFL"] = np.where(adsl["DCREASCD"].notna()
+                                & (adsl["DCREASCD"] != "Completed"), "Y", None)
+    adsl["DSRAEFL"] = np.where(adsl["DCREASCD"] == "Adverse Event", "Y", None)
+
+    ended_on_treatment = adsl["RFENDT"].notna() & (adsl["RFENDT"] >= adsl["TRTSDT"])
+    adsl["TRTEDT"] = adsl["_EXENDT"].where(adsl["_EXENDT"].notna()
+                                           | ~ended_on_treatment, adsl["RFENDT"])
+    adsl["TRTDUR"] = _days(adsl["TRTSDT"], adsl["TRTEDT"]) + 1
+    adsl["CUMDOSE"] = _cumulative_dose(adsl)
+    adsl["AVGDD"] = sas_round(adsl["CUMDOSE"] / adsl["TRTDUR"], 1)
+
+    adsl = adsl.merge(_education(_frame(sdtm, "sc")), on="USUBJID", how="left")
+    adsl = adsl.merge(_disease_onset(_frame(sdtm, "mh")), on="USUBJID", how="left")
+    adsl["DURDIS"] = sas_round((_days(adsl["DISONSDT"], adsl["VISIT1DT"]) + 1)
+                               / DAYS_PER_MONTH, 1)
+    adsl["DURDSGR1"] = np.select([adsl["DURDIS"] < 12, adsl["DURDIS"] >= 12],
+                                 ["<12", ">=12"], None)
+    return adsl.drop(columns=[c for c in adsl.columns if c.startswith("_")] + ["ARMCD"])
+
+
+def _pooled_sites(adsl: pd.DataFrame) -> pd.Series:
+    """SITEID, or "900" for a site with fewer than 3 subjects in some planned arm."""
+    counts = pd.crosstab(adsl["SITEID"], adsl["ARM"])
+    small = counts.index[(counts < MIN_PER_ARM).any(axis=1)]
+    return adsl["SITEID"].where(~adsl["SITEID"].isin(small), POOLED_SITE)
+
+
+def _visit_dates(sv: pd.DataFrame, names: dict[float, str]) -> pd.DataFrame:
+    """One row per subject, one date column per visit number (first record of a visit)."""
+    sv = sv[sv["VISITNUM"].isin(list(names))].sort_values(["USUBJID", "VISITNUM", "SVSTDTC"])
+    sv = sv.drop_duplicates(["USUBJID", "VISITNUM"]).assign(_DT=lambda d: _date(d["SVSTDTC"]))
+    wide = sv.pivot(index="USUBJID", columns="VISITNUM", values="_DT")
+    wide = wide.reindex(columns=list(names)).rename(columns=names)
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def _disposition(ds: pd.DataFrame) -> pd.DataFrame:
+    """DCDECOD, DCREASCD and VISNUMEN from the subject's disposition event."""
+    ev = ds[ds["DSCAT"] == "DISPOSITION EVENT"].sort_values(["USUBJID", "DSSEQ"])
+    ev = ev.drop_duplicates("USUBJID", keep="last")
+    reason = ev["DSDECOD"].map(DCREAS).where(ev["DSTERM"] != IE_NOT_MET_TERM, "I/E Not Met")
+    return pd.DataFrame({
+        "USUBJID": ev["USUBJID"],
+        "DCDECOD": ev["DSDECOD"],
+        "DCREASCD": reason,
+        "VISNUMEN": ev["VISITNUM"].where(ev["VISITNUM"] != 13, 12.0),
+    })
+
+
+def _last_dose(ex: pd.DataFrame) -> pd.DataFrame:
+    """EXENDTC of each subject's last EX record, as ``_EXENDT``."""
+    last = ex.sort_values(["USUBJID", "EXSEQ"]).drop_duplicates("USUBJID", keep="last")
+    return pd.DataFrame({"USUBJID": last["USUBJID"], "_EXENDT": _date(last["EXENDTC"])})
+
+
+def _cumulative_dose(adsl: pd.DataFrame) -> pd.Series:
+    """Planned cumulative dose: TRT01PN x TRTDUR for placebo/low dose; for high dose
+    54 mg/day up to visit 4, 81 mg/day up to visit 12, 54 mg/day after."""
+    start, end = adsl["TRTSDT"], adsl["TRTEDT"]
+    v4, v12, rfend = adsl["_V4DT"], adsl["_V12DT"], adsl["RFENDT"]
+    first = (_days(start, np.minimum(end, v4)) + 1).where(
+        v4.notna(), (_days(start, end) + 1).where(rfend > start))
+    second = _days(v4, np.minimum(end, v12)).where(
+        v12.notna(), _days(v4, end).where(rfend > v4))
+    third = _days(v12, end).where(rfend > v12)
+    high = (pd.concat([first * 54, second * 81, third * 54], axis=1)
+            .sum(axis=1, min_count=1))
+    flat = adsl["TRT01PN"] * adsl["TRTDUR"]
+    return flat.where(adsl["TRT01PN"] != 81, high)
+
+
+def _education(sc: pd.DataFrame) -> pd.DataFrame:
+    sc = sc[sc["SCTESTCD"].isin(["YEARSEDU", "EDLEVEL"])].drop_duplicates("USUBJID")
+    return pd.DataFrame({"USUBJID": sc["USUBJID"], "EDUCLVL": sc["SCSTRESN"]})
+
+
+def _disease_onset(mh: pd.DataFrame) -> pd.DataFrame:
+    mh = mh[mh["MHCAT"] == "PRIMARY DIAGNOSIS"].drop_duplicates("USUBJID")
+    return pd.DataFrame({"USUBJID": mh["USUBJID"], "DISONSDT": _date(mh["MHSTDTC"])})
+
+
+# -- small vector helpers -----------------------------------------------------------------
+
+def _frame(sdtm: dict[str, Dataset], domain: str) -> pd.DataFrame:
+    try:
+        data = sdtm[domain]
+    except KeyError:
+        raise UsageError(f"CDISCPILOT01 needs the SDTM domain {domain.upper()}") from None
+    return data.frame if isinstance(data, Dataset) else data
+
+
+def _date(dtc: pd.Series) -> pd.Series:
+    """Complete ISO 8601 dates (time part ignored) as datetime64; partial -> NaT."""
+    return pd.to_datetime(dtc.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+
+
+def _days(start: pd.Series, end: pd.Series) -> pd.Series:
+    """``end - start`` in days (float, NaN when either is missing)."""
+    return (pd.Series(end) - pd.Series(start)).dt.days.astype("float64")
+
+
+def _code_of(values: pd.Series, codelist: CodeList) -> pd.Series:
+    """Numeric code of each decode of ``codelist`` (ARMN: "Placebo" -> 0)."""
+    codes = {decode: float(code) for code, decode in codelist.items}
+    return values.map(codes).astype("float64")
+
+
+def _decode_of(codes: pd.Series, codelist: CodeList) -> pd.Series:
+    decodes = {float(code): decode for code, decode in codelist.items}
+    return codes.map(decodes)
+
+
+def sas_round(x: pd.Series, digits: int = 0) -> pd.Series:
+    """SAS ``round(x, 10**-digits)``: halves away from zero (with a 1e-9 relative fuzz)."""
+    scale = 10.0 ** digits
+    y = np.asarray(x, dtype="float64") * scale
+    out = np.sign(y) * np.floor(np.abs(y) * (1 + 1e-12) + 0.5) / scale
+    return pd.Series(out, index=getattr(x, "index", None))
