@@ -1,0 +1,68 @@
+"""Input coercion and tie-group helpers shared by the fitters (all vectorized)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from adam.errors import StatError
+
+
+def as_float(values, name: str) -> np.ndarray:
+    """A 1-d float64 array without missing values."""
+    arr = np.asarray(values, dtype=float).ravel()
+    if np.isnan(arr).any():
+        raise StatError(f"{name} has missing values", variable=name)
+    return arr
+
+
+def as_event(values, name: str = "event") -> np.ndarray:
+    """Event indicator as float 0/1 (anything else is an error)."""
+    arr = as_float(values, name)
+    if not np.isin(arr, (0.0, 1.0)).all():
+        raise StatError(f"{name} must be 0/1", variable=name)
+    return arr
+
+
+def check_lengths(**arrays) -> int:
+    lengths = {k: len(v) for k, v in arrays.items() if v is not None}
+    if len(set(lengths.values())) > 1:
+        raise StatError(f"arrays differ in length: {lengths}")
+    return next(iter(lengths.values()))
+
+
+def factor(values) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (sorted level order) and the levels of one label vector."""
+    codes, levels = pd.factorize(pd.Series(values).reset_index(drop=True), sort=True)
+    if (codes < 0).any():
+        raise StatError("group/strata labels have missing values")
+    return codes.astype(np.int64), np.asarray(levels)
+
+
+def strata_codes(strata, n: int) -> np.ndarray:
+    """One integer code per row for the combination of one or more strata columns.
+
+    ``strata`` is None, one vector, a list/tuple of vectors, or a DataFrame."""
+    if strata is None:
+        return np.zeros(n, dtype=np.int64)
+    if isinstance(strata, pd.DataFrame):
+        columns = [strata[c].to_numpy() for c in strata.columns]
+    elif isinstance(strata, (list, tuple)) and len(strata) and np.ndim(strata[0]) == 1:
+        columns = list(strata)
+    else:
+        columns = [strata]
+    combined = np.zeros(n, dtype=np.int64)
+    for col in columns:
+        codes, levels = factor(col)
+        if len(codes) != n:
+            raise StatError(f"strata length {len(codes)} differs from {n}")
+        combined = combined * len(levels) + codes
+    return np.unique(combined, return_inverse=True)[1].astype(np.int64)
+
+
+def first_of_runs(sorted_keys: np.ndarray) -> np.ndarray:
+    """Boolean mask marking the first element of each run of equal values."""
+    flags = np.ones(len(sorted_keys), dtype=bool)
+    if len(sorted_keys) > 1:
+        flags[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    return flags
