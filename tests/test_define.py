@@ -122,3 +122,48 @@ def test_define_20(tmp_path):
     assert d.codelist(paramcd).values == ("TTDE",)
     with pytest.raises(InputError, match="no dataset ADSL"):
         d["adsl"]
+
+
+# -- derivations.metadata: applying a define spec to a frame ---------------------------------
+
+def _spec(tmp_path):
+    path = tmp_path / "define.xml"
+    path.write_text(DEFINE_20.replace('<EnumeratedItem CodedValue="TTDE"/>',
+                                      '<EnumeratedItem CodedValue="TTDE"/><EnumeratedItem CodedValue="OS"/>'))
+    return read_define(path)
+
+
+def test_apply_metadata_orders_types_and_labels(tmp_path):
+    import pandas as pd
+    from derivations.metadata import apply_metadata, check_metadata
+    define = _spec(tmp_path)
+    frame = pd.DataFrame({"AVAL": ["12", "3.5"], "EXTRA": [1, 2],
+                          "PARAMCD": ["TTDE", ""], "USUBJID": ["01-701-1015", "01-701-1023"]})
+    ds = apply_metadata(frame, define["ADTTE"])
+    assert ds.name == "ADTTE" and ds.label == "Time to Event Analysis"
+    assert list(ds.frame.columns) == ["USUBJID", "PARAMCD", "AVAL"]
+    assert ds.frame["AVAL"].tolist() == [12.0, 3.5] and ds.frame["AVAL"].dtype == "float64"
+    assert pd.isna(ds.frame.loc[1, "PARAMCD"])              # blank -> missing
+    assert [(v.label, v.type, v.length) for v in ds.variables] == [
+        ("Unique Subject Identifier", "Char", 11), ("Parameter Code", "Char", 8),
+        ("Analysis Value", "Num", 8)]
+    findings = check_metadata(frame, define["ADTTE"], define.codelists)
+    assert [(f.rule_id, f.variable) for f in findings] == [("META-EXTRA", "EXTRA")]
+
+
+def test_check_metadata_reports_length_type_codelist_and_missing(tmp_path):
+    import pandas as pd
+    from derivations.metadata import apply_metadata, check_metadata
+    define = _spec(tmp_path)
+    frame = pd.DataFrame({"USUBJID": ["01-701-1015", "01-701-1023-LONG"],
+                          "PARAMCD": ["TTDE", "PFS"], })
+    ds = apply_metadata(frame, define["ADTTE"])
+    assert ds["USUBJID"].length == 16                         # widened, not truncated
+    assert ds.frame["USUBJID"].iloc[1] == "01-701-1023-LONG"
+    found = {f.rule_id: f for f in check_metadata(frame, define["ADTTE"], define.codelists)}
+    assert set(found) == {"META-MISSING", "META-LENGTH", "META-CODELIST"}
+    assert (found["META-LENGTH"].record, found["META-LENGTH"].usubjid) == (2, "01-701-1023-LONG")
+    assert found["META-CODELIST"].value == "PFS" and found["META-MISSING"].variable == "AVAL"
+    typed = check_metadata(pd.DataFrame({"AVAL": ["1", "n/a", None]}), define["ADTTE"])
+    assert [(f.rule_id, f.record, f.value) for f in typed if f.rule_id == "META-TYPE"] == [
+        ("META-TYPE", 2, "n/a")]
