@@ -1,0 +1,91 @@
+"""Small helpers shared by the derivation primitives: argument checks that name the
+bad argument, and accepting either a pandas frame or an :class:`adam.metadata.Dataset`.
+
+Every primitive accepts a ``DataFrame`` or a ``Dataset`` and returns the same kind: a
+``Dataset`` comes back with its metadata kept and the new columns' metadata inferred.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from adam.errors import UsageError
+from adam.metadata import Dataset
+
+
+class Col(str):
+    """A column reference inside ``set_values_to``: ``{"SRCSEQ": Col("AESEQ")}`` takes the
+    value from the source record's ``AESEQ``; a plain value is used as a literal."""
+
+    def __repr__(self) -> str:
+        return f"Col({str(self)!r})"
+
+
+def frame_of(data, arg: str = "dataset") -> pd.DataFrame:
+    """The frame behind ``data`` (a ``DataFrame`` or a ``Dataset``)."""
+    if isinstance(data, Dataset):
+        return data.frame
+    if isinstance(data, pd.DataFrame):
+        return data
+    raise UsageError(f"argument {arg}: expected a DataFrame or Dataset, got {type(data).__name__}")
+
+
+def like(data, frame: pd.DataFrame):
+    """``frame`` returned in the kind of ``data``."""
+    return data.with_frame(frame) if isinstance(data, Dataset) else frame
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], arg: str) -> None:
+    """Raise :class:`UsageError` naming ``arg`` when ``frame`` lacks any of ``columns``."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise UsageError(f"argument {arg}: column(s) {', '.join(missing)} not in the dataset")
+
+
+def require_choice(value: Any, choices: Iterable[Any], arg: str) -> None:
+    choices = tuple(choices)
+    if value not in choices:
+        raise UsageError(f"argument {arg}: {value!r} is not one of {', '.join(map(repr, choices))}")
+
+
+def as_list(value) -> list:
+    """``None`` -> ``[]``, a scalar/str -> ``[value]``, a sequence -> list."""
+    if value is None:
+        return []
+    if isinstance(value, (str, pd.Series, np.ndarray)):
+        return [value]
+    return list(value)
+
+
+def row_mask(frame: pd.DataFrame, condition, arg: str = "filter") -> np.ndarray:
+    """Boolean mask of ``frame`` rows meeting ``condition``: ``None`` (all rows), a
+    pandas query string (``"AEDECOD == 'X' and AESER == 'Y'"``), or a callable
+    ``frame -> boolean Series/array``. Missing results count as ``False``."""
+    if condition is None:
+        return np.ones(len(frame), dtype=bool)
+    try:
+        if isinstance(condition, str):
+            mask = frame.eval(condition, engine="python")
+        elif callable(condition):
+            mask = condition(frame)
+        else:
+            raise UsageError(f"argument {arg}: expected a query string or a callable")
+    except UsageError:
+        raise
+    except Exception as exc:  # a bad expression is the caller's mistake
+        raise UsageError(f"argument {arg}: cannot evaluate {condition!r}: {exc}") from exc
+    mask = pd.Series(mask, index=frame.index) if not isinstance(mask, pd.Series) else mask
+    if len(mask) != len(frame):
+        raise UsageError(f"argument {arg}: the condition gave {len(mask)} values for {len(frame)} rows")
+    return mask.fillna(False).astype(bool).to_numpy()
+
+
+def subject_of(frame: pd.DataFrame, positions) -> list:
+    """USUBJID of the rows at ``positions`` (``None`` when the frame has none)."""
+    if "USUBJID" not in frame.columns:
+        return [None] * len(positions)
+    vals = frame["USUBJID"].to_numpy()[positions]
+    return [None if pd.isna(v) else str(v) for v in vals]
