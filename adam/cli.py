@@ -25,14 +25,14 @@ from adam.errors import AdamError
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   pretty_exceptions_enable=False,
                   help="adamant: SDTM -> ADaM -> ARD -> TLF for clinical trials.")
-out = Console(highlight=False, soft_wrap=True)
+stdout = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 _state = {"debug": False}
 
 
 def _version(value: bool):
     if value:
-        out.print(f"adamant {__version__}")
+        stdout.print(f"adamant {__version__}")
         raise typer.Exit(0)
 
 
@@ -57,7 +57,7 @@ def check(study: str = typer.Option(..., "--study", help="Built-in study name or
     if (sdtm is None) == (adam is None):
         raise _usage("give exactly one of --sdtm DIR or --adam DIR")
     result = pipeline.check(study, sdtm=sdtm, adam=adam, report=report, findings_csv=findings)
-    pipeline.print_findings(result, out, max_rows=max_rows)
+    pipeline.print_findings(result, stdout, max_rows=max_rows)
     raise typer.Exit(1 if result.has_errors else 0)
 
 
@@ -72,7 +72,54 @@ def convert(source: Path = typer.Argument(..., metavar="IN", help="Input .xpt or
 
     ds = read_dataset(source)
     write_dataset(ds, target, inputs=[source], encoding=encoding)
-    out.print(f"wrote {target} ({ds.name}: {len(ds.frame)} records, {len(ds.variables)} variables)")
+    stdout.print(f"wrote {target} ({ds.name}: {len(ds.frame)} records, {len(ds.variables)} variables)")
+
+
+def _csv_list(text: str | None) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()] if text else []
+
+
+def _numbers(text: str | None, option: str) -> list[float]:
+    try:
+        return [float(t) for t in _csv_list(text)]
+    except ValueError:
+        raise _usage(f"{option} must be comma-separated numbers, not {text!r}") from None
+
+
+@app.command()
+def analyze(study: Optional[str] = typer.Option(None, "--study", help="Built-in study or specification file (prespecified analyses)."),
+            adam: Optional[Path] = typer.Option(None, "--adam", help="ADaM folder (with --study)."),
+            adtte: Optional[Path] = typer.Option(None, "--adtte", help="ADTTE file, .xpt or .json (ad hoc)."),
+            param: Optional[str] = typer.Option(None, "--param", help="PARAMCD to analyse (ad hoc)."),
+            trt: Optional[str] = typer.Option(None, "--trt", help="Treatment variable (ad hoc)."),
+            ref: Optional[str] = typer.Option(None, "--ref", help="Reference level (default: placebo-like, else last)."),
+            strata: Optional[str] = typer.Option(None, "--strata", help="Stratification variables V1,V2."),
+            ties: str = typer.Option("efron", "--ties", help="efron or breslow."),
+            conf_type: str = typer.Option("log-log", "--conf-type", help="log-log, log or plain."),
+            timepoints: Optional[str] = typer.Option(None, "--timepoints", help="Landmark times T1,T2 (AVAL units)."),
+            rmst_tau: Optional[float] = typer.Option(None, "--rmst-tau", help="RMST truncation time."),
+            out: Path = typer.Option(..., "--out", help="Output folder for ard.csv.")):
+    """Survival analyses -> ard.csv: a study's prespecified plan, or ad hoc on any ADTTE."""
+    from adam import pipeline
+
+    if ties not in ("efron", "breslow"):
+        raise _usage(f"--ties must be efron or breslow, not {ties!r}")
+    if conf_type not in ("log-log", "log", "plain"):
+        raise _usage(f"--conf-type must be log-log, log or plain, not {conf_type!r}")
+    if adtte is not None:
+        if study or adam:
+            raise _usage("--adtte (ad hoc) cannot be combined with --study/--adam")
+        if not param or not trt:
+            raise _usage("ad-hoc analysis needs --param PARAMCD and --trt VAR")
+        ard = pipeline.analyze_adtte(adtte, out, param=param, trt=trt, ref=ref,
+                                     strata=_csv_list(strata), ties=ties, conf_type=conf_type,
+                                     timepoints=_numbers(timepoints, "--timepoints"),
+                                     rmst_tau=rmst_tau)
+    else:
+        if not study or adam is None:
+            raise _usage("give --study STUDY --adam DIR, or --adtte FILE --param P --trt VAR")
+        ard = pipeline.analyze(study, adam, out)
+    stdout.print(f"wrote {out / 'ard.csv'} ({len(ard)} statistics)")
 
 
 def _usage(message: str) -> AdamError:
@@ -87,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         code = exc.exit_code
     except NoArgsIsHelpError as exc:
-        out.print(exc.format_message() if hasattr(exc, "format_message") else str(exc), markup=False)
+        stdout.print(exc.format_message() if hasattr(exc, "format_message") else str(exc), markup=False)
         code = 0
     except ClickUsageError as exc:
         hint = f" (see 'adam {exc.ctx.info_name} --help')" if exc.ctx and exc.ctx.parent else " (see 'adam --help')"

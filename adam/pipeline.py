@@ -106,3 +106,74 @@ def print_findings(result: CheckResult, console, max_rows: int = 40) -> None:
                          (row.dataset, row.rule_id, row.severity, row.usubjid, row.variable,
                           row.value, row.message)])
     console.print(detail)
+
+
+# ----------------------------------------------------------------------------- derive
+def derive(study: str | Study, sdtm: Path, out: Path, expectations: bool = False) -> dict:
+    """SDTM folder -> ADaM datasets, validated before anything is written, then written
+    atomically as XPT v5 into ``out``. Raises :class:`ValidationFailed` (nothing written)
+    when a schema or conformance rule finds an error."""
+    from adam.errors import ValidationFailed
+    from adam.io import validate_xpt_rules, write_dataset
+
+    spec = _study(study)
+    sdtm_sets = read_sdtm(sdtm)
+    adam_sets = spec.derive_function()(sdtm_sets, spec)
+    findings = run_checks(adam_sets, "adam", spec, expectations=expectations)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        first = errors[0]
+        where = f"{first.dataset}" + (f" {first.usubjid}" if first.usubjid else "")
+        raise ValidationFailed(f"{len(errors)} error-level finding(s); nothing written. First: "
+                               f"{where}: {first.rule_id}: {first.message}", findings=findings)
+    for ds in adam_sets.values():
+        validate_xpt_rules(ds)
+    out = Path(out)
+    inputs = list(Path(sdtm).glob("*"))
+    for name, ds in adam_sets.items():
+        write_dataset(ds, out / f"{name.lower()}.xpt", inputs=inputs)
+    return adam_sets
+
+
+# ----------------------------------------------------------------------------- analyze
+def analyze(study: str | Study, adam: Path, out: Path) -> pd.DataFrame:
+    """The study's prespecified analyses of an ADaM folder -> ``out/ard.csv``."""
+    from adam.analysis import run_analyses
+    from adam.ard import write_ard
+
+    spec = _study(study)
+    ard = run_analyses(read_adam(adam), spec)
+    write_ard(ard, Path(out) / "ard.csv")
+    return ard
+
+
+def analyze_adtte(adtte: Path, out: Path, param: str, trt: str, ref: str | None = None,
+                  strata: list[str] | None = None, ties: str = "efron",
+                  conf_type: str = "log-log", timepoints: list[float] = (),
+                  rmst_tau: float | None = None) -> pd.DataFrame:
+    """Ad-hoc time-to-event analysis of any ADTTE file -> ``out/ard.csv`` (times in AVAL units)."""
+    from adam.analysis import tte_rows
+    from adam.ard import ard_frame, write_ard
+    from adam.errors import UsageError
+    from adam.io import read_dataset
+
+    ds = read_dataset(adtte)
+    frame = ds.frame
+    for var in ("PARAMCD", "AVAL", "CNSR", trt, *(strata or [])):
+        if var not in frame:
+            raise InputError(f"ADTTE has no variable {var}", file=adtte, variable=var)
+    frame = frame.loc[frame["PARAMCD"] == param]
+    if frame.empty:
+        known = ", ".join(sorted(ds.frame["PARAMCD"].dropna().unique().astype(str)))
+        raise UsageError(f"no records with PARAMCD {param!r} (present: {known})", file=adtte)
+    levels = sorted(frame[trt].dropna().astype(str).unique())
+    if ref is not None and ref not in levels:
+        raise UsageError(f"--ref {ref!r} is not a level of {trt} ({', '.join(levels)})")
+    study_id = str(frame["STUDYID"].dropna().iloc[0]) if "STUDYID" in frame and frame["STUDYID"].notna().any() else ""
+    rows = tte_rows(frame, study_id=study_id, analysis_id=f"{param}-ADHOC", paramcd=param,
+                    population="", trt_var=trt, ref=ref, strata=strata or None,
+                    methods=("km", "logrank", "cox", "revkm"), timepoints=list(timepoints),
+                    risk_times=list(timepoints), rmst_tau=rmst_tau, ties=ties, conf_type=conf_type)
+    ard = ard_frame(rows)
+    write_ard(ard, Path(out) / "ard.csv")
+    return ard

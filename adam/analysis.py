@@ -1,0 +1,262 @@
+"""The analysis runner: a study's ``[[analyses]]`` + its ADaM datasets -> ARD rows.
+
+Each analysis is a TOML table with an ``id`` and a ``type``; the engine knows the types,
+a study only lists them (no code in the specification):
+
+``tte``        KM per arm, stratified log-rank, stratified Cox, reverse-KM follow-up,
+               optional RMST; keys ``paramcd``, ``population``, ``strata``, ``where``,
+               ``timepoints_months``, ``risk_months``, ``rmst_tau_months``, ``methods``,
+               ``curve`` (emit ``km-curve`` rows for figures), ``ties``, ``conf_type``.
+``subgroup``   per subgroup level n/events per arm and HR; interaction p; keys
+               ``paramcd``, ``population``, ``subgroups`` (ADSL variables), ``strata``.
+``count``      n, pct, denom per arm over ``rows`` (each ``label`` + ``where``) of ADSL.
+``baseline``   counts of ``categorical`` variables and summaries of ``continuous`` ones.
+``ipcw``/``msm`` subsequent-therapy sensitivity analyses (see :mod:`adam.stats`).
+
+``where`` is a table of ``VARIABLE = value`` (or a list of values) conditions, all of
+which must hold; the value ``"<present>"`` means non-missing and ``"<missing>"`` missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from adam.ard import ard_frame, ard_rows
+from adam.errors import StatError, UsageError
+from adam.metadata import Dataset
+from adam.study import Study
+
+DAYS_PER_MONTH = 30.4375
+DEFAULT_POPULATIONS = {"ITT": "ITTFL", "SAF": "SAFFL", "FAS": "FASFL", "PP": "PPROTFL"}
+
+
+# ----------------------------------------------------------------------------- helpers
+def select(frame: pd.DataFrame, where: dict | None, context: str) -> pd.DataFrame:
+    """Rows of ``frame`` meeting every ``VAR = value`` condition of ``where``."""
+    if not where:
+        return frame
+    if not isinstance(where, dict):
+        raise UsageError(f"{context}: 'where' must be a table of VARIABLE = value conditions")
+    mask = np.ones(len(frame), dtype=bool)
+    for var, value in where.items():
+        if var not in frame:
+            raise UsageError(f"{context}: 'where' names variable {var!r}, which the data lack")
+        col = frame[var]
+        if value == "<present>":
+            mask &= col.notna().to_numpy()
+        elif value == "<missing>":
+            mask &= col.isna().to_numpy()
+        elif isinstance(value, list):
+            mask &= col.isin(value).to_numpy()
+        else:
+            mask &= (col == value).to_numpy()
+    return frame.loc[mask]
+
+
+def population_flag(study: Study, population: str) -> str:
+    flags = {**DEFAULT_POPULATIONS, **study.populations}
+    return flags.get(population, f"{population}FL")
+
+
+def in_population(frame: pd.DataFrame, study: Study, population: str | None, context: str) -> pd.DataFrame:
+    if not population:
+        return frame
+    flag = population_flag(study, population)
+    if flag not in frame:
+        raise UsageError(f"{context}: population {population} needs variable {flag}, which the data lack")
+    return frame.loc[frame[flag] == "Y"]
+
+
+def arm_levels(values: pd.Series, ref: str | None, order: list | None = None) -> list[str]:
+    """Arms in display order: ``order`` if given, else sorted with the reference last."""
+    levels = sorted(values.dropna().unique().tolist(), key=str)
+    if order:
+        return [lv for lv in order if lv in levels] + [lv for lv in levels if lv not in order]
+    if ref in levels:
+        levels = [lv for lv in levels if lv != ref] + [ref]
+    return levels
+
+
+def default_reference(levels: list[str]) -> str:
+    """The alphabetically first placebo-like level, else the last level (cli.md)."""
+    placebo = sorted(lv for lv in levels if "placebo" in str(lv).lower())
+    return placebo[0] if placebo else levels[-1]
+
+
+def months(values) -> list[float]:
+    return [float(m) * DAYS_PER_MONTH for m in (values or [])]
+
+
+# ----------------------------------------------------------------------------- tte
+def tte_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: str,
+             population: str, trt_var: str, ref: str | None, strata: list[str] | None = None,
+             methods=("km", "logrank", "cox", "revkm"), timepoints: list[float] = (),
+             risk_times: list[float] = (), rmst_tau: float | None = None, curve: bool = False,
+             ties: str = "efron", conf_type: str = "log-log", conf_level: float = 0.95,
+             arm_order: list | None = None) -> list[dict]:
+    """ARD rows of one time-to-event analysis of an ADTTE subset (AVAL, CNSR, ``trt_var``)."""
+    from adam.stats.cox import cox_treatment
+    from adam.stats.km import KaplanMeier
+    from adam.stats.logrank import logrank_test
+
+    if frame.empty:
+        raise StatError(f"analysis {analysis_id}: no records for PARAMCD {paramcd}")
+    for var in ["AVAL", "CNSR", trt_var, *(strata or [])]:
+        if var not in frame:
+            raise UsageError(f"analysis {analysis_id}: ADTTE lacks variable {var}")
+    time = frame["AVAL"].to_numpy(dtype=float)
+    event = (frame["CNSR"].to_numpy(dtype=float) == 0).astype(float)
+    group = frame[trt_var].astype(str).to_numpy()
+    levels = arm_levels(frame[trt_var].astype(str), ref, arm_order)
+    if ref is None:
+        ref = default_reference(levels)
+    alpha = round(1 - conf_level, 10)
+    common = dict(study=study_id, analysis_id=analysis_id, paramcd=paramcd, population=population)
+    km_opts = {"conf_type": conf_type, "alpha": alpha}
+    rows: list[dict] = []
+    times = sorted(set(timepoints) | set(risk_times))
+    for arm in levels:
+        sel = group == arm
+        km = KaplanMeier(conf_type=conf_type, conf_level=conf_level).fit(time[sel], event[sel])
+        arm_keys = dict(common, group_var=trt_var, group=arm)
+        if "km" in methods:
+            rows += ard_rows(km.stats(), method="km", options=km_opts, **arm_keys)
+            for t in times:
+                at = km.stats_at(t)
+                if t not in set(timepoints):
+                    at = {"n_risk": at["n_risk"]}
+                rows += ard_rows(at, method="km", timepoint=t, options=km_opts, **arm_keys)
+            if rmst_tau is not None:
+                rows += ard_rows(km.rmst(rmst_tau), method="rmst", timepoint=rmst_tau,
+                                 options=km_opts, **arm_keys)
+        if curve:
+            tab = km.table
+            for t, s, c in zip(tab["time"], tab["surv"], tab["n_censor"]):
+                stats = {"surv": s, "n_censor": c} if c else {"surv": s}
+                rows += ard_rows(stats, method="km-curve", timepoint=float(t), **arm_keys)
+        if "revkm" in methods:
+            rev = KaplanMeier(conf_type=conf_type, conf_level=conf_level).fit(time[sel], 1 - event[sel])
+            rows += ard_rows({"median_fu": rev.median, "median_fu_lcl": rev.median_lcl,
+                              "median_fu_ucl": rev.median_ucl}, method="revkm", options=km_opts,
+                             **arm_keys)
+    strata_frame = frame[strata] if strata else None
+    for arm in [lv for lv in levels if lv != ref]:
+        sel = (group == arm) | (group == ref)
+        contrast = dict(common, group_var="", group=f"{arm} vs {ref}")
+        st = strata_frame.loc[sel] if strata_frame is not None else None
+        if "logrank" in methods:
+            lr = logrank_test(time[sel], event[sel], group[sel], strata=st)
+            rows += ard_rows(lr.stats(), method="logrank", options={"strata": strata}, **contrast)
+        if "cox" in methods:
+            fit = cox_treatment(time[sel], event[sel], group[sel], ref=ref, strata=st, ties=ties)
+            rows += ard_rows(fit.stats(), method="cox",
+                             options={"ties": ties, "strata": strata, "alpha": alpha}, **contrast)
+    return rows
+
+
+def _run_tte(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
+    frame = _adtte(adam, study, spec)
+    return tte_rows(frame, study_id=study.studyid, analysis_id=spec["id"], paramcd=spec["paramcd"],
+                    population=spec.get("population", ""), trt_var=spec.get("trt_var", study.trt_var),
+                    ref=study.trt_ref, strata=spec.get("strata"),
+                    methods=tuple(spec.get("methods", ("km", "logrank", "cox", "revkm"))),
+                    timepoints=months(spec.get("timepoints_months")),
+                    risk_times=months(spec.get("risk_months")),
+                    rmst_tau=(float(spec["rmst_tau_months"]) * DAYS_PER_MONTH
+                              if "rmst_tau_months" in spec else None),
+                    curve=bool(spec.get("curve", False)), ties=spec.get("ties", "efron"),
+                    conf_type=spec.get("conf_type", "log-log"),
+                    arm_order=study.treatment.get("order"))
+
+
+def _adtte(adam: dict[str, Dataset], study: Study, spec: dict) -> pd.DataFrame:
+    context = f"analysis {spec['id']}"
+    if "adtte" not in adam:
+        raise UsageError(f"{context}: no ADTTE dataset")
+    frame = adam["adtte"].frame
+    frame = frame.loc[frame["PARAMCD"] == spec["paramcd"]]
+    needed = [population_flag(study, spec["population"])] if spec.get("population") else []
+    needed += list(spec.get("where", {}) or {}) + list(spec.get("subgroups", []))
+    needed += list(spec.get("strata", []) or []) + [spec.get("trt_var", study.trt_var)]
+    missing = [v for v in dict.fromkeys(needed) if v not in frame]
+    if missing and "adsl" in adam:
+        adsl = adam["adsl"].frame
+        have = [v for v in missing if v in adsl]
+        frame = frame.merge(adsl[["USUBJID", *have]], on="USUBJID", how="left", validate="many_to_one")
+    frame = in_population(frame, study, spec.get("population"), context)
+    return select(frame, spec.get("where"), context)
+
+
+# ----------------------------------------------------------------------------- counts
+def _run_count(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
+    context = f"analysis {spec['id']}"
+    adsl = in_population(adam["adsl"].frame, study, spec.get("population"), context)
+    group_var = spec.get("group_var", study.trt_var)
+    levels = arm_levels(adsl[group_var].astype(str), study.trt_ref, study.treatment.get("order"))
+    rows = []
+    common = dict(study=study.studyid, analysis_id=spec["id"], population=spec.get("population", ""),
+                  method="count", group_var=group_var)
+    for row in spec.get("rows", []):
+        if "label" not in row:
+            raise UsageError(f"{context}: every row needs a 'label'")
+        hits = select(adsl, row.get("where"), context)
+        var = row.get("var") or ",".join(row.get("where", {}) or {}) or ""
+        for arm in levels:
+            denom = int((adsl[group_var].astype(str) == arm).sum())
+            n = int((hits[group_var].astype(str) == arm).sum())
+            rows += ard_rows({"n": n, "pct": 100.0 * n / denom if denom else np.nan, "denom": denom},
+                             group=arm, subgroup_var=var, subgroup=row["label"], **common)
+    return rows
+
+
+def _run_baseline(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
+    context = f"analysis {spec['id']}"
+    adsl = in_population(adam["adsl"].frame, study, spec.get("population"), context)
+    group_var = spec.get("group_var", study.trt_var)
+    levels = arm_levels(adsl[group_var].astype(str), study.trt_ref, study.treatment.get("order"))
+    common = dict(study=study.studyid, analysis_id=spec["id"], population=spec.get("population", ""),
+                  group_var=group_var)
+    rows = []
+    for var in spec.get("continuous", []):
+        for arm in levels + ["Total"]:
+            vals = adsl[var] if arm == "Total" else adsl.loc[adsl[group_var].astype(str) == arm, var]
+            vals = pd.to_numeric(vals, errors="coerce").dropna()
+            stats = {"n": len(vals), "mean": vals.mean(), "sd": vals.std(ddof=1), "median": vals.median(),
+                     "q1": vals.quantile(0.25), "q3": vals.quantile(0.75),
+                     "min": vals.min(), "max": vals.max()}
+            rows += ard_rows(stats, method="summary", group=arm, subgroup_var=var, subgroup="", **common)
+    for var in spec.get("categorical", []):
+        if var not in adsl:
+            raise UsageError(f"{context}: ADSL lacks variable {var}")
+        values = adsl[var].astype(object).where(adsl[var].notna(), "Missing")
+        cats = [c for c in spec.get("levels", {}).get(var, [])] or sorted(values.unique().tolist(), key=str)
+        for arm in levels + ["Total"]:
+            in_arm = values if arm == "Total" else values[adsl[group_var].astype(str) == arm]
+            denom = len(in_arm)
+            for cat in cats:
+                n = int((in_arm == cat).sum())
+                if cat == "Missing" and n == 0:
+                    continue
+                rows += ard_rows({"n": n, "pct": 100.0 * n / denom if denom else np.nan, "denom": denom},
+                                 method="count", group=arm, subgroup_var=var, subgroup=str(cat), **common)
+    return rows
+
+
+RUNNERS: dict[str, Callable] = {"tte": _run_tte, "count": _run_count, "baseline": _run_baseline}
+
+
+def run_analyses(adam: dict[str, Dataset], study: Study, only: list[str] | None = None) -> pd.DataFrame:
+    """Every analysis of ``study`` (or those in ``only``) as one ARD frame."""
+    rows: list[dict] = []
+    for spec in study.analyses:
+        if only and spec["id"] not in only:
+            continue
+        kind = spec.get("type")
+        if kind not in RUNNERS:
+            raise UsageError(f"analysis {spec['id']}: unknown type {kind!r} "
+                             f"(known: {', '.join(sorted(RUNNERS))})", file=study.path)
+        rows += RUNNERS[kind](adam, study, spec)
+    return ard_frame(rows)
