@@ -1,0 +1,367 @@
+"""Shared pieces of the SDTM and ADaM pandera models, and the bridge to findings.
+
+A model is a :class:`pandera.DataFrameModel` whose fields read like a data
+specification: ``SEX: Var = char(REQ, ct=SEX)``. The helpers :func:`char`, :func:`num`
+and :func:`date` set the CDISC core (``Req``/``Exp``/``Perm``), the SAS type, the
+controlled terms and the value checks; :func:`schema_findings` validates a frame lazily
+and turns every failure into an :class:`adam.findings.Finding` with a stable rule id:
+
+============================== ======== ==========================================
+rule id                        severity failure
+============================== ======== ==========================================
+``<STD>-REQ-VAR``              error    required variable absent (one finding)
+``<STD>-EXP-VAR``              warning  expected variable absent (one finding)
+``<STD>-VAR-TYPE``             error    values of the wrong type (one finding)
+``<STD>-REQ-NULL``             error    required variable blank on a record
+``<STD>-KEY-UNIQUE``           error    records sharing the natural keys
+``<STD>-<DS>-<VAR>-CT``        warning  value outside a closed codelist
+``<STD>-<DS>-<VAR>-INTEGER``   error    a number that must be a whole number
+``<STD>-<DS>-<VAR>-RANGE``     error    a number below its lower bound
+``SDTM-DTC-ISO8601``           error    ``--DTC`` not in ISO 8601 (partial allowed)
+``SDTM-DOMAIN-VALUE``          error    DOMAIN differs from the dataset's domain
+============================== ======== ==========================================
+
+Rules spanning columns or rows are pandera dataframe checks named with their rule id,
+declared through :func:`declare_rule` so the message and severity live beside them.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pandera.extensions as extensions
+import pandera.pandas as pa
+from pandera.errors import SchemaError, SchemaErrors
+from pandera.typing import Series
+
+from adam.findings import Finding
+
+REQ, EXP, PERM = "Req", "Exp", "Perm"
+CHAR, NUM, DATE = "Char", "Num", "date"
+
+Var = Series[Any]
+"""Annotation of every model field: the SAS type is checked by :func:`char`/:func:`num`,
+not by the pandas dtype, so an integer column still counts as Num and an all-blank
+column as Char."""
+
+# ---------------------------------------------------------------- ISO 8601 (SDTMIG 4.4)
+_YEAR, _MONTH = r"(?:\d{4}|-)", r"(?:0[1-9]|1[0-2]|-)"
+_DAY = r"(?:0[1-9]|[12]\d|3[01]|-)"
+_TIME = r"T(?:[01]\d|2[0-3]|-)(?::(?:[0-5]\d|-)(?::(?:[0-5]\d(?:\.\d+)?|-))?)?"
+_DATE = rf"{_YEAR}(?:-{_MONTH}(?:-{_DAY})?)?"
+# a missing component inside the value is '-'; trailing missing components are dropped,
+# so a part never ends with '-', ':' or 'T' ("2019---15" yes, "2019-05-" no).
+_POINT = rf"(?:{_YEAR}-{_MONTH}-{_DAY}{_TIME}|{_DATE})(?<![-:T])"
+ISO8601_DTC = re.compile(rf"^{_POINT}(?:/{_POINT})?$")
+
+
+def is_iso8601(values: pd.Series) -> pd.Series:
+    """True where a text value is an SDTM ISO 8601 date/time: complete, right-truncated
+    (``2019``, ``2019-05``), with missing middle components (``2019---15``,
+    ``-----T07:15``), or an interval ``start/end``; complete calendar dates must exist."""
+    text = values.astype(str)
+    ok = text.str.match(ISO8601_DTC)
+    for part in (text, text.str.split("/").str[1].fillna("")):
+        ymd = part.str.extract(r"^(\d{4}-\d{2}-\d{2})", expand=False)
+        real = pd.to_datetime(ymd, format="%Y-%m-%d", errors="coerce")
+        ok &= ~(ymd.notna() & real.isna())
+    return ok
+
+
+# ---------------------------------------------------------------- registered checks
+@extensions.register_check_method(statistics=["kind"])
+def sas_type(values: pd.Series, *, kind: str) -> bool:
+    """Whole-column type check: Char = text (or all blank), Num = numbers,
+    date = ``datetime64`` (ADaM numeric dates)."""
+    if values.isna().all():
+        return True
+    if kind == CHAR:
+        return pd.api.types.infer_dtype(values, skipna=True) == "string"
+    if kind == NUM:
+        return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    return pd.api.types.is_datetime64_any_dtype(values)
+
+
+@extensions.register_check_method(statistics=["terms"])
+def controlled_terms(values: pd.Series, *, terms) -> pd.Series:
+    """Value in the closed codelist ``terms`` (blank values pass)."""
+    return values.isin(terms)
+
+
+@extensions.register_check_method(statistics=["form"])
+def iso8601(values: pd.Series, *, form: str) -> pd.Series:
+    """ISO 8601 ``--DTC`` value (``form='sdtm'``: partial dates allowed)."""
+    return is_iso8601(values)
+
+
+@extensions.register_check_method(statistics=["minimum"])
+def whole_number(values: pd.Series, *, minimum) -> pd.Series:
+    """A whole number of at least ``minimum``."""
+    num = pd.to_numeric(values, errors="coerce")
+    return (num == np.floor(num)) & (num >= minimum)
+
+
+@extensions.register_check_method(statistics=["max_length"])
+def sas_name(values: pd.Series, *, max_length: int) -> pd.Series:
+    """A SAS-name-like code: letter or underscore first, then letters, digits,
+    underscores, at most ``max_length`` characters (``--TESTCD``, ``QNAM``, ``PARAMCD``)."""
+    return values.astype(str).str.fullmatch(rf"[A-Za-z_][A-Za-z0-9_]{{0,{max_length - 1}}}")
+
+
+# ---------------------------------------------------------------- field helpers
+def char(core: str = PERM, *, ct=None, code: int | None = None, **kw):
+    """A character variable. ``ct``: closed codelist; ``code``: SAS-name format of that
+    maximum length. ``Req`` variables may not be blank."""
+    checks = {"sas_type": CHAR}
+    if ct is not None:
+        checks["controlled_terms"] = sorted(ct)
+    if code:
+        checks["sas_name"] = code
+    return _field(core, CHAR, checks, **kw)
+
+
+def num(core: str = PERM, *, integer: int | None = None, ge=None, **kw):
+    """A numeric variable; ``integer=m``: whole number >= m; ``ge``: lower bound."""
+    checks = {"sas_type": NUM}
+    if integer is not None:
+        checks["whole_number"] = integer
+    if ge is not None:
+        checks["ge"] = ge
+    return _field(core, NUM, checks, **kw)
+
+
+def date(core: str = PERM, **kw):
+    """An ADaM numeric date/datetime held as ``datetime64``."""
+    return _field(core, DATE, {"sas_type": DATE}, **kw)
+
+
+def _field(core, kind, checks, nullable=None, **kw):
+    if nullable is None:
+        nullable = core != REQ
+    return pa.Field(nullable=nullable, required=core == REQ, **checks, **kw,
+                    metadata={"core": core, "type": kind})
+
+
+# ---------------------------------------------------------------- rules and models
+@dataclass(frozen=True)
+class Rule:
+    """A cross-column or cross-row rule: its id, severity, message and the variable
+    reported on each failing record."""
+
+    rule_id: str
+    severity: str
+    message: str
+    variable: str | None = None
+
+
+RULES: dict[str, Rule] = {}
+
+
+def declare_rule(rule_id: str, severity: str, message: str, variable: str | None = None) -> str:
+    """Register a dataframe rule; returns ``rule_id`` to name the pandera check."""
+    RULES[rule_id] = Rule(rule_id, severity, message, variable)
+    return rule_id
+
+
+def has_columns(frame: pd.DataFrame, *names) -> bool:
+    """Whether every column is present (a rule on absent columns passes: the missing
+    variable is reported once by its own rule)."""
+    return all(n in frame.columns for n in names)
+
+
+class Model(pa.DataFrameModel):
+    """Base of every model: extra variables are allowed; ``Config.name`` is the
+    dataset (SDTM domain code or ADaM dataset name)."""
+
+    class Config:
+        strict = False
+        name = "DATASET"
+
+
+# ---------------------------------------------------------------- findings
+_SEVERITY = {"column_in_dataframe": "error", "sas_type": "error", "not_nullable": "error",
+             "multiple_fields_uniqueness": "error", "controlled_terms": "warning",
+             "iso8601": "error", "whole_number": "error", "greater_than_or_equal_to": "error",
+             "sas_name": "error", "domain_code": "error"}
+
+
+def schema_findings(model: type[Model], frame: pd.DataFrame, dataset: str,
+                    standard: str = "SDTM") -> list[Finding]:
+    """Validate ``frame`` against ``model`` (lazily) and return the failures as
+    findings; never raises for bad data. ``record`` is the 1-based row."""
+    frame = frame.reset_index(drop=True)
+    schema = model.to_schema()
+    findings = _absent_expected(schema, frame, dataset, standard)
+    try:
+        with warnings.catch_warnings():  # pandera's own pandas deprecation noise
+            warnings.simplefilter("ignore", FutureWarning)
+            schema.validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        findings += _failure_findings(exc.failure_cases, schema, frame, dataset, standard)
+    except SchemaError as exc:  # pragma: no cover - lazy mode collects, kept as a net
+        findings.append(Finding(dataset, f"{standard}-SCHEMA", "error", str(exc)))
+    return findings
+
+
+def _absent_expected(schema, frame, dataset, standard) -> list[Finding]:
+    return [Finding(dataset, f"{standard}-EXP-VAR", "warning",
+                    f"expected variable {name} is not in {dataset}", variable=name)
+            for name, col in schema.columns.items()
+            if (col.metadata or {}).get("core") == EXP and not col.regex
+            and name not in frame.columns]
+
+
+def _check_name(check: str) -> str:
+    return str(check).split("(", 1)[0]
+
+
+def _failure_findings(cases: pd.DataFrame, schema, frame, dataset, standard) -> list[Finding]:
+    cases = cases.assign(name=cases["check"].map(_check_name))
+    missing = set(cases.loc[cases["name"] == "column_in_dataframe", "failure_case"])
+    bad_type = set(cases.loc[cases["name"] == "sas_type", "column"])
+    # pandera still runs uniqueness on the key columns present: not meaningful
+    if missing & set(schema.unique or ()):
+        cases = cases[cases["name"] != "multiple_fields_uniqueness"]
+    # a column of the wrong type gets one finding, not one per value check
+    cases = cases[~cases["column"].isin(bad_type) | (cases["name"] == "sas_type")]
+    out = []
+    for name, group in cases.groupby("name", sort=False):
+        if name == "multiple_fields_uniqueness":
+            out += _duplicate_key_findings(schema, frame, dataset, standard)
+        elif name == "not_nullable":
+            out += _blank_required_findings(group, frame, dataset, standard)
+        elif name in RULES:
+            out += _rule_findings(RULES[name], group, frame, dataset)
+        else:
+            out += _column_findings(name, group, schema, frame, dataset, standard)
+    return out
+
+
+def _record_info(frame: pd.DataFrame, index) -> tuple[int | None, str | None]:
+    if index is None or (isinstance(index, float) and np.isnan(index)):
+        return None, None
+    i = int(index)
+    usubjid = frame.at[i, "USUBJID"] if "USUBJID" in frame.columns else None
+    return i + 1, (None if pd.isna(usubjid) else str(usubjid))
+
+
+def _text(value) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _column_findings(name, group, schema, frame, dataset, standard) -> list[Finding]:
+    out = []
+    for case in group.itertuples(index=False):
+        var, value = case.column, case.failure_case
+        record, usubjid = _record_info(frame, case.index)
+        where = f" (record {record})" if record else ""
+        if name == "column_in_dataframe":
+            var = value
+            rule, msg = f"{standard}-REQ-VAR", f"required variable {var} is not in {dataset}"
+        elif name == "sas_type":
+            kind = (schema.columns[var].metadata or {}).get("type", "") if var in schema.columns \
+                else _regex_type(schema, var)
+            rule = f"{standard}-VAR-TYPE"
+            msg = f"{var} must be {_TYPE_WORDS.get(kind, kind)}, found {frame[var].dtype} values"
+            value = None
+        elif name == "controlled_terms":
+            terms = _statistic(schema, var, name, "terms")
+            rule = f"{standard}-{dataset}-{var}-CT"
+            allowed = ", ".join(terms) if terms else "its codelist"
+            msg = f"{var} = {value!r} is not one of {allowed} (blank allowed){where}"
+        elif name == "iso8601":
+            rule, msg = f"{standard}-DTC-ISO8601", f"{var} = {value!r} is not ISO 8601{where}"
+        elif name == "whole_number":
+            minimum = _statistic(schema, var, name, "minimum")
+            rule = f"{standard}-{dataset}-{var}-INTEGER"
+            msg = f"{var} = {_text(value)} is not a whole number >= {minimum}{where}"
+        elif name == "greater_than_or_equal_to":
+            bound = _statistic(schema, var, name, "min_value")
+            rule, msg = f"{standard}-{dataset}-{var}-RANGE", f"{var} = {_text(value)} is below {bound}{where}"
+        elif name == "sas_name":
+            rule = f"{standard}-{dataset}-{var}-FORMAT"
+            msg = (f"{var} = {value!r} is not a code of at most "
+                   f"{_statistic(schema, var, name, 'max_length')} letters, digits or _{where}")
+        elif name == "domain_code":
+            rule, msg = f"{standard}-DOMAIN-VALUE", f"DOMAIN = {value!r} in dataset {dataset}{where}"
+        else:  # any other check: named by pandera, reported as is
+            rule = f"{standard}-{dataset}-{var}-{name.upper()}"
+            msg = f"{var} = {_text(value)!r} fails {case.check}{where}"
+        out.append(Finding(dataset, rule, _SEVERITY.get(name, "error"), msg, usubjid=usubjid,
+                           variable=var, value=_text(value), record=record))
+    return out
+
+
+_TYPE_WORDS = {CHAR: "character (Char)", NUM: "numeric (Num)", DATE: "a datetime64 date"}
+
+
+def _regex_type(schema, var) -> str:
+    for name, col in schema.columns.items():
+        if col.regex and re.match(name, var):
+            return (col.metadata or {}).get("type", "")
+    return ""
+
+
+def _statistic(schema, var, check_name, stat):
+    cols = [schema.columns[var]] if var in schema.columns else \
+        [c for n, c in schema.columns.items() if c.regex and re.match(n, var)]
+    for col in cols:
+        for check in col.checks:
+            if _check_name(check.name) == check_name:
+                return check.statistics.get(stat)
+    return None
+
+
+def _duplicate_key_findings(schema, frame, dataset, standard) -> list[Finding]:
+    """One finding per record repeating the keys of an earlier record."""
+    keys = list(schema.unique)
+    first = frame.reset_index().groupby(keys, dropna=False, sort=False)["index"].transform("min")
+    rows = np.flatnonzero(frame.duplicated(keys, keep="first").to_numpy())
+    out = []
+    for i in rows:
+        record, usubjid = _record_info(frame, i)
+        value = ", ".join(f"{k}={_text(frame.at[i, k])}" for k in keys)
+        out.append(Finding(dataset, f"{standard}-KEY-UNIQUE", "error",
+                           f"record {record} repeats the keys of record {first.iat[i] + 1}: {value}",
+                           usubjid=usubjid, variable=", ".join(keys), value=value, record=record))
+    return out
+
+
+def _blank_required_findings(group, frame, dataset, standard) -> list[Finding]:
+    """A blank required value per record; one finding when the whole column is blank."""
+    out = []
+    for var, cases in group.groupby("column", sort=False):
+        if len(frame) > 1 and frame[var].isna().all():
+            out.append(Finding(dataset, f"{standard}-REQ-NULL", "error",
+                               f"required variable {var} is blank on all {len(frame)} records",
+                               variable=var))
+            continue
+        for i in cases["index"]:
+            record, usubjid = _record_info(frame, i)
+            out.append(Finding(dataset, f"{standard}-REQ-NULL", "error",
+                               f"required variable {var} is blank (record {record})",
+                               usubjid=usubjid, variable=var, record=record))
+    return out
+
+
+def _rule_findings(rule: Rule, group, frame, dataset) -> list[Finding]:
+    rows = sorted({int(i) for i in group["index"].dropna()})
+    if not rows:  # a rule on the whole frame
+        return [Finding(dataset, rule.rule_id, rule.severity, rule.message, variable=rule.variable)]
+    out = []
+    for i in rows:
+        record, usubjid = _record_info(frame, i)
+        value = _text(frame.at[i, rule.variable]) if rule.variable in frame.columns else None
+        out.append(Finding(dataset, rule.rule_id, rule.severity,
+                           f"{rule.message} (record {record})", usubjid=usubjid,
+                           variable=rule.variable, value=value, record=record))
+    return out

@@ -1,0 +1,148 @@
+"""SDTM conformance: every dataset against its pandera model, plus the rules that span
+datasets. Entry point :func:`check_sdtm`.
+
+Cross-dataset rules (all ``error``):
+
+- ``SDTM-DM-PRESENT``: a DM dataset is present (the subject reference).
+- ``SDTM-USUBJID-IN-DM``: every USUBJID of a subject dataset is a DM subject.
+- ``SDTM-SUPP-RDOMAIN``: RDOMAIN of ``suppxx`` is ``XX``.
+- ``SDTM-SUPP-PARENT``: the parent dataset exists, has IDVAR, and a record with that
+  USUBJID and IDVAR = IDVARVAL (or the subject itself when IDVAR is blank).
+- ``SDTM-STUDYID-VALUE`` (when a study is given): STUDYID is the study's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from adam.findings import Finding
+from adam.metadata import Dataset
+from checks.schemas.base import schema_findings
+from checks.schemas.sdtm import model_for
+
+TRIAL_DESIGN = {"ta", "te", "ti", "ts", "tv", "td", "tm", "tdm"}
+NOT_SUBJECT = TRIAL_DESIGN | {"dm", "relrec"}
+
+
+def check_sdtm(datasets: dict[str, Dataset], study=None) -> list[Finding]:
+    """All findings for SDTM ``datasets`` keyed by lower-case name (as
+    :func:`adam.io.read_sdtm` returns them). ``study``: optional, its ``studyid`` is
+    compared to STUDYID. Never raises for bad data."""
+    frames = {name.lower(): _frame(ds) for name, ds in datasets.items()}
+    findings: list[Finding] = []
+    for name, frame in frames.items():
+        if name == "relrec":
+            continue
+        findings += schema_findings(model_for(name, frame), frame, name.upper())
+    findings += usubjid_in_dm(frames)
+    for name in frames:
+        if name.startswith("supp"):
+            findings += supp_parent(name, frames)
+    studyid = getattr(study, "studyid", None)
+    if studyid:
+        findings += studyid_value(frames, studyid)
+    return findings
+
+
+def _frame(ds) -> pd.DataFrame:
+    frame = ds.frame if isinstance(ds, Dataset) else ds
+    return frame.reset_index(drop=True)
+
+
+def _record_findings(frame, rows, dataset, rule_id, variable, message) -> list[Finding]:
+    """One error per row index in ``rows``; ``message(i)`` words it."""
+    usubjid = frame["USUBJID"] if "USUBJID" in frame.columns else pd.Series(np.nan, frame.index)
+    return [Finding(dataset, rule_id, "error", message(i), variable=variable,
+                    usubjid=None if pd.isna(usubjid.iat[i]) else str(usubjid.iat[i]),
+                    value=None if pd.isna(frame[variable].iat[i]) else str(frame[variable].iat[i]),
+                    record=int(i) + 1)
+            for i in rows]
+
+
+def usubjid_in_dm(frames: dict[str, pd.DataFrame]) -> list[Finding]:
+    """``SDTM-USUBJID-IN-DM``: subjects of every subject dataset exist in DM."""
+    dm = frames.get("dm")
+    if dm is None:
+        return [Finding("DM", "SDTM-DM-PRESENT", "error",
+                        "no DM dataset: subjects cannot be checked")]
+    if "USUBJID" not in dm.columns:
+        return []  # reported by the DM schema
+    subjects = dm["USUBJID"].dropna()
+    out = []
+    for name, frame in frames.items():
+        if name in NOT_SUBJECT or "USUBJID" not in frame.columns:
+            continue
+        orphan = frame["USUBJID"].notna() & ~frame["USUBJID"].isin(subjects)
+        out += _record_findings(
+            frame, np.flatnonzero(orphan.to_numpy()), name.upper(), "SDTM-USUBJID-IN-DM",
+            "USUBJID", lambda i, f=frame: f"USUBJID {f['USUBJID'].iat[i]!r} is not in DM "
+                                          f"(record {i + 1})")
+    return out
+
+
+def supp_parent(name: str, frames: dict[str, pd.DataFrame]) -> list[Finding]:
+    """``SDTM-SUPP-RDOMAIN`` / ``SDTM-SUPP-PARENT`` for the ``supp--`` dataset ``name``."""
+    supp, dataset = frames[name], name.upper()
+    needed = {"RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL"}
+    if not needed <= set(supp.columns):
+        return []  # absent variables are reported by the SUPPQUAL schema
+    code = name[4:].upper()
+    out = _record_findings(
+        supp, np.flatnonzero((supp["RDOMAIN"].notna() & (supp["RDOMAIN"] != code)).to_numpy()),
+        dataset, "SDTM-SUPP-RDOMAIN", "RDOMAIN",
+        lambda i: f"RDOMAIN {supp['RDOMAIN'].iat[i]!r} in {dataset}: expected {code!r} "
+                  f"(record {i + 1})")
+    parent = frames.get(code.lower())
+    if parent is None:
+        return out + [Finding(dataset, "SDTM-SUPP-PARENT", "error",
+                              f"parent dataset {code} of {dataset} is not present",
+                              variable="RDOMAIN", value=code)]
+    for idvar, rows in supp.groupby(supp["IDVAR"].fillna(""), sort=False).groups.items():
+        rows = supp.index.get_indexer(rows)
+        if idvar and idvar not in parent.columns:
+            out += _record_findings(supp, rows, dataset, "SDTM-SUPP-PARENT", "IDVAR",
+                                    lambda i, v=idvar: f"IDVAR {v} is not a variable of {code} "
+                                                       f"(record {i + 1})")
+            continue
+        found = _parent_found(supp.iloc[rows], parent, idvar)
+        missing = rows[~found]
+        out += _record_findings(
+            supp, missing, dataset, "SDTM-SUPP-PARENT", "IDVARVAL",
+            lambda i, v=idvar: (f"no {code} record with USUBJID {supp['USUBJID'].iat[i]!r} and "
+                                f"{v} = {supp['IDVARVAL'].iat[i]!r} (record {i + 1})" if v else
+                                f"USUBJID {supp['USUBJID'].iat[i]!r} has no {code} record "
+                                f"(record {i + 1})"))
+    return out
+
+
+def _parent_found(supp: pd.DataFrame, parent: pd.DataFrame, idvar: str) -> np.ndarray:
+    """Per supp row: a parent record with its USUBJID (and IDVAR = IDVARVAL) exists."""
+    if "USUBJID" not in parent.columns:
+        return np.ones(len(supp), dtype=bool)
+    left = pd.DataFrame({"USUBJID": supp["USUBJID"].to_numpy()})
+    right = pd.DataFrame({"USUBJID": parent["USUBJID"].to_numpy()})
+    if idvar:
+        values = parent[idvar]
+        if pd.api.types.is_numeric_dtype(values):
+            left["key"] = pd.to_numeric(supp["IDVARVAL"], errors="coerce").to_numpy()
+            right["key"] = values.astype(float).to_numpy()
+        else:
+            left["key"] = supp["IDVARVAL"].astype(str).str.strip().to_numpy()
+            right["key"] = values.astype(str).str.strip().to_numpy()
+    keys = right.drop_duplicates().assign(_found=True)
+    return left.merge(keys, on=list(left.columns), how="left")["_found"].notna().to_numpy()
+
+
+def studyid_value(frames: dict[str, pd.DataFrame], studyid: str) -> list[Finding]:
+    """``SDTM-STUDYID-VALUE``: one finding per dataset and wrong STUDYID value."""
+    out = []
+    for name, frame in frames.items():
+        if "STUDYID" not in frame.columns:
+            continue
+        wrong = frame["STUDYID"].dropna()
+        for value, count in wrong[wrong != studyid].value_counts().items():
+            out.append(Finding(name.upper(), "SDTM-STUDYID-VALUE", "error",
+                               f"STUDYID {value!r} on {count} records; the study is {studyid!r}",
+                               variable="STUDYID", value=str(value)))
+    return out
