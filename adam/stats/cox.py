@@ -61,8 +61,12 @@ class _RiskSets:
             self.term_frac = np.zeros(n_groups)
             self.term_w = dead_w
         self.n_groups = n_groups
-        iu = np.triu_indices(p)
-        self.iu = iu
+        self.n_dead = n_dead
+        self.iu = np.triu_indices(p)
+        # death groups inside each row's risk interval: keys in (lower, stop_key]
+        lower = strata * n_ranks - 1 if start is None else strata * n_ranks + ranks[n:]
+        self.window_lo = np.searchsorted(death_keys, lower, "right")
+        self.window_hi = np.searchsorted(death_keys, stop_key, "right")
 
     def _columns(self, r):
         x = self.x
@@ -74,21 +78,25 @@ class _RiskSets:
         rev = np.vstack([rev, np.zeros((1, cols.shape[1]))])
         return rev[lo] - rev[hi]
 
-    def derivatives(self, beta):
-        """Partial log-likelihood, score vector and information matrix at ``beta``."""
-        p = len(beta)
+    def _terms(self, beta, p, columns=None):
+        """Per Efron/Breslow term: denominator and weighted covariate means."""
         eta = self.x @ beta
         r = self.w * np.exp(eta)
-        cols = self._columns(r)
+        cols = self._columns(r) if columns is None else r[:, None] * columns
         risk = self._window_sums(cols, self.stop_order, self.stop_lo, self.stop_hi)
         if self.start_order is not None:
             risk -= self._window_sums(cols, self.start_order, self.start_lo, self.start_hi)
         tied = np.stack([np.bincount(self.group, weights=cols[self.dead, j], minlength=self.n_groups)
                          for j in range(cols.shape[1])], axis=1)
-        g, c, wt = self.term_group, self.term_frac, self.term_w
-        sums = risk[g] - c[:, None] * tied[g]
+        sums = risk[self.term_group] - self.term_frac[:, None] * tied[self.term_group]
         den = sums[:, 0]
-        a = sums[:, 1:1 + p] / den[:, None]
+        return eta, sums, den, sums[:, 1:1 + p] / den[:, None]
+
+    def derivatives(self, beta):
+        """Partial log-likelihood, score vector and information matrix at ``beta``."""
+        p = len(beta)
+        eta, sums, den, a = self._terms(beta, p)
+        wt = self.term_w
         second = sums[:, 1 + p:] / den[:, None] - a[:, self.iu[0]] * a[:, self.iu[1]]
         wd = self.w[self.dead]
         loglik = float(wd @ eta[self.dead] - wt @ np.log(den))
@@ -98,6 +106,26 @@ class _RiskSets:
         info[self.iu] = upper
         info = info + info.T - np.diag(np.diag(info))
         return loglik, score, info
+
+
+    def score_residuals(self, beta):
+        """R's ``residuals(fit, type='score')`` (unweighted), one row per record."""
+        p = len(beta)
+        eta, _, den, xbar = self._terms(beta, p, np.column_stack([np.ones(len(self.x)), self.x]))
+        g, c = self.term_group, self.term_frac
+        h = self.term_w / den                      # hazard increment of each term
+        def per_group(values):
+            return np.stack([np.bincount(g, weights=values[:, j], minlength=self.n_groups)
+                             for j in range(values.shape[1])], axis=1)
+        full = per_group(np.column_stack([h, h[:, None] * xbar]))
+        own = per_group(np.column_stack([(1 - c) * h, ((1 - c) * h)[:, None] * xbar]))
+        mean_xbar = per_group(xbar) / np.bincount(g, minlength=self.n_groups)[:, None]
+        cum = np.vstack([np.zeros((1, p + 1)), np.cumsum(full, axis=0)])
+        window = cum[self.window_hi] - cum[self.window_lo]
+        window[self.dead] += own[self.group] - full[self.group]
+        resid = -np.exp(eta)[:, None] * (self.x * window[:, :1] - window[:, 1:])
+        resid[self.dead] += self.x[self.dead] - mean_xbar[self.group]
+        return resid
 
 
 def newton_raphson(risk: _RiskSets, p: int, eps: float, iter_max: int):
@@ -150,7 +178,10 @@ class CoxPH:
         self.ties, self.conf_level, self.eps, self.iter_max = ties, conf_level, eps, iter_max
         self.strict = strict
 
-    def fit(self, time, event, covariates, strata=None, weights=None, start=None) -> "CoxPH":
+    def fit(self, time, event, covariates, strata=None, weights=None, start=None,
+            cluster=None, robust=None) -> "CoxPH":
+        """``robust=None`` follows R: sandwich variance when ``cluster`` is given or the
+        weights are not integers (each record its own cluster unless ``cluster``)."""
         stop = as_float(time, "time")
         event = as_event(event)
         x, names = _design(covariates)
@@ -175,6 +206,16 @@ class CoxPH:
         except np.linalg.LinAlgError:
             var = np.full_like(info, np.nan)
         p = x.shape[1]
+        if robust is None:
+            robust = cluster is not None or bool((w != np.floor(w)).any())
+        self.naive_var = var
+        if robust:
+            dfbeta = (w[:, None] * risk.score_residuals(beta)) @ var
+            if cluster is not None:
+                ids = factor(cluster)[0]
+                dfbeta = np.stack([np.bincount(ids, weights=dfbeta[:, j]) for j in range(p)], axis=1)
+            var = dfbeta.T @ dfbeta
+        self.robust = robust
         self.names, self.coef, self.var = names, beta, var
         self.se = np.sqrt(np.diag(var))
         self.loglik, self.iterations, self.converged = loglik, iters, converged

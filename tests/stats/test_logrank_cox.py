@@ -1,0 +1,76 @@
+"""Log-rank and Cox against R (tests/fixtures/r/make_fixtures.R: ``lr_case``, ``cox_case``).
+
+R: ``survdiff(Surv(time, status) ~ sex + strata(ecog), lung2)``;
+``coxph(Surv(time, status) ~ I(sex == 2) + strata(ecog), lung2, ties=)`` and the
+counting-process ``coxph(Surv(start, stop, event) ~ transplant + age + surgery, heart)``."""
+
+import numpy as np
+import pytest
+
+from adam.errors import StatError
+from adam.stats.cox import CoxPH, cox_treatment
+from adam.stats.logrank import logrank_test
+from stats_reference import REFERENCE, assert_r_close, dataset
+
+DATA = {"lung": dataset("lung"), "heart": dataset("heart")}
+LUNG = DATA["lung"]
+
+
+@pytest.mark.parametrize("case", REFERENCE["logrank"], ids=[c["name"] for c in REFERENCE["logrank"]])
+def test_logrank_matches_survdiff(case):
+    strata = [LUNG[s] for s in case["strata"]] or None
+    got = logrank_test(LUNG[case["time"]], LUNG["status"], LUNG[case["group"]], strata=strata)
+    assert_r_close([got.chisq, got.p_value], [case["chisq"], case["p_value"]])
+    assert got.df == case["df"]
+    assert_r_close(got.observed, case["observed"])
+    assert_r_close(got.expected, case["expected"])
+
+
+def covariates(frame, names):
+    cols = {"female": (frame.get("sex", 0) == 2) * 1.0,
+            "arm3_1": (frame.get("arm3", -1) == 1) * 1.0,
+            "arm3_2": (frame.get("arm3", -1) == 2) * 1.0}
+    return np.column_stack([cols[n] if n in cols else frame[n] for n in names])
+
+
+def case_weights(frame, spec):
+    if spec is None:
+        return None
+    if spec == "wt":
+        return frame["wt"]
+    assert spec == "1 + (id %% 3) / 4"
+    return 1 + (frame["id"] % 3) / 4
+
+
+@pytest.mark.parametrize("case", REFERENCE["cox"], ids=[f"{c['name']}-{c['ties']}" for c in REFERENCE["cox"]])
+def test_cox_matches_coxph(case):
+    frame = DATA[case["data"]]
+    event = frame["status"] if "status" in frame else frame["event"]
+    fit = CoxPH(ties=case["ties"]).fit(
+        frame[case["time"]], event, covariates(frame, case["covariates"]),
+        strata=[frame[s] for s in case["strata"]] or None,
+        weights=case_weights(frame, case.get("weights")),
+        start=frame[case["start"]] if "start" in case else None)
+    assert fit.converged
+    assert_r_close(fit.coef, case["coef"])
+    assert_r_close(fit.se, case["se"])
+    assert_r_close(fit.loglik, case["loglik"])
+    assert_r_close(fit.score_test, case["score"])
+    assert_r_close(fit.summary["p"], case["p_wald"])
+    assert_r_close([fit.p_score, fit.p_lr], [case["p_score"], case["p_lr"]])
+    assert_r_close(fit.summary["lower"], case["hr_lcl"])
+    assert_r_close(fit.summary["upper"], case["hr_ucl"])
+    assert fit.iterations == case["iter"]
+
+
+def test_cox_treatment_labels_and_stats_keys():
+    case = next(c for c in REFERENCE["cox"] if c["name"] == "sex_strata_ecog" and c["ties"] == "efron")
+    group = np.where(LUNG["sex"] == 2, "Female", "Male")
+    stats = cox_treatment(LUNG["time"], LUNG["status"], group, ref="Male", strata=LUNG["ecog"]).stats()
+    assert set(stats) == {"hr", "hr_lcl", "hr_ucl", "log_hr", "se_log_hr", "p_value", "p_score", "p_lr"}
+    assert_r_close([stats["log_hr"], stats["se_log_hr"]], [case["coef"][0], case["se"][0]])
+
+
+def test_cox_without_events_is_an_error():
+    with pytest.raises(StatError):
+        CoxPH().fit([1, 2, 3], [0, 0, 0], [0, 1, 1])
