@@ -39,6 +39,7 @@ from adam.define import CodeList, Define, read_define
 from adam.errors import UsageError
 from adam.findings import Finding
 from adam.metadata import Dataset
+from derivations.dates import convert_dtc_to_dt, derive_vars_dt, find_invalid_dtc
 from derivations.metadata import apply_metadata, check_metadata
 
 #: the sponsor define when a study names none (this checkout's shared reference data)
@@ -73,7 +74,10 @@ def derive_with_findings(sdtm: dict[str, Dataset], study=None,
     """The datasets and the findings of checking them against the define."""
     spec = read_define(_define_path(study, define))
     frames = {"adsl": derive_adsl(sdtm, spec)}
-    datasets, findings = {}, []
+    frames["adae"] = derive_adae(sdtm, frames["adsl"])
+    datasets = {}
+    findings = [f for column in ("AESTDTC", "AEENDTC")
+                for f in find_invalid_dtc(_frame(sdtm, "ae"), column, "AE")]
     for name, frame in frames.items():
         findings += check_metadata(frame, spec[name], spec.codelists)
         datasets[name] = apply_metadata(frame, spec[name])
@@ -197,6 +201,77 @@ def _disease_onset(mh: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"USUBJID": mh["USUBJID"], "DISONSDT": _date(mh["MHSTDTC"])})
 
 
+# -- ADAE ---------------------------------------------------------------------------------
+
+ADSL_TO_ADAE = {"SITEID": "SITEID", "TRT01A": "TRTA", "TRT01AN": "TRTAN", "AGE": "AGE",
+                "AGEGR1": "AGEGR1", "AGEGR1N": "AGEGR1N", "RACE": "RACE", "RACEN": "RACEN",
+                "SEX": "SEX", "SAFFL": "SAFFL", "TRTSDT": "TRTSDT", "TRTEDT": "TRTEDT"}
+AE_NOT_IN_ADAE = ("DOMAIN", "AESPID", "AEBDSYCD", "AEDTC", "AESTDTC", "AEENDTC", "AESTDY",
+                  "AEENDY")
+#: first-occurrence flags: (name, extra subset, within-subject grouping)
+OCCURRENCE_FLAGS = (
+    ("AOCCFL", None, ()),
+    ("AOCCSFL", None, ("AEBODSYS",)),
+    ("AOCCPFL", None, ("AEBODSYS", "AEDECOD")),
+    ("AOCC02FL", "serious", ()),
+    ("AOCC03FL", "serious", ("AEBODSYS",)),
+    ("AOCC04FL", "serious", ("AEBODSYS", "AEDECOD")),
+    ("AOCC01FL", "derm", ()),
+)
+
+
+def derive_adae(sdtm: dict[str, Dataset], adsl: pd.DataFrame) -> pd.DataFrame:
+    """One row per AE of an ADSL subject, with analysis dates, treatment emergence,
+    the dermatologic customized query and first-occurrence flags."""
+    ae = _frame(sdtm, "ae")
+    subject = adsl[["USUBJID", *ADSL_TO_ADAE]].rename(columns=ADSL_TO_ADAE)
+    adae = ae.drop(columns=[c for c in ADSL_TO_ADAE.values() if c in ae.columns]) \
+        .merge(subject, on="USUBJID", how="inner")
+    # day missing -> 01; month missing -> no date (define: only days needed imputing)
+    adae = derive_vars_dt(adae, "AST", "AESTDTC", highest_imputation="D",
+                          date_imputation="first")
+    adae = derive_vars_dt(adae, "AEN", "AEENDTC")
+    adae["ASTDY"] = _study_day(adae["ASTDT"], adae["TRTSDT"])
+    adae["AENDY"] = _study_day(adae["AENDT"], adae["TRTSDT"])
+    adae["ADURN"] = _days(adae["ASTDT"], adae["AENDT"]) + 1
+    adae["ADURU"] = adae["ADURN"].notna().map({True: "DAY", False: np.nan})
+    adae["TRTEMFL"] = np.where(adae["TRTSDT"].notna() & (adae["ASTDT"] >= adae["TRTSDT"]),
+                               "Y", "N")
+    adae["CQ01NAM"] = _dermatologic(adae).map({True: "DERMATOLOGIC EVENTS", False: np.nan})
+    subsets = {None: adae["TRTEMFL"] == "Y",
+               "serious": (adae["TRTEMFL"] == "Y") & (adae["AESER"] == "Y"),
+               "derm": (adae["TRTEMFL"] == "Y") & adae["CQ01NAM"].notna()}
+    for name, subset, within in OCCURRENCE_FLAGS:
+        adae[name] = _first_flag(adae, subsets[subset], ["USUBJID", *within])
+    adae = adae.drop(columns=[c for c in AE_NOT_IN_ADAE if c in adae.columns])
+    return adae.sort_values(["USUBJID", "ASTDT", "AESEQ"], na_position="first",
+                            kind="stable").reset_index(drop=True)
+
+
+def _study_day(date: pd.Series, ref: pd.Series) -> pd.Series:
+    """Relative day without day 0: ``date - ref + 1`` on/after ``ref``, else ``date - ref``."""
+    diff = _days(ref, date)
+    return diff + (diff >= 0)
+
+
+def _dermatologic(adae: pd.DataFrame) -> pd.Series:
+    """CQ01: AEDECOD contains APPLICATION/DERMATITIS/ERYTHEMA/BLISTER, or a skin SOC
+    event other than cold sweat, hyperhidrosis and alopecia."""
+    decod = adae["AEDECOD"].fillna("")
+    by_term = decod.str.contains("|".join(DERM_TERMS), regex=True)
+    by_soc = (adae["AEBODSYS"] == DERM_SOC) & ~decod.isin(DERM_EXCLUDED)
+    return by_term | by_soc
+
+
+def _first_flag(adae: pd.DataFrame, subset: pd.Series, by: list[str]) -> pd.Series:
+    """"Y" on the first record (by ASTDT, AESEQ) of each ``by`` group within ``subset``."""
+    rows = adae.loc[subset.to_numpy(), [*by, "ASTDT", "AESEQ"]]
+    rows = rows.sort_values([*by, "ASTDT", "AESEQ"], na_position="first", kind="stable")
+    first = rows.index[~rows.duplicated(by)]
+    return pd.Series(np.where(adae.index.isin(first), "Y", None), index=adae.index) \
+        .where(lambda s: s.notna(), np.nan)
+
+
 # -- small vector helpers -----------------------------------------------------------------
 
 def _frame(sdtm: dict[str, Dataset], domain: str) -> pd.DataFrame:
@@ -208,8 +283,8 @@ def _frame(sdtm: dict[str, Dataset], domain: str) -> pd.DataFrame:
 
 
 def _date(dtc: pd.Series) -> pd.Series:
-    """Complete ISO 8601 dates (time part ignored) as datetime64; partial -> NaT."""
-    return pd.to_datetime(dtc.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    """ISO 8601 dates (time part ignored) as datetime64; partial or invalid -> NaT."""
+    return convert_dtc_to_dt(dtc)
 
 
 def _days(start: pd.Series, end: pd.Series) -> pd.Series:

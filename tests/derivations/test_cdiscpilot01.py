@@ -131,3 +131,63 @@ def test_adsl_metadata_follows_define(adsl, derived, tmp_path):
     back = read_dataset(out)
     assert back.label == adsl.label and len(back) == 254
     assert back["TRTSDT"].format == "DATE9." and back["SITEGR1"].length == 3
+
+
+# -- ADAE ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def adae(derived):
+    return derived[0]["adae"].frame
+
+
+def ae_row(adae, usubjid, aeseq):
+    rows = adae[(adae["USUBJID"] == usubjid) & (adae["AESEQ"] == aeseq)]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def test_adae_partial_start_dates(adae):
+    """AE.AESTDTC '2012-02' (01-701-1148 seq 8): day imputed as 01, ASTDTF 'D';
+    '2003' (01-701-1118 seq 1): month and day missing, no date, not emergent."""
+    r = ae_row(adae, "01-701-1148", 8)
+    assert (r["ASTDT"], r["ASTDTF"]) == (pd.Timestamp("2012-02-01"), "D")
+    # TRTSDT 2013-08-23: 2012-02-01 is 569 days before (no day 0)
+    assert (r["ASTDY"], r["TRTEMFL"]) == (-569, "N")
+    r = ae_row(adae, "01-701-1118", 1)
+    assert pd.isna(r["ASTDT"]) and pd.isna(r["ASTDTF"]) and r["TRTEMFL"] == "N"
+    assert (adae["ASTDTF"] == "D").sum() == 15      # the 15 YYYY-MM start dates of AE
+
+
+def test_adae_trtemfl_rule(adae):
+    """ASTDT >= TRTSDT > . -> 'Y'. 01-701-1111 (TRTSDT 2012-09-07): ERYTHEMA starting
+    2012-09-02 is before treatment (ASTDY -5, 'N'); 01-701-1015 (TRTSDT 2014-01-02):
+    APPLICATION SITE ERYTHEMA on 2014-01-03 is day 2, 'Y', and its first dermatologic
+    event."""
+    r = ae_row(adae, "01-701-1111", 1)
+    assert (r["ASTDY"], r["TRTEMFL"], r["CQ01NAM"]) == (-5, "N", "DERMATOLOGIC EVENTS")
+    assert pd.isna(r["AOCC01FL"])
+    r = ae_row(adae, "01-701-1015", 1)
+    assert (r["ASTDY"], r["TRTEMFL"], r["AOCC01FL"]) == (2, "Y", "Y")
+    assert pd.isna(ae_row(adae, "01-701-1015", 2)["AOCC01FL"])   # same day, higher AESEQ
+    emergent = adae["ASTDT"].notna() & (adae["ASTDT"] >= adae["TRTSDT"])
+    assert ((adae["TRTEMFL"] == "Y") == emergent).all()
+
+
+def test_adae_trtemfl_agrees_with_sponsor_suppae(adae):
+    # independent reference: the sponsor's SUPPAE QNAM AETRTEM on every AE record
+    supp = read_sdtm(SHARED / "sdtm")["suppae"].frame
+    supp = supp[supp["QNAM"] == "AETRTEM"].assign(AESEQ=lambda d: d["IDVARVAL"].astype(float))
+    both = adae.merge(supp[["USUBJID", "AESEQ", "QVAL"]], on=["USUBJID", "AESEQ"])
+    assert len(both) == len(adae) == 1191
+    assert (both["TRTEMFL"] == both["QVAL"]).all()
+
+
+def test_adae_dermatologic_query_and_first_occurrence(adae):
+    derm = adae["CQ01NAM"] == "DERMATOLOGIC EVENTS"
+    assert not adae.loc[derm, "AEDECOD"].isin(["COLD SWEAT", "HYPERHIDROSIS", "ALOPECIA"]).any()
+    assert derm[adae["AEDECOD"] == "APPLICATION SITE PRURITUS"].all()      # by term
+    assert derm[adae["AEDECOD"] == "RASH"].all()                           # by SOC
+    first = adae[adae["AOCC01FL"] == "Y"]
+    assert first["USUBJID"].is_unique and (first["TRTEMFL"] == "Y").all()
+    assert len(first) == adae.loc[derm & (adae["TRTEMFL"] == "Y"), "USUBJID"].nunique()
+    assert (adae.groupby("USUBJID")["AOCCFL"].count() <= 1).all()
