@@ -19,6 +19,7 @@ import pandas as pd
 
 from adam.findings import Finding
 from adam.metadata import NUM, Dataset
+from checks.report import format_value
 
 ADSL_REQUIRED = ("STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE",
                  "ARM", "TRT01P")
@@ -386,14 +387,4 @@ def _to_findings(rule: Rule, ds: Dataset, v: Violation) -> list[Finding]:
 
 
 def _fmt(value) -> str | None:
-    """A value as text for the findings table: dates as ISO dates, missing as None."""
-    if value is None:
-        return None
-    if isinstance(value, (pd.Timestamp, np.datetime64)):
-        ts = pd.Timestamp(value)
-        if pd.isna(ts):
-            return None
-        return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
-    if isinstance(value, (float, np.floating)):
-        return None if np.isnan(value) else f"{value:g}"
-    return str(value)
+    return format_value(value) or None
