@@ -18,7 +18,7 @@ import pandas as pd
 
 from adam.findings import Finding
 from adam.metadata import Dataset
-from checks.schemas.base import schema_findings
+from checks.schemas.base import record_findings, schema_findings
 from checks.schemas.sdtm import model_for
 
 TRIAL_DESIGN = {"ta", "te", "ti", "ts", "tv", "td", "tm", "tdm"}
@@ -50,16 +50,6 @@ def _frame(ds) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _record_findings(frame, rows, dataset, rule_id, variable, message) -> list[Finding]:
-    """One error per row index in ``rows``; ``message(i)`` words it."""
-    usubjid = frame["USUBJID"] if "USUBJID" in frame.columns else pd.Series(np.nan, frame.index)
-    return [Finding(dataset, rule_id, "error", message(i), variable=variable,
-                    usubjid=None if pd.isna(usubjid.iat[i]) else str(usubjid.iat[i]),
-                    value=None if pd.isna(frame[variable].iat[i]) else str(frame[variable].iat[i]),
-                    record=int(i) + 1)
-            for i in rows]
-
-
 def usubjid_in_dm(frames: dict[str, pd.DataFrame]) -> list[Finding]:
     """``SDTM-USUBJID-IN-DM``: subjects of every subject dataset exist in DM."""
     dm = frames.get("dm")
@@ -74,10 +64,8 @@ def usubjid_in_dm(frames: dict[str, pd.DataFrame]) -> list[Finding]:
         if name in NOT_SUBJECT or "USUBJID" not in frame.columns:
             continue
         orphan = frame["USUBJID"].notna() & ~frame["USUBJID"].isin(subjects)
-        out += _record_findings(
-            frame, np.flatnonzero(orphan.to_numpy()), name.upper(), "SDTM-USUBJID-IN-DM",
-            "USUBJID", lambda i, f=frame: f"USUBJID {f['USUBJID'].iat[i]!r} is not in DM "
-                                          f"(record {i + 1})")
+        out += record_findings(frame, np.flatnonzero(orphan.to_numpy()), name.upper(),
+                               "SDTM-USUBJID-IN-DM", "USUBJID", "USUBJID {USUBJID!r} is not in DM")
     return out
 
 
@@ -88,11 +76,9 @@ def supp_parent(name: str, frames: dict[str, pd.DataFrame]) -> list[Finding]:
     if not needed <= set(supp.columns):
         return []  # absent variables are reported by the SUPPQUAL schema
     code = name[4:].upper()
-    out = _record_findings(
-        supp, np.flatnonzero((supp["RDOMAIN"].notna() & (supp["RDOMAIN"] != code)).to_numpy()),
-        dataset, "SDTM-SUPP-RDOMAIN", "RDOMAIN",
-        lambda i: f"RDOMAIN {supp['RDOMAIN'].iat[i]!r} in {dataset}: expected {code!r} "
-                  f"(record {i + 1})")
+    wrong = supp["RDOMAIN"].notna() & (supp["RDOMAIN"] != code)
+    out = record_findings(supp, np.flatnonzero(wrong.to_numpy()), dataset, "SDTM-SUPP-RDOMAIN",
+                          "RDOMAIN", f"RDOMAIN {{RDOMAIN!r}} in {dataset}: expected {code!r}")
     parent = frames.get(code.lower())
     if parent is None:
         return out + [Finding(dataset, "SDTM-SUPP-PARENT", "error",
@@ -101,18 +87,14 @@ def supp_parent(name: str, frames: dict[str, pd.DataFrame]) -> list[Finding]:
     for idvar, rows in supp.groupby(supp["IDVAR"].fillna(""), sort=False).groups.items():
         rows = supp.index.get_indexer(rows)
         if idvar and idvar not in parent.columns:
-            out += _record_findings(supp, rows, dataset, "SDTM-SUPP-PARENT", "IDVAR",
-                                    lambda i, v=idvar: f"IDVAR {v} is not a variable of {code} "
-                                                       f"(record {i + 1})")
+            out += record_findings(supp, rows, dataset, "SDTM-SUPP-PARENT", "IDVAR",
+                                   f"IDVAR {idvar} is not a variable of {code}")
             continue
         found = _parent_found(supp.iloc[rows], parent, idvar)
-        missing = rows[~found]
-        out += _record_findings(
-            supp, missing, dataset, "SDTM-SUPP-PARENT", "IDVARVAL",
-            lambda i, v=idvar: (f"no {code} record with USUBJID {supp['USUBJID'].iat[i]!r} and "
-                                f"{v} = {supp['IDVARVAL'].iat[i]!r} (record {i + 1})" if v else
-                                f"USUBJID {supp['USUBJID'].iat[i]!r} has no {code} record "
-                                f"(record {i + 1})"))
+        message = (f"no {code} record with USUBJID {{USUBJID!r}} and {idvar} = {{IDVARVAL!r}}"
+                   if idvar else f"USUBJID {{USUBJID!r}} has no {code} record")
+        out += record_findings(supp, rows[~found], dataset, "SDTM-SUPP-PARENT",
+                               "IDVAR" if not idvar else "IDVARVAL", message)
     return out
 
 

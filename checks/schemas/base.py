@@ -28,6 +28,7 @@ declared through :func:`declare_rule` so the message and severity live beside th
 from __future__ import annotations
 
 import re
+import string
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -205,7 +206,7 @@ def schema_findings(model: type[Model], frame: pd.DataFrame, dataset: str,
         findings += _failure_findings(exc.failure_cases, schema, frame, dataset, standard)
     except SchemaError as exc:  # pragma: no cover - lazy mode collects, kept as a net
         findings.append(Finding(dataset, f"{standard}-SCHEMA", "error", str(exc)))
-    return findings
+    return list(dict.fromkeys(findings))  # a column matched by two fields: once
 
 
 def _absent_expected(schema, frame, dataset, standard) -> list[Finding]:
@@ -253,8 +254,11 @@ def _record_info(frame: pd.DataFrame, index) -> tuple[int | None, str | None]:
 def _text(value) -> str | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        value = pd.Timestamp(value)
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
     return str(value)
 
 
@@ -357,11 +361,23 @@ def _rule_findings(rule: Rule, group, frame, dataset) -> list[Finding]:
     rows = sorted({int(i) for i in group["index"].dropna()})
     if not rows:  # a rule on the whole frame
         return [Finding(dataset, rule.rule_id, rule.severity, rule.message, variable=rule.variable)]
+    return record_findings(frame, rows, dataset, rule.rule_id, rule.variable, rule.message,
+                           rule.severity)
+
+
+def record_findings(frame: pd.DataFrame, rows, dataset: str, rule_id: str, variable: str,
+                    message: str, severity: str = "error") -> list[Finding]:
+    """One finding per 0-based row in ``rows``. ``message`` is a template filled with the
+    row's values and ``record`` (1-based), e.g. ``"USUBJID {USUBJID!r} is not in DM"``;
+    `` (record N)`` is appended."""
+    fields = {f for _, f, _, _ in string.Formatter().parse(message) if f}
+    columns = [c for c in fields | {variable, "USUBJID"} if c in frame.columns]
+    values = {c: frame[c].to_numpy() for c in columns}
     out = []
     for i in rows:
-        record, usubjid = _record_info(frame, i)
-        value = _text(frame.at[i, rule.variable]) if rule.variable in frame.columns else None
-        out.append(Finding(dataset, rule.rule_id, rule.severity,
-                           f"{rule.message} (record {record})", usubjid=usubjid,
-                           variable=rule.variable, value=value, record=record))
+        row = {c: _text(v[i]) for c, v in values.items()}
+        out.append(Finding(dataset, rule_id, severity,
+                           f"{message.format(record=int(i) + 1, **row)} (record {int(i) + 1})",
+                           usubjid=row.get("USUBJID"), variable=variable,
+                           value=row.get(variable), record=int(i) + 1))
     return out
