@@ -143,6 +143,10 @@ def tte_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: s
                               "median_fu_ucl": rev.median_ucl}, method="revkm", options=km_opts,
                              **arm_keys)
     strata_frame = frame[strata] if strata else None
+    if "logrank" in methods and len(levels) > 2:  # global k-sample test
+        lr = logrank_test(time, event, group, strata=strata_frame)
+        rows += ard_rows(lr.stats(), method="logrank", options={"strata": strata},
+                         **dict(common, group_var="", group=" vs ".join(levels)))
     for arm in [lv for lv in levels if lv != ref]:
         sel = (group == arm) | (group == ref)
         contrast = dict(common, group_var="", group=f"{arm} vs {ref}")
@@ -247,16 +251,46 @@ def _run_baseline(adam: dict[str, Dataset], study: Study, spec: dict) -> list[di
 
 RUNNERS: dict[str, Callable] = {"tte": _run_tte, "count": _run_count, "baseline": _run_baseline}
 
+_COMMON_KEYS = {"id": str, "type": str, "population": str, "where": dict, "title": str}
+KEYS: dict[str, dict] = {
+    "tte": {"paramcd": str, "strata": list, "timepoints_months": list, "risk_months": list,
+            "rmst_tau_months": (int, float), "methods": list, "curve": bool, "ties": str,
+            "conf_type": str, "trt_var": str},
+    "subgroup": {"paramcd": str, "subgroups": list, "strata": list, "ties": str, "trt_var": str},
+    "count": {"group_var": str, "rows": list},
+    "baseline": {"group_var": str, "continuous": list, "categorical": list, "levels": dict},
+    "ipcw": {"paramcd": str, "strata": list, "switch_date": str, "covariates": list,
+             "time_varying": list, "n_boot": int, "seed": int, "trt_var": str},
+    "msm": {"paramcd": str, "strata": list, "switch_date": str, "covariates": list,
+            "time_varying": list, "n_boot": int, "seed": int, "trt_var": str},
+}
+
+
+def validate_analyses(study: Study) -> None:
+    """Raise :class:`UsageError` for an unknown type, an unknown key or a wrong type."""
+    for spec in study.analyses:
+        where = f"analysis {spec.get('id')!r}"
+        kind = spec.get("type")
+        if kind not in KEYS:
+            raise UsageError(f"{where}: unknown type {kind!r} (known: {', '.join(KEYS)})", file=study.path)
+        allowed = {**_COMMON_KEYS, **KEYS[kind]}
+        for key, value in spec.items():
+            if key not in allowed:
+                raise UsageError(f"{where}: unknown key {key!r} for type {kind}", file=study.path)
+            if not isinstance(value, allowed[key]) or isinstance(value, bool) and allowed[key] is not bool:
+                raise UsageError(f"{where}: key {key!r} has the wrong type ({type(value).__name__})",
+                                 file=study.path)
+        for key in ("paramcd",):
+            if key in KEYS[kind] and key not in spec:
+                raise UsageError(f"{where}: missing key {key!r}", file=study.path)
+
 
 def run_analyses(adam: dict[str, Dataset], study: Study, only: list[str] | None = None) -> pd.DataFrame:
     """Every analysis of ``study`` (or those in ``only``) as one ARD frame."""
+    validate_analyses(study)
     rows: list[dict] = []
     for spec in study.analyses:
         if only and spec["id"] not in only:
             continue
-        kind = spec.get("type")
-        if kind not in RUNNERS:
-            raise UsageError(f"analysis {spec['id']}: unknown type {kind!r} "
-                             f"(known: {', '.join(sorted(RUNNERS))})", file=study.path)
-        rows += RUNNERS[kind](adam, study, spec)
+        rows += RUNNERS[spec["type"]](adam, study, spec)
     return ard_frame(rows)

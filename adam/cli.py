@@ -75,6 +75,100 @@ def convert(source: Path = typer.Argument(..., metavar="IN", help="Input .xpt or
     stdout.print(f"wrote {target} ({ds.name}: {len(ds.frame)} records, {len(ds.variables)} variables)")
 
 
+@app.command()
+def synth(study: str = typer.Option(..., "--study", help="tourmaline-mm3 or tourmaline-mm4."),
+          n_subjects: Optional[int] = typer.Option(None, "--n-subjects", min=1, help="Subjects (default: the trial's ITT N)."),
+          seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (default fixed)."),
+          out: Path = typer.Option(..., "--out", help="Output folder for the SDTM XPT files.")):
+    """Synthetic SDTM twin of a reference trial."""
+    from adam import pipeline
+
+    datasets = pipeline.synth(study, out, n_subjects=n_subjects, seed=seed)
+    n = len(datasets["dm"].frame)
+    stdout.print(f"wrote {len(datasets)} SDTM datasets for {n} subjects to {out}")
+
+
+@app.command()
+def derive(study: str = typer.Option(..., "--study", help="Built-in study or specification file."),
+           sdtm: Path = typer.Option(..., "--sdtm", help="Folder of SDTM datasets."),
+           out: Path = typer.Option(..., "--out", help="Output folder for the ADaM XPT files.")):
+    """ADaM datasets from SDTM, validated before anything is written."""
+    from adam import pipeline
+
+    datasets = pipeline.derive(study, sdtm, out)
+    for name, ds in datasets.items():
+        stdout.print(f"wrote {out / (name.lower() + '.xpt')} ({len(ds.frame)} records, {len(ds.variables)} variables)")
+
+
+@app.command()
+def report(study: str = typer.Option(..., "--study", help="Built-in study or specification file."),
+           ard: Path = typer.Option(..., "--ard", help="Folder (or file) with ard.csv."),
+           out: Path = typer.Option(..., "--out", help="Output folder for the TLFs."),
+           format: str = typer.Option("html,rtf,pdf", "--format", help="Any of html,rtf,pdf.")):
+    """Tables, listings and figures from the ARD."""
+    from adam import pipeline
+
+    formats = _csv_list(format)
+    bad = [f for f in formats if f not in ("html", "rtf", "pdf")]
+    if bad or not formats:
+        raise _usage(f"--format takes html, rtf, pdf; not {', '.join(bad) or 'nothing'}")
+    outputs = pipeline.report(study, ard, out, formats=formats)
+    stdout.print(f"wrote {len(outputs)} files to {out} (open {out / 'index.html'})")
+
+
+@app.command()
+def run(study: str = typer.Option(..., "--study", help="Built-in study or specification file."),
+        sdtm: Path = typer.Option(..., "--sdtm", help="Folder of SDTM datasets."),
+        out: Path = typer.Option(..., "--out", help="Output folder."),
+        format: str = typer.Option("html,rtf,pdf", "--format", help="TLF formats.")):
+    """derive, check, analyze and report in one go."""
+    from adam import pipeline
+
+    with _progress() as bar:
+        result = pipeline.run(study, sdtm, out, formats=_csv_list(format),
+                              progress=_stepper(bar, study, pipeline.STEPS))
+    _summary(out, result)
+
+
+@app.command()
+def demo(out: Path = typer.Option(Path("adam-demo"), "--out", help="Output folder."),
+         format: str = typer.Option("html,rtf,pdf", "--format", help="TLF formats.")):
+    """Synthesize both TOURMALINE twins and run everything into one folder."""
+    from adam import pipeline
+
+    with _progress() as bar:
+        results = pipeline.demo(out, formats=_csv_list(format),
+                                progress=lambda name: _stepper(bar, name, ("synth",) + pipeline.STEPS))
+    for name, result in results.items():
+        _summary(out / name, result)
+    stdout.print(f"open {out / 'index.html'}")
+
+
+def _progress():
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                    console=stdout, transient=False)
+
+
+def _stepper(bar, label: str, steps: tuple):
+    """A ``tick(step)`` callback that moves a rich progress bar through ``steps``."""
+    task = bar.add_task(label, total=len(steps))
+
+    def tick(step: str):
+        done = steps.index(step) if step in steps else len(steps)
+        bar.update(task, description=f"{label}: {step}", completed=done)
+    return tick
+
+
+def _summary(out: Path, result: dict) -> None:
+    chk = result["check"]
+    n_err = sum(f.severity == "error" for f in chk.findings)
+    n_warn = sum(f.severity == "warning" for f in chk.findings)
+    stdout.print(f"{out}: ADaM in {out / 'adam'}, checks {n_err} error(s) {n_warn} warning(s), "
+                 f"{len(result['ard'])} statistics, {len(result['outputs'])} TLF files")
+
+
 def _csv_list(text: str | None) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()] if text else []
 

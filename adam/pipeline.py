@@ -177,3 +177,68 @@ def analyze_adtte(adtte: Path, out: Path, param: str, trt: str, ref: str | None 
     ard = ard_frame(rows)
     write_ard(ard, Path(out) / "ard.csv")
     return ard
+
+
+# ----------------------------------------------------------------------------- synth
+def synth(study: str, out: Path, n_subjects: int | None = None, seed: int | None = None) -> dict:
+    """Synthetic SDTM of a trial twin, one XPT per domain in ``out``."""
+    from adam.synth import synthesize, write_sdtm
+
+    kwargs = {} if seed is None else {"seed": seed}
+    datasets = synthesize(study, n_subjects=n_subjects, **kwargs)
+    write_sdtm(datasets, Path(out))
+    return datasets
+
+
+# ----------------------------------------------------------------------------- report
+def report(study: str | Study, ard: Path, out: Path, formats=("html", "rtf", "pdf")) -> list[Path]:
+    """TLFs of ``study`` from an ``ard.csv`` (file or folder) into ``out``."""
+    from adam.ard import read_ard
+    from reports import render_reports
+
+    spec = _study(study)
+    return render_reports(read_ard(ard), spec, Path(out), formats=tuple(formats))
+
+
+# ----------------------------------------------------------------------------- run
+STEPS = ("derive", "check", "analyze", "report")
+
+
+def run(study: str | Study, sdtm: Path, out: Path, formats=("html", "rtf", "pdf"),
+        progress=None, expectations: bool = True) -> dict:
+    """derive -> check -> analyze -> report into ``out/adam``, ``out/checks``,
+    ``out/ard/ard.csv``, ``out/tlf``. ``progress(step)`` is called before each step."""
+    spec = _study(study)
+    out = Path(out)
+    tick = progress or (lambda step: None)
+    tick("derive")
+    derive(spec, sdtm, out / "adam")
+    tick("check")
+    result = check(spec, adam=out / "adam", report=out / "checks" / "report.html",
+                   findings_csv=out / "checks" / "findings.csv", expectations=expectations)
+    tick("analyze")
+    ard = analyze(spec, out / "adam", out / "ard")
+    tick("report")
+    outputs = report(spec, out / "ard", out / "tlf", formats=formats)
+    tick("done")
+    return {"check": result, "ard": ard, "outputs": outputs}
+
+
+# ----------------------------------------------------------------------------- demo
+DEMO_STUDIES = ("tourmaline-mm3", "tourmaline-mm4")
+
+
+def demo(out: Path, formats=("html", "rtf", "pdf"), progress=None) -> dict:
+    """Synthesize both TOURMALINE twins and run everything into ``out/<study>/``, with
+    ``out/index.html`` linking every output. ``progress(study)`` returns a ``tick(step)``."""
+    from reports import render_demo_index
+
+    out = Path(out)
+    results = {}
+    for name in DEMO_STUDIES:
+        tick = progress(name) if progress else (lambda step: None)
+        tick("synth")
+        synth(name, out / name / "sdtm")
+        results[name] = run(name, out / name / "sdtm", out / name, formats=formats, progress=tick)
+    render_demo_index(out, {name: _study(name) for name in results}, results)
+    return results

@@ -141,4 +141,8 @@ def _validated(doc: dict, path: Path) -> Study:
         except ValueError:
             raise UsageError(f"'data_cutoff' is not an ISO 8601 date: {cutoff!r}", file=path) from None
     values = {k: v for k, v in doc.items() if k != "data_cutoff"}
-    return Study(path=path, data_cutoff=cutoff, **values)
+    study = Study(path=path, data_cutoff=cutoff, **values)
+    from adam.analysis import validate_analyses  # the engine knows the analysis types
+
+    validate_analyses(study)
+    return study
