@@ -74,3 +74,39 @@ def test_cox_treatment_labels_and_stats_keys():
 def test_cox_without_events_is_an_error():
     with pytest.raises(StatError):
         CoxPH().fit([1, 2, 3], [0, 0, 0], [0, 1, 1])
+
+
+@pytest.mark.parametrize("case", REFERENCE["subgroup"], ids=[c["ties"] for c in REFERENCE["subgroup"]])
+def test_subgroup_interaction_matches_r(case):
+    """R: ``anova`` LR and Wald of ``I(sex == 2):agegrp`` in
+    ``coxph(Surv(time, status) ~ I(sex == 2) * agegrp + strata(ecog))``; per-level HRs from
+    ``coxph(Surv(time, status) ~ I(sex == 2) + strata(ecog), subset = agegrp == level)``."""
+    from adam.stats.subgroup import subgroup_analysis
+
+    sex = np.where(LUNG["sex"] == 2, "female", "male")
+    res = subgroup_analysis(LUNG["time"], LUNG["status"], sex, LUNG["agegrp"], ref="male",
+                            strata=LUNG["ecog"], ties=case["ties"])
+    assert_r_close([res.p_interaction, res.p_interaction_wald],
+                   [case["p_interaction_lr"], case["p_interaction_wald"]])
+    assert res.stats() == {"p_interaction": res.p_interaction} and res.df == 2
+    for lv in case["levels"]:
+        got = res.level_stats(lv["level"])
+        assert_r_close([got["hr"], got["hr_lcl"], got["hr_ucl"]], [lv["hr"], lv["lcl"], lv["ucl"]])
+        in_level = LUNG["agegrp"] == lv["level"]
+        counts = res.arm_stats(lv["level"], "female")
+        assert counts["n"] == (in_level & (LUNG["sex"] == 2)).sum()
+        assert counts["n_events"] == LUNG.loc[in_level & (LUNG["sex"] == 2), "status"].sum()
+
+
+def test_subgroup_level_without_events_in_an_arm_is_nan():
+    from adam.stats.subgroup import subgroup_analysis
+
+    time = np.arange(1.0, 13.0)
+    event = np.array([1, 0, 1, 0, 0, 0, 1, 0, 1, 1, 0, 1.0])
+    arm = np.array(["A", "B"] * 6)
+    sub = np.array(["x"] * 6 + ["y"] * 6)  # level x: arm B has no events
+    res = subgroup_analysis(time, event, arm, sub, ref="A")
+    x = res.level_stats("x")
+    assert np.isnan([x["hr"], x["hr_lcl"], x["hr_ucl"]]).all()
+    assert res.arm_stats("x", "B") == {"n": 3, "n_events": 0}
+    assert np.isfinite(res.level_stats("y")["hr"])
