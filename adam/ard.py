@@ -73,7 +73,9 @@ def ard_rows(stats: dict, *, study: str, analysis_id: str, method: str, paramcd:
 
 def ard_frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    frame["stat_value"] = pd.to_numeric(frame["stat_value"], errors="coerce")
+    for col in ("stat_value", "timepoint"):
+        frame[col] = pd.to_numeric(frame[col].astype(object).where(frame[col] != "", None),
+                                   errors="coerce").astype(float)
     return frame
 
 
@@ -117,7 +119,8 @@ def read_ard(path: str | Path) -> pd.DataFrame:
     if missing:
         raise InputError(f"not an ARD: missing column(s) {', '.join(missing)}", file=path)
     for col in ("stat_value", "timepoint"):
-        frame[col] = pd.to_numeric(frame[col].replace("", np.nan), errors="coerce")
+        frame[col] = pd.to_numeric(frame[col].astype(object).where(frame[col] != "", None),
+                                   errors="coerce").astype(float)
     return frame
 
 

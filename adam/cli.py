@@ -169,6 +169,25 @@ def _summary(out: Path, result: dict) -> None:
                  f"{len(result['ard'])} statistics, {len(result['outputs'])} TLF files")
 
 
+@app.command()
+def compare(base: Path = typer.Argument(..., metavar="BASE", help="Base dataset (.xpt or .json)."),
+            other: Path = typer.Argument(..., metavar="COMPARE", help="Compare dataset (.xpt or .json)."),
+            keys: str = typer.Option(..., "--keys", help="ID variables K1,K2 matching observations."),
+            report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML report here."),
+            abs_tol: float = typer.Option(1e-10, "--abs-tol", help="Absolute tolerance for numbers."),
+            rel_tol: float = typer.Option(0.0, "--rel-tol", help="Relative tolerance for numbers.")):
+    """PROC COMPARE-style QC of two datasets: observations, variables, values, metadata."""
+    from checks.compare import compare_datasets
+    from adam.io import read_dataset
+
+    result = compare_datasets(read_dataset(base), read_dataset(other), _csv_list(keys),
+                              abs_tol=abs_tol, rel_tol=rel_tol)
+    stdout.print(result.summary_text(), markup=False)
+    if report is not None:
+        result.write_html(report, inputs=[base, other])
+    raise typer.Exit(0 if result.identical else 1)
+
+
 def _csv_list(text: str | None) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()] if text else []
 
