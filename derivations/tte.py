@@ -1,0 +1,229 @@
+"""Time-to-event parameters (admiral ``event_source``, ``censor_source``,
+``derive_param_tte``).
+
+A source is data: which dataset, which date column, which records (``filter``: a
+pandas query string or a callable ``frame -> mask``), and the values its record
+carries (``set_values_to``: literals, or :class:`~derivations.common.Col` to copy a
+column, e.g. ``{"EVNTDESC": "DEATH", "SRCDOM": "ADSL", "SRCVAR": "DTHDT"}``;
+``SRCSEQ`` given as a plain string names a column).
+
+Rules of :func:`derive_param_tte`, one record per ADSL subject:
+
+1. Per event source, each subject's earliest dated record (ties: ``order`` columns,
+   then input order); per censoring source, the latest.
+2. The event is the earliest over all event sources (ties: the source listed first);
+   the censoring is the latest over all censoring sources (ties: the source listed
+   last).
+3. A subject with an event gets the event, whatever its censoring dates, so an event
+   on the same date as a censoring wins. ``CNSR`` is 0 for events, the source's
+   ``censor`` (1, 2, ...) for censorings.
+4. ``end_date`` (a data cutoff: an ADSL column name or one date) caps the analysis:
+   event records after it are ignored; censoring dates after it become the end date,
+   with ``CNSDTDSC`` ``"DATA CUTOFF"`` and ``SRCDOM``/``SRCVAR`` pointing at the end
+   date (``SRCSEQ`` missing).
+5. Dates before ``STARTDT`` are kept and moved to ``STARTDT`` (admiral: ``ADT`` is the
+   later of ``ADT`` and ``STARTDT``), so ``AVAL`` is 1; each such subject gets a
+   ``note`` finding ``TTE-BEFORE-START``.
+6. ``AVAL = ADT - STARTDT + 1`` in days. Datetimes count by their date part.
+7. A subject with neither an event nor a censoring, or without ``STARTDT``, keeps a
+   record with ``ADT``/``AVAL``/``CNSR`` missing and gets an ``error`` finding
+   (``TTE-NO-DATE`` / ``TTE-NO-START``); with ``findings=None`` such subjects raise
+   :class:`adam.errors.InputError` instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from adam.errors import InputError, UsageError
+from adam.findings import Finding
+from derivations.common import Col, as_list, frame_of, require_columns, row_mask
+from derivations.filters import filter_extreme
+
+TRACE_VARS = ("EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "SRCSEQ")
+
+
+@dataclass(frozen=True)
+class TTESource:
+    """A dated record source of a time-to-event parameter."""
+
+    dataset_name: str
+    date: str
+    filter: str | Callable | None = None
+    set_values_to: Mapping[str, Any] = field(default_factory=dict)
+    order: Sequence[str] = ()
+    censor: int = 0
+
+    def values(self) -> dict[str, Any]:
+        """``set_values_to`` with a plain-string ``SRCSEQ`` read as a column."""
+        vals = dict(self.set_values_to)
+        if isinstance(vals.get("SRCSEQ"), str) and not isinstance(vals["SRCSEQ"], Col):
+            vals["SRCSEQ"] = Col(vals["SRCSEQ"])
+        return vals
+
+
+@dataclass(frozen=True)
+class EventSource(TTESource):
+    """An event (``CNSR`` 0); admiral ``event_source``."""
+
+    def __post_init__(self):
+        if self.censor != 0:
+            raise UsageError("argument censor: an event source has censor 0")
+
+
+@dataclass(frozen=True)
+class CensorSource(TTESource):
+    """A censoring (``CNSR`` = ``censor`` >= 1); admiral ``censor_source``."""
+
+    censor: int = 1
+
+    def __post_init__(self):
+        if not isinstance(self.censor, (int, np.integer)) or self.censor < 1:
+            raise UsageError(f"argument censor: must be an integer >= 1, not {self.censor!r}")
+
+
+def _source_records(src: TTESource, number: int, datasets: Mapping, keys: list[str],
+                    end: pd.Series | None, end_var: str | None, subject_end) -> pd.DataFrame:
+    """The selected record per subject of one source, in the common layout."""
+    if src.dataset_name not in datasets:
+        raise UsageError(f"argument source_datasets: no dataset {src.dataset_name!r} "
+                         f"(sources name {src.dataset_name!r})")
+    frame = frame_of(datasets[src.dataset_name], "source_datasets")
+    vals = src.values()
+    cols = [v for v in vals.values() if isinstance(v, Col)]
+    require_columns(frame, keys + [src.date] + cols + [str(o).lstrip("-") for o in as_list(src.order)],
+                    f"{'event' if src.censor == 0 else 'censor'}_conditions ({src.dataset_name})")
+    if not pd.api.types.is_datetime64_any_dtype(frame[src.date]):
+        raise UsageError(f"argument event_conditions: {src.dataset_name}.{src.date} is not a date column")
+    rows = frame.loc[row_mask(frame, src.filter, f"filter of the {src.dataset_name} source")]
+    rows = rows.loc[rows[src.date].notna()]
+    recs = rows[keys].copy()
+    recs["ADT"] = rows[src.date].dt.normalize()
+    for name, value in vals.items():
+        recs[name] = rows[value].to_numpy() if isinstance(value, Col) else value
+    order = ["ADT"]
+    for i, o in enumerate(as_list(src.order)):
+        recs[f"__ord{i}"] = rows[str(o).lstrip("-")].to_numpy()
+        order.append(("-" if str(o).startswith("-") else "") + f"__ord{i}")
+    recs["CNSR"] = float(src.censor)
+    recs["__src"] = number
+    if end is not None:
+        cutoff = subject_end(recs)
+        after = (recs["ADT"] > cutoff).to_numpy()
+        if src.censor == 0:
+            recs = recs.loc[~after]
+        else:
+            recs.loc[after, "ADT"] = cutoff[after]
+            recs.loc[after, "CNSDTDSC"] = "DATA CUTOFF"
+            recs.loc[after, "SRCDOM"] = "ADSL" if end_var else np.nan
+            recs.loc[after, "SRCVAR"] = end_var if end_var else np.nan
+            recs.loc[after, "SRCSEQ"] = np.nan
+    picked = filter_extreme(recs, keys, order, "first" if src.censor == 0 else "last")
+    return picked.drop(columns=[c for c in picked.columns if c.startswith("__ord")])
+
+
+def _pick(records: list[pd.DataFrame], keys: list[str], mode: str) -> pd.DataFrame:
+    records = [r for r in records if len(r)]
+    if not records:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in keys}
+                            | {"ADT": pd.Series(dtype="datetime64[ns]"),
+                               "CNSR": pd.Series(dtype=float), "__src": pd.Series(dtype=int)})
+    allrec = pd.concat(records, ignore_index=True)
+    return filter_extreme(allrec, keys, ["ADT", "__src"], mode)
+
+
+def _findings(out: pd.DataFrame, mask, rule: str, severity: str, message: str, paramcd) -> list[Finding]:
+    rows = np.flatnonzero(mask)
+    usubjid = out["USUBJID"].to_numpy()[rows] if "USUBJID" in out.columns else [None] * len(rows)
+    return [Finding("ADTTE", rule, severity, f"{paramcd}: {message}",
+                    usubjid=None if pd.isna(u) else str(u), variable="ADT", record=None)
+            for u in usubjid]
+
+
+def derive_param_tte(dataset_adsl, source_datasets: Mapping, start_date: str,
+                     event_conditions: Sequence[EventSource],
+                     censor_conditions: Sequence[CensorSource],
+                     set_values_to: Mapping[str, Any], end_date=None,
+                     subject_keys: Sequence[str] = ("STUDYID", "USUBJID"),
+                     findings: list | None = None) -> pd.DataFrame:
+    """The records of one time-to-event parameter, one per subject of ``dataset_adsl``
+    (rules in the module docstring). Columns: subject keys, ``set_values_to`` (PARAMCD,
+    PARAM, ...), STARTDT, ADT, AVAL, CNSR, EVNTDESC, CNSDTDSC, SRCDOM, SRCVAR, SRCSEQ
+    and any other variable the sources set. Problems are appended to ``findings``."""
+    adsl = frame_of(dataset_adsl, "dataset_adsl")
+    keys = list(subject_keys)
+    require_columns(adsl, keys, "subject_keys")
+    require_columns(adsl, [start_date], "start_date")
+    if adsl.duplicated(keys).any():
+        raise UsageError(f"argument dataset_adsl: more than one record per {', '.join(keys)}")
+    for arg, sources, kind in (("event_conditions", event_conditions, EventSource),
+                               ("censor_conditions", censor_conditions, CensorSource)):
+        bad = [s for s in as_list(sources) if not isinstance(s, kind)]
+        if bad:
+            raise UsageError(f"argument {arg}: expected {kind.__name__} objects, got {bad[0]!r}")
+    if "PARAMCD" not in set_values_to:
+        raise UsageError("argument set_values_to: PARAMCD is required")
+
+    end_var, end, subject_end = None, None, None
+    if end_date is not None:
+        if isinstance(end_date, str) and end_date in adsl.columns:
+            end_var = end_date
+            end = adsl.set_index(keys)[end_date].dt.normalize()
+        else:
+            end = pd.Timestamp(end_date).normalize()
+
+        def subject_end(recs):
+            if end_var is None:
+                return pd.Series(end, index=recs.index)
+            idx = pd.MultiIndex.from_frame(recs[keys]) if len(keys) > 1 else recs[keys[0]]
+            return pd.Series(end.reindex(idx).to_numpy(), index=recs.index)
+
+    events = [_source_records(s, i, source_datasets, keys, end, end_var, subject_end)
+              for i, s in enumerate(as_list(event_conditions))]
+    censors = [_source_records(s, i, source_datasets, keys, end, end_var, subject_end)
+               for i, s in enumerate(as_list(censor_conditions))]
+    picked = [p for p in (_pick(events, keys, "first"), _pick(censors, keys, "last")) if len(p)]
+    chosen = pd.concat(picked, ignore_index=True) if picked else _pick([], keys, "first")
+    chosen = chosen.drop_duplicates(keys, keep="first").drop(columns="__src")
+
+    base = adsl[keys].copy()
+    base["STARTDT"] = pd.to_datetime(adsl[start_date]).dt.normalize()
+    out = base.merge(chosen, on=keys, how="left", sort=False)
+    out.index = adsl.index
+    out["ADT"] = pd.to_datetime(out["ADT"])
+    before = (out["ADT"] < out["STARTDT"]).to_numpy()
+    out.loc[before, "ADT"] = out.loc[before, "STARTDT"]
+    out["AVAL"] = ((out["ADT"] - out["STARTDT"]).dt.days + 1).astype(float)
+    out["CNSR"] = pd.to_numeric(out["CNSR"]).astype(float)
+
+    paramcd = set_values_to["PARAMCD"]
+    no_start = out["STARTDT"].isna().to_numpy()
+    no_date = out["ADT"].isna().to_numpy() & ~no_start
+    problems = (_findings(out, no_date, "TTE-NO-DATE", "error",
+                          "no event or censoring date from any source", paramcd)
+                + _findings(out, no_start, "TTE-NO-START", "error",
+                            f"start date {start_date} is missing", paramcd))
+    if problems and findings is None:
+        raise InputError(f"{paramcd}: {len(problems)} subject(s) without a time-to-event date "
+                         f"(first: {problems[0].usubjid}: {problems[0].message})",
+                         variable=start_date if no_start.any() else "ADT")
+    if findings is not None:
+        findings.extend(problems)
+        findings.extend(_findings(out, before, "TTE-BEFORE-START", "note",
+                                  f"event/censoring date before {start_date}; ADT set to STARTDT",
+                                  paramcd))
+    out.loc[no_start, ["ADT", "AVAL", "CNSR"]] = np.nan
+
+    for name, value in set_values_to.items():
+        out[name] = value
+    for name in TRACE_VARS:
+        if name not in out.columns:
+            out[name] = np.nan
+    out["SRCSEQ"] = pd.to_numeric(out["SRCSEQ"], errors="coerce").astype(float)
+    lead = keys + list(set_values_to) + ["STARTDT", "ADT", "AVAL", "CNSR"] + list(TRACE_VARS)
+    rest = [c for c in out.columns if c not in lead]
+    return out[lead + rest].reset_index(drop=True)
