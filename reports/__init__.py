@@ -1,1 +1,57 @@
-"""Reports: TLF programs reading the ARD, Jinja templates, matplotlib figures."""
+"""Reports: submission-style TLFs (HTML, RTF, PDF) rendered from the ARD only.
+
+Entry point::
+
+    render_reports(ard, study, out_dir, formats=("html", "rtf", "pdf")) -> list[Path]
+
+writes ``<id>.html`` / ``<id>.rtf`` / ``<id>.pdf`` per output (PDF via LibreOffice from the
+RTF; skipped with a warning and a note in the index when ``soffice`` is absent),
+``<id>.png`` per figure, and ``index.html`` linking everything. ``study`` needs ``.name``,
+``.studyid``, ``.title``, ``.data_cutoff`` and ``.outputs``. A program never computes a
+statistic: it selects ARD rows and formats them (days -> months = days / 30.4375).
+
+Output spec keys (one ``[[outputs]]`` table of the study TOML, a dict here):
+
+==================== =============================================================
+``id``               file stem, e.g. ``"fig2"`` (required)
+``program``          ``subseq`` | ``consort`` | ``km`` | ``forest`` | ``baseline`` |
+                     ``efficacy`` (required)
+``analysis_id``      ARD analysis displayed (required except for ``efficacy``)
+``analysis_ids``     ``efficacy`` only: analyses listed, in order (default: every
+                     analysis with ``km``/``cox``/``ipcw``/``msm`` rows, ARD order)
+``number``           e.g. ``"Figure 2"`` (default: the id)
+``title``            output title
+``population``       ``ITT`` / ``SAF`` / ... (shown as e.g. "Intent-to-treat population")
+``footnotes``        extra footnotes (list of strings) after the program's own
+``labels``           ``{VARIABLE: "display label"}`` for subgroup / baseline variables
+``contrast``         contrast ``group`` to show (default: the first ``cox`` contrast)
+``overall_analysis_id``  ``forest``: analysis giving the 'All patients' line
+``ylabel``           ``km``: y-axis label
+``row_header``       ``subseq`` / ``baseline``: header of the first column
+==================== =============================================================
+
+What each program reads (``group`` = arm for per-arm rows, ``"A vs B"`` for contrasts):
+
+- ``subseq`` (Table 1) / ``baseline``: ``count`` rows n, pct (a percentage, 0-100), denom
+  per ``subgroup_var``/``subgroup``; baseline also ``summary`` rows n, mean, sd, median,
+  min, max. Column headers ``Arm (N=denom)``; row order = ARD order.
+- ``consort``: DISPOSITION ``count`` n per arm and node label (``subgroup``); see
+  :mod:`reports.figures.consort` for how labels become flow / exclusion / reason boxes.
+- ``km``: ``km`` n, n_events, n_censored, median(+_lcl/_ucl), and at ``timepoint`` (days)
+  surv(+_lcl/_ucl) and n_risk (the risk-table times); ``cox`` hr/hr_lcl/hr_ucl;
+  ``logrank`` p_value (labelled stratified when ``options`` has ``strata=``).
+- ``forest``: per subgroup level ``km`` n, n_events per arm and ``cox`` hr/hr_lcl/hr_ucl
+  (empty = NE); ``cox`` ``p_interaction`` with an empty ``subgroup``.
+- ``efficacy``: the ``km``, ``cox``/``ipcw``/``msm``, ``logrank`` and ``revkm`` rows.
+
+ARD extension used to draw Kaplan-Meier curves (emitted by the analysis runner):
+method ``km-curve``, per arm (``group_var``/``group`` as the ``km`` rows), one row per
+distinct time (``timepoint``, days) with stat_name ``surv`` (the KM estimate just after
+that time) and ``n_censor`` (subjects censored at that time; > 0 draws a censor mark);
+optional ``surv_lcl``/``surv_ucl`` at the same times draw a confidence band. The curve
+starts at (0, 1) when the first time is later than 0.
+"""
+
+from reports.render import FORMATS, render_output, render_reports
+
+__all__ = ["FORMATS", "render_output", "render_reports"]

@@ -1,0 +1,96 @@
+"""Kaplan-Meier figure: step curves with censor marks, optional confidence bands, a
+summary box (HR, p, medians) and a number-at-risk table on the same time axis.
+
+KMunicate-style: large fonts, colour-blind-safe colours, risk table rows labelled and
+coloured by arm, placed in an axes that shares the figure column with the plot so the
+numbers sit exactly under the time ticks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reports.figures.style import BASE_SIZE, SMALL_SIZE, colour, new_figure, to_figure
+from reports.model import Figure
+
+
+@dataclass
+class Curve:
+    label: str
+    time: np.ndarray            # months, ascending
+    surv: np.ndarray
+    censored: np.ndarray        # bool: a censor mark at this time
+    lcl: np.ndarray | None = None
+    ucl: np.ndarray | None = None
+
+
+def _from_origin(curve: Curve) -> tuple[np.ndarray, ...]:
+    """Arrays starting at (0, 1): the KM curve is 1 before the first time."""
+    t, s = np.asarray(curve.time, float), np.asarray(curve.surv, float)
+    lo = None if curve.lcl is None else np.asarray(curve.lcl, float)
+    hi = None if curve.ucl is None else np.asarray(curve.ucl, float)
+    if t.size == 0 or t[0] > 0:
+        t, s = np.r_[0.0, t], np.r_[1.0, s]
+        lo = None if lo is None else np.r_[1.0, lo]
+        hi = None if hi is None else np.r_[1.0, hi]
+    return t, s, lo, hi
+
+
+def km_plot(curves: list[Curve], *, risk_times: list[float], n_risk: dict[str, list[str]],
+            annotation: list[str], ylabel: str, xlabel: str = "Time (months)",
+            alt: str = "Kaplan-Meier plot", width_in: float = 10.0,
+            height_in: float = 7.0) -> Figure:
+    """Draw the curves; ``n_risk[label]`` holds the formatted numbers at ``risk_times``."""
+    show_risk = bool(risk_times) and any(n_risk.values())
+    fig = new_figure(width_in, height_in, layout="constrained")
+    ratios = [4.2, 0.35 + 0.32 * len(curves)] if show_risk else [1]
+    axes = fig.subplots(len(ratios), 1, gridspec_kw={"height_ratios": ratios}, squeeze=False)[:, 0]
+    ax = axes[0]
+    xmax = max([max(risk_times, default=0.0)] + [float(np.max(c.time)) for c in curves if len(c.time)])
+    for i, curve in enumerate(curves):
+        t, s, lo, hi = _from_origin(curve)
+        col = colour(i)
+        ax.step(t, s, where="post", color=col, lw=2.4, label=curve.label)
+        if lo is not None and hi is not None:
+            ax.fill_between(t, lo, hi, step="post", color=col, alpha=0.12, lw=0)
+        cens = np.asarray(curve.censored, bool)
+        ax.plot(np.asarray(curve.time, float)[cens], np.asarray(curve.surv, float)[cens],
+                ls="none", marker="|", ms=9, mew=1.4, color=col)
+    ax.plot([], [], ls="none", marker="|", ms=9, mew=1.4, color="0.3", label="Censored")
+    ax.set_ylim(0, 1.02)
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.set_xlim(0, xmax * 1.02 if xmax > 0 else 1)
+    if risk_times:
+        ax.set_xticks(risk_times)
+        ax.set_xticklabels([f"{t:g}" for t in risk_times])
+    ax.set_xlabel(xlabel, fontsize=BASE_SIZE)
+    ax.set_ylabel(ylabel, fontsize=BASE_SIZE)
+    ax.tick_params(labelsize=BASE_SIZE)
+    ax.grid(axis="y", color="0.9")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper right", fontsize=SMALL_SIZE, frameon=False)
+    if annotation:
+        ax.text(0.02, 0.03, "\n".join(annotation), transform=ax.transAxes, fontsize=SMALL_SIZE,
+                va="bottom", ha="left", family="DejaVu Sans Mono",
+                bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "0.6"})
+    if show_risk:
+        _risk_table(axes[1], curves, risk_times, n_risk, ax.get_xlim())
+    return to_figure(fig, alt)
+
+
+def _risk_table(ax, curves, risk_times, n_risk, xlim) -> None:
+    ax.set_xlim(*xlim)
+    ax.set_ylim(len(curves) - 0.5, -0.5)
+    for i, curve in enumerate(curves):
+        for t, text in zip(risk_times, n_risk.get(curve.label, [])):
+            ax.text(t, i, text, ha="center", va="center", fontsize=SMALL_SIZE, color=colour(i))
+    ax.set_yticks(range(len(curves)))
+    ax.set_yticklabels([c.label for c in curves], fontsize=SMALL_SIZE)
+    for i, tick in enumerate(ax.get_yticklabels()):
+        tick.set_color(colour(i))
+    ax.set_xticks([])
+    ax.tick_params(left=False)
+    ax.spines[:].set_visible(False)
+    ax.set_title("Number at risk", loc="left", fontsize=SMALL_SIZE, fontweight="bold")

@@ -1,0 +1,36 @@
+"""Shared figure style: colour-blind-safe palette (Okabe-Ito), large fonts, PNG export.
+
+Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot state), so
+rendering is thread-safe and does not depend on the interactive backend.
+"""
+
+from __future__ import annotations
+
+import io
+
+from matplotlib.figure import Figure as MplFigure
+
+from reports.model import Figure
+
+# Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+FONT = {"family": "DejaVu Sans"}
+BASE_SIZE = 14          # KMunicate-style readability
+SMALL_SIZE = 12
+DPI = 150
+
+
+def colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def new_figure(width_in: float, height_in: float, **kw) -> MplFigure:
+    return MplFigure(figsize=(width_in, height_in), dpi=DPI, **kw)
+
+
+def to_figure(fig: MplFigure, alt: str) -> Figure:
+    """Render to PNG bytes (no timestamp metadata, so output is reproducible)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    width, height = fig.get_size_inches()
+    return Figure(png=buf.getvalue(), width_in=float(width), height_in=float(height), alt=alt)

@@ -1,0 +1,48 @@
+"""Baseline characteristics table: per ADSL variable (``subgroup_var``) either its
+``summary`` statistics (n, mean, sd, median, min, max) or its levels as n (%)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reports import fmt, select
+from reports.model import Display, Row, Table
+from reports.programs.common import arm_headers, variable_label
+from reports.programs.counts import count_rows
+
+SUMMARY_LINES = [("n", ("n",), "{0}"), ("Mean (SD)", ("mean", "sd"), "{0} ({1})"),
+                 ("Median", ("median",), "{0}"), ("Min, max", ("min", "max"), "{0}, {1}")]
+DIGITS = {"n": 0, "mean": 1, "sd": 2, "median": 1}
+
+
+def _number(stat: str, value) -> str:
+    if stat in DIGITS:
+        return fmt.fixed(value, DIGITS[stat], missing="")
+    if fmt.is_missing(value):
+        return ""
+    return fmt.fixed(value, 0 if float(value).is_integer() else 1)
+
+
+def _summary_rows(rows: pd.DataFrame, arms: list[str]) -> list[Row]:
+    per_arm = [select.stats(rows, method="summary", group=arm) for arm in arms]
+    return [Row([label] + [pattern.format(*(_number(s, st.get(s)) for s in names)) for st in per_arm],
+                indent=1)
+            for label, names, pattern in SUMMARY_LINES]
+
+
+def build(ard, study, spec: dict) -> Display:
+    rows = select.analysis(ard, spec["analysis_id"], spec["id"])
+    arms = select.arms(rows)
+    body: list[Row] = []
+    for var in pd.unique(rows["subgroup_var"]):
+        part = rows[rows["subgroup_var"] == var]
+        body.append(Row([variable_label(spec, var)] + [""] * len(arms), bold=True))
+        if (part["method"] == "summary").any():
+            body += _summary_rows(part, arms)
+        else:
+            body += count_rows(part, arms, indent=1)
+    table = Table(columns=[spec.get("row_header", "Characteristic")]
+                  + arm_headers(rows, arms, "count", "denom"), rows=body)
+    notes = ["n (%): number (percentage) of patients; N: number of patients in the population.",
+             "SD: standard deviation."]
+    return Display(tables=[table], footnotes=notes)

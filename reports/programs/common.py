@@ -1,0 +1,80 @@
+"""Labels and small helpers shared by the TLF programs (display text only)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from adam.ard import parse_options
+
+from reports import fmt, select
+
+POPULATIONS = {"ITT": "Intent-to-treat population", "SAF": "Safety population",
+               "FAS": "Full analysis set", "PP": "Per-protocol population"}
+
+ENDPOINTS = {"OS": "Overall survival", "PFS": "Progression-free survival",
+             "PFS2": "Progression-free survival on next-line therapy (PFS2)",
+             "TTNT": "Time to next-line therapy", "TTDE": "Time to first dermatologic event"}
+
+ANALYSES = {"OS-NEXTLINE-PI": "Overall survival, next-line therapy including a PI",
+            "OS-NEXTLINE-NOPI": "Overall survival, next-line therapy without a PI",
+            "OS-IPCW": "Overall survival, IPCW sensitivity analysis",
+            "OS-MSM": "Overall survival, marginal structural model"}
+
+# ADSL variable labels used as row/group headings (override with spec 'labels').
+VARIABLES = {"AGE": "Age, years", "AGEGR1": "Age group", "SEX": "Sex", "RACE": "Race",
+             "ISSGR1": "Pre-induction ISS stage", "RESPGR1": "Response at study entry",
+             "CYTOGR1": "Cytogenetic risk", "INDPIGR1": "Induction regimen",
+             "MRDGR1": "MRD status at study entry", "FRAILGR1": "Frailty status",
+             "STRAT1R": "Induction regimen (stratum)", "STRAT2R": "ISS stage (stratum)",
+             "STRAT3R": "Response / age (stratum)", "STRAT4R": "Response (stratum)",
+             "COUNTRY": "Country", "ECOG": "ECOG performance status"}
+
+
+def population_label(code: str) -> str:
+    return POPULATIONS.get(code, code)
+
+
+def analysis_label(rows: pd.DataFrame, analysis_id: str) -> str:
+    """Human name of an analysis: known analysis id, else the endpoint of its PARAMCD."""
+    if analysis_id in ANALYSES:
+        return ANALYSES[analysis_id]
+    paramcd = next((p for p in rows["paramcd"] if p), "")
+    return ENDPOINTS.get(paramcd, analysis_id)
+
+
+def variable_label(spec: dict, var: str) -> str:
+    return spec.get("labels", {}).get(var, VARIABLES.get(var, var))
+
+
+def arm_headers(rows: pd.DataFrame, arms: list[str], method: str, stat: str) -> list[str]:
+    """``Arm (N=xx)`` headers, N = the first ``stat`` row of each arm for ``method``."""
+    heads = []
+    for arm in arms:
+        hit = rows[(rows["group"] == arm) & (rows["method"] == method) & (rows["stat_name"] == stat)]
+        heads.append(fmt.header_n(arm, hit["stat_value"].iloc[0] if len(hit) else None))
+    return heads
+
+
+def contrast_of(rows: pd.DataFrame, spec: dict, method: str = "cox") -> str | None:
+    found = select.contrasts(rows, method)
+    wanted = spec.get("contrast")
+    if wanted:
+        return wanted if wanted in found else None
+    return found[0] if found else None
+
+
+def favours(contrast: str) -> tuple[str, str]:
+    """``'A vs B'`` -> ``('Favours A', 'Favours B')``."""
+    left, _, right = contrast.partition(" vs ")
+    return f"Favours {left}", f"Favours {right or 'reference'}"
+
+
+def logrank_p(rows: pd.DataFrame) -> tuple[str, float]:
+    """Label (stratified or not, from the options) and p-value of the log-rank test."""
+    lr = rows[(rows["method"] == "logrank") & (rows["stat_name"] == "p_value") & (rows["subgroup"] == "")]
+    if lr.empty:
+        return "", math.nan
+    stratified = "strata" in parse_options(lr["options"].iloc[0])
+    return ("Stratified log-rank p" if stratified else "Log-rank p"), lr["stat_value"].iloc[0]

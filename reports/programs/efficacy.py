@@ -1,0 +1,66 @@
+"""Efficacy summary table: for each analysis (spec ``analysis_ids``, default every
+analysis with ``km`` or contrast rows, in ARD order) events / N and median (95% CI) per
+arm, the hazard ratio (95% CI) of each contrast method (cox, ipcw, msm), the log-rank
+p-value and, when present, median follow-up (reverse KM)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reports import fmt, select
+from reports.model import Display, Row, Table
+from reports.programs.common import analysis_label, arm_headers, logrank_p
+
+METHOD_LABELS = {"cox": "Cox", "ipcw": "IPCW", "msm": "MSM"}
+
+
+def _default_ids(ard: pd.DataFrame) -> list[str]:
+    wanted = ard["method"].isin(("km",) + select.CONTRAST_METHODS) & (ard["subgroup_var"] == "")
+    return list(pd.unique(ard.loc[wanted, "analysis_id"]))
+
+
+def _analysis_rows(rows: pd.DataFrame, arms: list[str], label: str) -> list[Row]:
+    rows = rows[rows["subgroup_var"] == ""]
+    ncol = len(arms) + 2
+    out = [Row([label] + [""] * (ncol - 1), bold=True)]
+    per_arm = [select.stats(rows, method="km", group=a) for a in arms]
+    if any(per_arm):
+        out.append(Row(["Events / N"] + [f"{fmt.count(s.get('n_events'))} / {fmt.count(s.get('n'))}"
+                                         if s else "" for s in per_arm] + ["", ""], indent=1))
+        out.append(Row(["Median (95% CI), months"]
+                       + [fmt.median_ci_months(s.get("median"), s.get("median_lcl"), s.get("median_ucl"))
+                          if s else "" for s in per_arm] + ["", ""], indent=1))
+    for method in select.CONTRAST_METHODS:
+        for contrast in select.contrasts(rows, method):
+            st = select.stats(rows, method=method, group=contrast)
+            out.append(Row([f"{METHOD_LABELS[method]} HR, {contrast}"] + [""] * len(arms)
+                           + [fmt.hr_ci(st.get("hr"), st.get("hr_lcl"), st.get("hr_ucl")),
+                              fmt.p_value(st.get("p_value"))], indent=1))
+    lr_label, lr_p = logrank_p(rows)
+    if lr_label:
+        out.append(Row([lr_label] + [""] * (len(arms) + 1) + [fmt.p_value(lr_p)], indent=1))
+    follow = [select.stats(rows, method="revkm", group=a) for a in arms]
+    if any(follow):
+        out.append(Row(["Median follow-up (95% CI), months"]
+                       + [fmt.estimate_ci(fmt.months(s.get("median_fu", float("nan"))),
+                                          fmt.months(s.get("median_fu_lcl", float("nan"))),
+                                          fmt.months(s.get("median_fu_ucl", float("nan"))))
+                          for s in follow] + ["", ""], indent=1))
+    return out
+
+
+def build(ard, study, spec: dict) -> Display:
+    ids = spec.get("analysis_ids") or _default_ids(ard)
+    parts = [select.analysis(ard, i, spec["id"]) for i in ids]
+    arms = list(dict.fromkeys(a for p in parts for a in select.arms(p, "km")))
+    body = [row for i, p in zip(ids, parts) for row in _analysis_rows(p, arms, analysis_label(p, i))]
+    first_km = next((p for p in parts if (p["method"] == "km").any()), parts[0])
+    table = Table(columns=["Endpoint"] + arm_headers(first_km, arms, "km", "n")
+                  + ["HR (95% CI)", "p-value"], rows=body, widths=[3.2] + [1.6] * len(arms) + [1.7, 0.8])
+    notes = [f"Time in months = days / {fmt.DAYS_PER_MONTH}. NR: not reached; NE: not estimable.",
+             "N in the column headers: patients in the first analysis listed; Events / N per endpoint "
+             "use the patients of that analysis.",
+             "HR: hazard ratio of the first arm versus the reference (Cox: Cox model, stratified when the analysis names strata; "
+             "IPCW: inverse probability of censoring weighted; MSM: marginal structural model); "
+             "p-value of the HR row: Wald test of that model."]
+    return Display(tables=[table], footnotes=notes, landscape=True)

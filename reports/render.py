@@ -1,0 +1,169 @@
+"""Render every output of a study from its ARD: HTML, RTF and PDF per output, PNG per
+figure, and an ``index.html`` linking them all."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from adam.errors import UsageError
+from adam.io.atomic import write_bytes, write_text
+from reports import rtf
+from reports.model import Display, Table
+from reports.pdf import rtf_to_pdf
+from reports.programs import PROGRAMS
+from reports.programs.common import population_label
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("html", "rtf", "pdf")
+SPEC_KEYS = {"id", "program", "analysis_id", "analysis_ids", "number", "title", "population",
+             "footnotes", "labels", "contrast", "overall_analysis_id", "ylabel", "row_header"}
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class Page:
+    """RTF page geometry in twips (US letter; margins 0.75 in, header/footer 0.35 in)."""
+    landscape: bool
+
+    width = property(lambda self: rtf.twips(11 if self.landscape else 8.5))
+    height = property(lambda self: rtf.twips(8.5 if self.landscape else 11))
+    margin = rtf.twips(0.75)
+    top = rtf.twips(0.6)
+    bottom = rtf.twips(0.6)
+    edge = rtf.twips(0.35)
+    text = property(lambda self: self.width - 2 * self.margin)
+    half = property(lambda self: self.text // 2)
+    # room for the figure: the text height less the title block and footnotes
+    figure_h_in = property(lambda self: (8.5 if self.landscape else 11) - 1.2 - 2.3)
+
+
+def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
+    loader = jinja2.FileSystemLoader(TEMPLATES)
+    html = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                              undefined=jinja2.StrictUndefined)
+    rtf_env = jinja2.Environment(loader=loader, autoescape=False, finalize=rtf.escape,
+                                 trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+                                 block_start_string="<%", block_end_string="%>",
+                                 variable_start_string="<<", variable_end_string=">>",
+                                 comment_start_string="<#", comment_end_string="#>")
+    return html, rtf_env
+
+
+def run_stamp(when: datetime | None = None) -> str:
+    """Run date-time (UTC); ``SOURCE_DATE_EPOCH`` fixes it for reproducible builds."""
+    if when is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        when = (datetime.fromtimestamp(int(epoch), timezone.utc) if epoch and epoch.isdigit()
+                else datetime.now(timezone.utc))
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def check_spec(spec: dict) -> None:
+    """A :class:`UsageError` naming the output for an unknown key or program."""
+    name = spec.get("id", "?")
+    unknown = set(spec) - SPEC_KEYS
+    if unknown:
+        raise UsageError(f"output {name}: unknown key(s) {', '.join(sorted(unknown))}")
+    if "id" not in spec or "program" not in spec:
+        raise UsageError(f"output {name}: 'id' and 'program' are required")
+    if spec["program"] not in PROGRAMS:
+        raise UsageError(f"output {name}: unknown program {spec['program']!r} "
+                         f"(one of {', '.join(PROGRAMS)})")
+    if spec["program"] != "efficacy" and "analysis_id" not in spec:
+        raise UsageError(f"output {name}: 'analysis_id' is required for program {spec['program']}")
+
+
+def _context(study, spec: dict, display: Display, kind: str, run: str) -> dict:
+    page = Page(display.landscape)
+    program = spec["program"]
+    return {
+        "study": study, "display": display, "run": run, "page": page,
+        "output": {"id": spec["id"], "number": spec.get("number", spec["id"]),
+                   "title": spec.get("title", ""),
+                   "population": population_label(spec.get("population", ""))},
+        "footnotes": list(display.footnotes) + list(spec.get("footnotes", [])),
+        "program": f"reports/programs/{program}.py", "template": f"{program}.{kind}.j2",
+    }
+
+
+def _rtf_globals(page: Page):
+    def cell_edges(table: Table) -> list[int]:
+        return rtf.cell_edges(table.widths, page.text / rtf.TWIPS_PER_INCH)
+
+    def picture(figure) -> rtf.Raw:
+        scale = min(page.text / rtf.TWIPS_PER_INCH / figure.width_in, page.figure_h_in / figure.height_in)
+        return rtf.picture(figure.png, figure.width_in * scale, figure.height_in * scale)
+    return {"cell_edges": cell_edges, "picture": picture}
+
+
+def render_output(ard: pd.DataFrame, study, spec: dict, run: str) -> tuple[Display, str, str]:
+    """Build one output: its display, HTML text and RTF text."""
+    check_spec(spec)
+    display = PROGRAMS[spec["program"]].build(ard, study, spec)
+    html_env, rtf_env = _environments()
+    html = html_env.get_template(f"{spec['program']}.html.j2").render(
+        _context(study, spec, display, "html", run))
+    rtf_ctx = _context(study, spec, display, "rtf", run) | _rtf_globals(Page(display.landscape))
+    rtf_text = rtf_env.get_template(f"{spec['program']}.rtf.j2").render(rtf_ctx).lstrip()
+    return display, html, rtf_text
+
+
+def render_reports(ard: pd.DataFrame, study, out_dir: Path, formats=FORMATS,
+                   run_datetime: datetime | None = None) -> list[Path]:
+    """Write every output of ``study.outputs`` in ``formats`` to ``out_dir``; return the paths
+    written (outputs, figure PNGs, then ``index.html``). PDF needs LibreOffice; without it
+    the PDFs are skipped with a logged warning and a note in the index."""
+    formats = tuple(formats)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise UsageError(f"unknown format(s) {', '.join(bad)} (choose from {', '.join(FORMATS)})")
+    out_dir = Path(out_dir)
+    run = run_stamp(run_datetime)
+    written: list[Path] = []
+    entries, rtf_paths = [], []
+    for spec in study.outputs:
+        display, html, rtf_text = render_output(ard, study, spec, run)
+        stem = spec["id"]
+        files = []
+        if "html" in formats:
+            written.append(write_text(out_dir / f"{stem}.html", html))
+            files.append(("HTML", f"{stem}.html"))
+        if "rtf" in formats or "pdf" in formats:
+            rtf_paths.append(write_text(out_dir / f"{stem}.rtf", rtf_text, encoding="ascii"))
+            if "rtf" in formats:
+                written.append(rtf_paths[-1])
+                files.append(("RTF", f"{stem}.rtf"))
+        if display.figure is not None:
+            written.append(write_bytes(out_dir / f"{stem}.png", display.figure.png))
+            files.append(("PNG", f"{stem}.png"))
+        entries.append({"number": spec.get("number", stem), "title": spec.get("title", ""),
+                        "population": population_label(spec.get("population", "")), "files": files,
+                        "stem": stem})
+    messages = []
+    if "pdf" in formats:
+        pdfs, message = rtf_to_pdf(rtf_paths, out_dir)
+        written += pdfs
+        made = {p.stem for p in pdfs}
+        for entry in entries:
+            if entry["stem"] in made:
+                entry["files"].insert(-1 if entry["files"] and entry["files"][-1][0] == "PNG" else len(entry["files"]),
+                                      ("PDF", f"{entry['stem']}.pdf"))
+        if message:
+            log.warning(message)
+            messages.append(message)
+        if "rtf" not in formats:
+            for path in rtf_paths:
+                path.unlink(missing_ok=True)
+    html_env, _ = _environments()
+    index = html_env.get_template("index.html.j2").render(study=study, entries=entries,
+                                                          messages=messages, run=run)
+    written.append(write_text(out_dir / "index.html", index))
+    return written
