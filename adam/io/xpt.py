@@ -206,9 +206,10 @@ def _encode_char(ds: Dataset, var: Variable, series: pd.Series, encoding: str):
         bad = int(np.argmax(widths > length))
         _fail(ds, f"value is {widths[bad]} bytes, longer than the declared length {length}: "
                   f"{text.iloc[bad]!r}", var.name, bad + 1)
-    arr = np.array(raw.to_list(), dtype=f"S{length}") if len(raw) else np.zeros(0, f"S{length}")
-    # numpy pads with NUL; SAS pads with blanks
-    padded = np.char.ljust(arr, length, b" ")
+    if not len(raw):
+        return var, np.zeros(0, f"S{length}"), length
+    arr = np.array(raw.to_list(), dtype=f"S{length}")
+    padded = np.char.ljust(arr, length, b" ")  # numpy pads with NUL; SAS pads with blanks
     return var, padded.astype(f"S{length}"), length
 
 
