@@ -101,3 +101,17 @@ def test_km_by_group_matches_subsets():
     case = next(c for c in CASES if c["name"] == "lung_sex2" and c["conf_type"] == "log-log")
     assert_r_close(fits[2].table["surv"], case["table"]["surv"])
     assert as_array(case["median"])[0] == fits[2].median
+
+
+def test_median_followup_and_rmst_functions():
+    """R: ``survfit(Surv(time, 1 - status) ~ 1)`` on lung, sex 1 (reverse KM)."""
+    from adam.stats.followup import median_followup, rmst
+
+    case = next(c for c in CASES if c["name"] == "lung_revkm_sex1")
+    d = LUNG[LUNG["sex"] == 1]
+    got = median_followup(d["time"], d["status"]).stats()
+    assert_r_close([got["median_fu"], got["median_fu_lcl"], got["median_fu_ucl"]],
+                   [case["median"], case["median_lcl"], case["median_ucl"]])
+    case = next(c for c in CASES if c["name"] == "lung_sex1" and c["conf_level"] == 0.95)
+    got = rmst(d["time"], d["status"], case["tau"])
+    assert_r_close([got["rmst"], got["rmst_se"]], [case["rmean"], case["rmean_se"]])
