@@ -194,6 +194,39 @@ def _adtte(adam: dict[str, Dataset], study: Study, spec: dict) -> pd.DataFrame:
     return select(frame, spec.get("where"), context)
 
 
+def _run_subgroup(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
+    """Per subgroup level: ``km`` n / n_events per arm and the ``cox`` HR (empty when not
+    estimable); the interaction p-value as ``cox`` ``p_interaction`` with empty level."""
+    from adam.stats.subgroup import subgroup_analysis
+
+    frame = _adtte(adam, study, spec)
+    trt_var = spec.get("trt_var", study.trt_var)
+    levels = arm_levels(frame[trt_var].astype(str), study.trt_ref, study.treatment.get("order"))
+    ref = study.trt_ref or default_reference(levels)
+    time = frame["AVAL"].to_numpy(dtype=float)
+    event = (frame["CNSR"].to_numpy(dtype=float) == 0).astype(float)
+    group = frame[trt_var].astype(str).to_numpy()
+    strata = spec.get("strata")
+    ties = spec.get("ties", "efron")
+    common = dict(study=study.studyid, analysis_id=spec["id"], paramcd=spec["paramcd"],
+                  population=spec.get("population", ""))
+    contrast = f"{[lv for lv in levels if lv != ref][0]} vs {ref}"
+    options = {"ties": ties, "strata": strata}
+    rows: list[dict] = []
+    for var in spec.get("subgroups", []):
+        result = subgroup_analysis(time, event, group, frame[var].to_numpy(dtype=object), ref=ref,
+                                   strata=frame[strata] if strata else None, ties=ties)
+        for level in result.levels["level"]:
+            for arm in levels:
+                rows += ard_rows(result.arm_stats(level, arm), method="km", group_var=trt_var,
+                                 group=arm, subgroup_var=var, subgroup=str(level), **common)
+            rows += ard_rows(result.level_stats(level), method="cox", group=contrast,
+                             subgroup_var=var, subgroup=str(level), options=options, **common)
+        rows += ard_rows(result.stats(), method="cox", group=contrast, subgroup_var=var,
+                         options=dict(options, test="lr"), **common)
+    return rows
+
+
 # ----------------------------------------------------------------------------- counts
 def _run_count(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
     context = f"analysis {spec['id']}"
@@ -249,7 +282,8 @@ def _run_baseline(adam: dict[str, Dataset], study: Study, spec: dict) -> list[di
     return rows
 
 
-RUNNERS: dict[str, Callable] = {"tte": _run_tte, "count": _run_count, "baseline": _run_baseline}
+RUNNERS: dict[str, Callable] = {"tte": _run_tte, "subgroup": _run_subgroup, "count": _run_count,
+                                "baseline": _run_baseline}
 
 _COMMON_KEYS = {"id": str, "type": str, "population": str, "where": dict, "title": str}
 KEYS: dict[str, dict] = {

@@ -84,3 +84,18 @@ def test_global_logrank_for_three_arms():
                                  trt_var="ARM", ref=None, methods=("logrank",)))
     assert set(rows["group"]) == {"A vs B vs Placebo", "A vs Placebo", "B vs Placebo"}
     assert rows.loc[(rows.group == "A vs B vs Placebo") & (rows.stat_name == "df"), "stat_value"].item() == 2
+
+
+def test_subgroup_rows():
+    adam = _adam()
+    adam["adtte"].frame["SEX"] = adam["adsl"].frame["SEX"]
+    study = _study([{"id": "SG", "type": "subgroup", "paramcd": "OS", "population": "ITT",
+                     "subgroups": ["SEX"]}])
+    ard = run_analyses(adam, study)
+    # SEX missing for S7 -> left out; F: Drug S1, S2 (1 event: S2), Placebo S5, S6 (2 events)
+    assert ard_value(ard, "n", subgroup_var="SEX", subgroup="F", group="Drug") == 2
+    assert ard_value(ard, "n_events", subgroup_var="SEX", subgroup="F", group="Drug") == 1
+    assert ard_value(ard, "n_events", subgroup_var="SEX", subgroup="F", group="Placebo") == 2
+    # M: Placebo has no subject -> HR not estimable -> empty
+    assert np.isnan(ard_value(ard, "hr", subgroup_var="SEX", subgroup="M", method="cox"))
+    assert "p_interaction" in set(ard["stat_name"])
