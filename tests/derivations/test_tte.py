@@ -199,7 +199,7 @@ def test_bad_arguments_name_themselves():
 
 
 def test_many_subjects_vectorized():
-    n = 200_000
+    n = 100_000
     rng = np.random.default_rng(1)
     rand = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D")
     follow = pd.to_timedelta(rng.integers(0, 2000, n), unit="D")

@@ -1,0 +1,102 @@
+"""Next-line therapy: the first anti-cancer therapy after the start date.
+
+Rules of :func:`derive_vars_nextline` (the same for every arm):
+
+1. Candidates are the ``dataset_add`` records (a CM-like dataset of subsequent
+   therapies, one record per drug) that meet ``filter_add`` (e.g. anti-myeloma
+   therapies, study drug excluded) and whose ``date`` is strictly after the subject's
+   ``start_date`` (randomization). Records without a date are not candidates.
+2. The next line starts on the earliest candidate date (``NACTDT``).
+3. Its components: with a ``line`` column (a line/regimen id), every candidate record of
+   the line that starts on ``NACTDT`` (the lowest id if several do); without one, every
+   candidate record starting on ``NACTDT``.
+4. ``NACTTRT``: the distinct component ``drug`` names, sorted, joined by ``" + "``.
+5. ``NLPIFL``: ``"Y"`` when a component is a proteasome inhibitor (``is_pi``: a set of
+   drug names, compared case-insensitively, or a condition on ``dataset_add``), ``"N"``
+   when the next line has none, missing when there is no next line.
+"""
+
+from __future__ import annotations
+
+from typing import Collection
+
+import numpy as np
+import pandas as pd
+
+from adam.errors import UsageError
+from derivations.common import as_list, frame_of, like, require_columns, row_mask
+
+PROTEASOME_INHIBITORS = frozenset({"BORTEZOMIB", "CARFILZOMIB", "IXAZOMIB", "IXAZOMIB CITRATE",
+                                   "MARIZOMIB", "OPROZOMIB"})
+
+
+def _pi_mask(add: pd.DataFrame, drug: str, is_pi) -> np.ndarray:
+    if is_pi is None:
+        is_pi = PROTEASOME_INHIBITORS
+    if isinstance(is_pi, str) or callable(is_pi):
+        return row_mask(add, is_pi, "is_pi")
+    names = {str(n).upper() for n in is_pi}
+    return add[drug].astype(str).str.upper().isin(names).to_numpy()
+
+
+def _joined(records: pd.DataFrame, keys: list[str], column: str, separator: str) -> pd.Series:
+    """Per ``keys`` group, the distinct sorted values of ``column`` joined by
+    ``separator`` (vectorized over groups: one pass per position in the list)."""
+    uniq = records.drop_duplicates(keys + [column]).sort_values(keys + [column], kind="stable")
+    uniq = uniq.assign(__k=uniq.groupby(keys, sort=False).cumcount())
+    wide = uniq.set_index(keys + ["__k"])[column].unstack("__k")
+    text = wide[0].astype(str)
+    for k in wide.columns[1:]:
+        nxt = wide[k]
+        text = text.where(nxt.isna(), text + separator + nxt.astype(str))
+    return text
+
+
+def derive_vars_nextline(dataset, dataset_add, by_vars=("STUDYID", "USUBJID"),
+                         start_date: str = "RANDDT", date: str = "CMSTDT", drug: str = "CMDECOD",
+                         filter_add=None, line: str | None = None,
+                         is_pi: Collection[str] | str | None = None,
+                         new_vars=("NACTDT", "NACTTRT", "NLPIFL"), separator: str = " + "):
+    """Add the next-line start date, components and PI flag (names ``new_vars``) to
+    ``dataset`` (one record per subject, holding ``start_date``). Rules in the module
+    docstring."""
+    frame = frame_of(dataset)
+    keys = as_list(by_vars)
+    require_columns(frame, keys + [start_date], "start_date")
+    add = frame_of(dataset_add, "dataset_add")
+    require_columns(add, keys + [date, drug] + ([line] if line else []), "dataset_add")
+    if not pd.api.types.is_datetime64_any_dtype(add[date]):
+        raise UsageError(f"argument date: {date} is not a date column")
+    if len(as_list(new_vars)) != 3:
+        raise UsageError("argument new_vars: three names are needed (date, components, PI flag)")
+    date_var, comp_var, pi_var = new_vars
+    if frame.duplicated(keys).any():
+        raise UsageError(f"argument dataset: more than one record per {', '.join(keys)}")
+
+    cand = add.loc[row_mask(add, filter_add, "filter_add"), keys + [date, drug] + ([line] if line else [])]
+    cand = cand.assign(__pi=_pi_mask(add, drug, is_pi)[row_mask(add, filter_add, "filter_add")])
+    starts = frame[keys].assign(__start=pd.to_datetime(frame[start_date]).dt.normalize())
+    cand = cand.merge(starts, on=keys, how="inner")
+    cand["__day"] = cand[date].dt.normalize()
+    cand = cand.loc[cand["__day"] > cand["__start"]]
+
+    first_day = cand.groupby(keys, sort=False)["__day"].transform("min")
+    on_first = cand["__day"] == first_day
+    if line:
+        first_line = cand.loc[on_first].groupby(keys, sort=False)[line].min().rename("__line")
+        cand = cand.merge(first_line.reset_index(), on=keys, how="left")
+        comps = cand.loc[cand[line] == cand["__line"]]
+    else:
+        comps = cand.loc[on_first]
+    summary = comps.groupby(keys, sort=False).agg(__date=("__day", "min"), __anypi=("__pi", "any"))
+    summary[comp_var] = _joined(comps, keys, drug, separator)
+    summary = summary.reset_index()
+    merged = frame[keys].merge(summary, on=keys, how="left", sort=False)
+    out = frame.copy()
+    out[date_var] = pd.to_datetime(merged["__date"]).to_numpy()
+    out[comp_var] = pd.Series(merged[comp_var].to_numpy(), index=frame.index, dtype=object)
+    has_line = merged["__date"].notna().to_numpy()
+    flag = np.where(merged["__anypi"].eq(True).to_numpy(), "Y", "N")
+    out[pi_var] = pd.Series(np.where(has_line, flag, None), index=frame.index, dtype=object)
+    out[pi_var] = out[pi_var].where(has_line, np.nan)
+    return like(dataset, out)
