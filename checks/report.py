@@ -20,7 +20,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 def format_value(value) -> str:
     """A cell value as text: missing as '', whole-day dates as ISO dates, floats in
-    ``%.12g`` (so 3.0 prints 3 and 1e-12 differences stay visible)."""
+    ``%.15g`` (3.0 prints 3; 1 + 1e-12 prints 1.000000000001)."""
     if value is None:
         return ""
     if isinstance(value, (pd.Timestamp, np.datetime64, dt.datetime)):
@@ -29,7 +29,7 @@ def format_value(value) -> str:
             return ""
         return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
     if isinstance(value, (float, np.floating)):
-        return "" if np.isnan(value) else f"{value:.12g}"
+        return "" if np.isnan(value) else f"{value:.15g}"
     try:
         if pd.isna(value):
             return ""
