@@ -231,7 +231,7 @@ DEMO_STUDIES = ("tourmaline-mm3", "tourmaline-mm4")
 def demo(out: Path, formats=("html", "rtf", "pdf"), progress=None) -> dict:
     """Synthesize both TOURMALINE twins and run everything into ``out/<study>/``, with
     ``out/index.html`` linking every output. ``progress(study)`` returns a ``tick(step)``."""
-    from reports import render_demo_index
+    from reports.portal import render_demo_index
 
     out = Path(out)
     results = {}

@@ -1,0 +1,136 @@
+"""End-to-end benchmark: synth, derive (ADSL + ADTTE), check, analyze at several sizes.
+
+    python benchmarks/bench_pipeline.py [--sizes 10000 100000 1000000] [--study tourmaline-mm3]
+
+Each size runs in a fresh process; each stage prints its wall time and the process's
+peak resident memory so far (sampled every 20 ms). ``analyze`` times the prespecified
+analyses of the study (KM per arm, stratified log-rank, stratified Cox for every
+endpoint, subgroups, counts). When ``Rscript`` is on the PATH, R ``survival`` is timed on
+the same OS rows (``bench_stats.R``: read CSV, KM per arm, stratified log-rank, stratified
+Cox) beside adamant's own KM + log-rank + Cox on those rows, and the ratio is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+class PeakRSS:
+    """Samples this process's resident set size in a background thread."""
+
+    def __init__(self):
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not self._stop.is_set():
+            with open("/proc/self/statm") as fh:
+                self.peak = max(self.peak, int(fh.read().split()[1]) * page)
+            time.sleep(0.02)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+
+
+def one_size(n: int, study: str, workdir: Path) -> dict:
+    """Run every stage for ``n`` subjects in this process; return timings."""
+    from adam import pipeline
+    from adam.analysis import run_analyses
+    from adam.io import read_adam
+    from adam.study import load_study
+
+    spec = load_study(study)
+    rss = PeakRSS()
+    out = {"n": n}
+
+    def stage(name, fn):
+        t0 = time.perf_counter()
+        value = fn()
+        out[name] = (time.perf_counter() - t0, rss.peak / 2**30)
+        return value
+
+    stage("synth", lambda: pipeline.synth(study, workdir / "sdtm", n_subjects=n))
+    stage("derive", lambda: pipeline.derive(spec, workdir / "sdtm", workdir / "adam"))
+    stage("check", lambda: pipeline.check(spec, adam=workdir / "adam", expectations=False))
+    adam = read_adam(workdir / "adam")
+    stage("analyze", lambda: run_analyses(adam, spec))
+    adtte = adam["adtte"].frame
+    os_rows = adtte.loc[adtte["PARAMCD"] == "OS", ["AVAL", "CNSR", "TRT01P", "STRAT1R", "STRAT2R", "STRAT3R"]]
+    csv = workdir / "os.csv"
+    import pandas as pd
+
+    pd.DataFrame({"time": os_rows["AVAL"], "event": (os_rows["CNSR"] == 0).astype(int),
+                  "arm": (os_rows["TRT01P"] != "Placebo").astype(int),
+                  **{f"s{i}": pd.factorize(os_rows[f"STRAT{i}R"])[0] for i in (1, 2, 3)}}
+                 ).to_csv(csv, index=False)
+    out["csv"] = str(csv)
+    rss.stop()
+    return out
+
+
+def python_stats_seconds(csv: str) -> float:
+    """adamant KM + stratified log-rank + stratified Cox on the CSV, as a whole process."""
+    code = ("import pandas as pd;from adam.stats.km import km_by_group;from adam.stats.logrank import logrank_test;"
+            "from adam.stats.cox import CoxPH;"
+            f"d=pd.read_csv({csv!r});s=[d.s1,d.s2,d.s3];km_by_group(d.time,d.event,d.arm);"
+            "logrank_test(d.time,d.event,d.arm,strata=s);CoxPH(ties='efron').fit(d.time,d.event,d.arm,strata=s)")
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return time.perf_counter() - t0
+
+
+def r_seconds(csv: str) -> float | None:
+    if not shutil.which("Rscript"):
+        return None
+    t0 = time.perf_counter()
+    subprocess.run(["Rscript", str(HERE / "bench_stats.R"), csv], check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--study", default="tourmaline-mm3")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(one_size(args.child, args.study, Path(args.workdir))))
+        return
+    print(f"{'subjects':>9} {'stage':>8} {'seconds':>8} {'peak GB':>8}")
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            res = subprocess.run([sys.executable, __file__, "--child", str(n), "--study", args.study,
+                                  "--workdir", tmp], check=True, capture_output=True, text=True)
+            result = json.loads(res.stdout.strip().splitlines()[-1])
+            total = 0.0
+            for stage in ("synth", "derive", "check", "analyze"):
+                seconds, peak = result[stage]
+                total += seconds
+                print(f"{n:>9} {stage:>8} {seconds:8.2f} {peak:8.2f}")
+            print(f"{n:>9} {'total':>8} {total:8.2f}")
+            py = python_stats_seconds(result["csv"])
+            r = r_seconds(result["csv"])
+            line = f"{n:>9} OS stats (KM + strat. log-rank + strat. Cox, whole process): adamant {py:.2f} s"
+            if r is not None:
+                line += f", R survival {r:.2f} s, ratio adamant/R {py / r:.2f}"
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
