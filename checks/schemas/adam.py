@@ -24,7 +24,7 @@ import pandera.pandas as pa
 
 from adam.findings import Finding
 from adam.metadata import Dataset
-from checks.schemas.base import (DATE, PERM, REQ, Model, Var, char, date, declare_rule,
+from checks.schemas.base import (DATE, PERM, REQ, Model, Var, char, dataframe_rule, date,
                                  has_columns, num, record_findings,
                                  schema_findings)
 from checks.schemas.sdtm import AGEU, NY, SEX
@@ -91,19 +91,17 @@ class ADTTE(AdamKeys):
         name = "ADTTE"
         unique = ["STUDYID", "USUBJID", "PARAMCD"]
 
-    @pa.dataframe_check(name=declare_rule(
-        "ADAM-ADTTE-ADT-GE-STARTDT", "error",
-        "{PARAMCD}: ADT {ADT} is before STARTDT {STARTDT}", "ADT"))
-    def _adt_after_start(cls, frame: pd.DataFrame):
+    @dataframe_rule("ADAM-ADTTE-ADT-GE-STARTDT", "error",
+                    "{PARAMCD}: ADT {ADT} is before STARTDT {STARTDT}", "ADT")
+    def adt_after_startdt(cls, frame: pd.DataFrame):
         if not has_columns(frame, "ADT", "STARTDT"):
             return True
         return ~(frame["ADT"] < frame["STARTDT"])
 
-    @pa.dataframe_check(name=declare_rule(
-        "ADAM-PARAM-PARAMCD", "error",
-        "PARAMCD {PARAMCD!r} with PARAM {PARAM!r}: PARAMCD and PARAM are not one-to-one",
-        "PARAMCD"))
-    def _param_one_to_one(cls, frame: pd.DataFrame):
+    @dataframe_rule("ADAM-PARAM-PARAMCD", "error",
+                    "PARAMCD {PARAMCD!r} with PARAM {PARAM!r}: PARAMCD and PARAM are not "
+                    "one-to-one", "PARAMCD")
+    def param_one_to_one(cls, frame: pd.DataFrame):
         return one_to_one(frame, "PARAMCD", "PARAM")
 
 
@@ -121,10 +119,9 @@ class ADAE(AdamKeys):
         name = "ADAE"
         unique = ["STUDYID", "USUBJID", "AESEQ"]
 
-    @pa.dataframe_check(name=declare_rule(
-        "ADAM-ADAE-AENDT-GE-ASTDT", "warning",
-        "AENDT {AENDT} is before ASTDT {ASTDT}", "AENDT"))
-    def _end_after_start(cls, frame: pd.DataFrame):
+    @dataframe_rule("ADAM-ADAE-AENDT-GE-ASTDT", "warning",
+                    "AENDT {AENDT} is before ASTDT {ASTDT}", "AENDT")
+    def aendt_after_astdt(cls, frame: pd.DataFrame):
         if not has_columns(frame, "ASTDT", "AENDT"):
             return True
         return ~(frame["AENDT"] < frame["ASTDT"])

@@ -22,7 +22,7 @@ rule id                        severity failure
 ============================== ======== ==========================================
 
 Rules spanning columns or rows are pandera dataframe checks named with their rule id,
-declared through :func:`declare_rule` so the message and severity live beside them.
+declared with :func:`dataframe_rule` so the message and severity live beside them.
 """
 
 from __future__ import annotations
@@ -163,10 +163,15 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def declare_rule(rule_id: str, severity: str, message: str, variable: str | None = None) -> str:
-    """Register a dataframe rule; returns ``rule_id`` to name the pandera check."""
-    RULES[rule_id] = Rule(rule_id, severity, message, variable)
-    return rule_id
+def dataframe_rule(rule_id: str, severity: str, message: str, variable: str | None = None):
+    """Decorate a model method ``(cls, frame) -> bool Series`` as a pandera dataframe
+    check named ``rule_id``. ``message`` is filled with the failing row's values.
+    (pandera may later report the check under its method name: both are registered,
+    so method names must be unique across models.)"""
+    def decorate(method):
+        RULES[rule_id] = RULES[method.__name__] = Rule(rule_id, severity, message, variable)
+        return pa.dataframe_check(name=rule_id)(method)
+    return decorate
 
 
 def has_columns(frame: pd.DataFrame, *names) -> bool:
@@ -204,8 +209,9 @@ def schema_findings(model: type[Model], frame: pd.DataFrame, dataset: str,
             schema.validate(frame, lazy=True)
     except SchemaErrors as exc:
         findings += _failure_findings(exc.failure_cases, schema, frame, dataset, standard)
-    except SchemaError as exc:  # pragma: no cover - lazy mode collects, kept as a net
-        findings.append(Finding(dataset, f"{standard}-SCHEMA", "error", str(exc)))
+    except (SchemaError, TypeError, ValueError) as exc:  # e.g. unhashable cell values
+        findings.append(Finding(dataset, f"{standard}-SCHEMA", "error",
+                                f"{dataset} could not be validated: {exc}"))
     return list(dict.fromkeys(findings))  # a column matched by two fields: once
 
 

@@ -40,8 +40,10 @@ class StudyKeys(Model):
     dtc: Var = pa.Field(alias=r"^\w*DTC$", regex=True, nullable=True, required=False,
                         sas_type="Char", iso8601="sdtm", metadata={"core": PERM, "type": "Char"})
 
+    # pandera 0.35 names an inherited check after its method once the first subclass
+    # is built (the ``name`` is consumed): method and name are therefore the same.
     @pa.check("DOMAIN", name="domain_code")
-    def _domain_is_dataset(cls, domain: pd.Series) -> pd.Series:
+    def domain_code(cls, domain: pd.Series) -> pd.Series:
         return domain == cls.__config__.name
 
 
