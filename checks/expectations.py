@@ -25,6 +25,7 @@ import re
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from adam.errors import UsageError
@@ -35,10 +36,13 @@ from checks.report import format_value
 # ISO 8601 as SDTM --DTC allows it: partial dates, '-' for an unknown component
 ISO8601 = (r"^\d{4}(-(0[1-9]|1[0-2]|-)(-(0[1-9]|[12]\d|3[01]|-)"
            r"(T([01]\d|2[0-3])(:[0-5]\d(:[0-5]\d(\.\d+)?)?)?)?)?)?$")
-SDTM_COMMON = [
+NON_SUBJECT = ("TA", "TE", "TI", "TS", "TV", "TD", "TM", "RELREC")
+SDTM_STUDY = [
     ("ExpectColumnToExist", {"column": "STUDYID"}, "error"),
-    ("ExpectColumnToExist", {"column": "USUBJID"}, "error"),
     ("ExpectColumnValuesToNotBeNull", {"column": "STUDYID"}, "error"),
+]
+SDTM_SUBJECT = [
+    ("ExpectColumnToExist", {"column": "USUBJID"}, "error"),
     ("ExpectColumnValuesToNotBeNull", {"column": "USUBJID"}, "error"),
 ]
 SDTM_SUITES: dict[str, list] = {
@@ -125,11 +129,20 @@ def _gx():
 
 
 def suite_specs(name: str, kind: str) -> list:
-    """The declared expectations for dataset ``name`` (``kind`` 'sdtm' or 'adam')."""
+    """The declared expectations for dataset ``name`` (``kind`` 'sdtm' or 'adam').
+    SDTM: every domain has STUDYID; subject domains (not trial design, not RELREC) have
+    a populated USUBJID, ``DOMAIN`` equal to the domain name and ``--SEQ`` unique within
+    USUBJID, then the domain's own expectations."""
+    name = name.upper()
     if kind == "sdtm":
-        return SDTM_COMMON + SDTM_SUITES.get(name.upper(), [])
+        subject = SDTM_SUBJECT if name not in NON_SUBJECT else []
+        generic = [("ExpectColumnValuesToBeInSet", {"column": "DOMAIN", "value_set": [name]},
+                    "error"),
+                   ("ExpectCompoundColumnsToBeUnique",
+                    {"column_list": ["USUBJID", f"{name}SEQ"]}, "error")]
+        return SDTM_STUDY + subject + generic + SDTM_SUITES.get(name, [])
     if kind == "adam":
-        return ADAM_SUITES.get(name.upper(), [])
+        return ADAM_SUITES.get(name, [])
     raise UsageError(f"kind must be 'sdtm' or 'adam', not {kind!r}")
 
 
@@ -206,29 +219,36 @@ def _findings(ds: Dataset, frame: pd.DataFrame, results) -> list[Finding]:
         severity = (config.meta or {}).get("severity", "error")
         kwargs = config.kwargs
         column = kwargs.get("column") or kwargs.get("column_A")
+        variable = column or ",".join(kwargs.get("column_list") or []) or None
         rule_id = f"GX.{config.type}"
         text = _describe(config.type, kwargs)
         if r.exception_info and r.exception_info.get("raised_exception"):
             out.append(Finding(ds.name, rule_id, "error",
                                f"{text}: GX could not evaluate it: "
                                f"{r.exception_info.get('exception_message')}",
-                               variable=column))
+                               variable=variable))
             continue
         rows = (r.result or {}).get("unexpected_index_list")
         if not rows:
             observed = (r.result or {}).get("observed_value")
-            out.append(Finding(ds.name, rule_id, severity, text, variable=column,
+            out.append(Finding(ds.name, rule_id, severity, text, variable=variable,
                                value=format_value(observed) or None))
             continue
-        positions = [row if isinstance(row, int) else row.get("index", row) for row in rows]
-        usubjid = (frame["USUBJID"] if "USUBJID" in frame.columns
-                   else pd.Series(index=frame.index, dtype=object))
-        values = frame[column] if column in frame.columns else usubjid * None
-        out.extend(Finding(ds.name, rule_id, severity, text,
-                           usubjid=format_value(usubjid.iloc[p]) or None, variable=column,
-                           value=format_value(values.iloc[p]) or None, record=int(p) + 1)
-                   for p in positions)
+        positions = np.array([row if isinstance(row, (int, np.integer)) else row["index"]
+                              for row in rows], dtype=int)
+        out.extend(Finding(ds.name, rule_id, severity, text, usubjid=u, variable=variable,
+                           value=v, record=int(p) + 1)
+                   for p, u, v in zip(positions, _cells(frame, "USUBJID", positions),
+                                      _cells(frame, variable, positions)))
     return out
+
+
+def _cells(frame: pd.DataFrame, variable: str | None, positions: np.ndarray) -> list:
+    """Values of ``variable`` (or of comma-separated variables) at the rows, as text."""
+    names = [v for v in (variable or "").split(",") if v in frame.columns]
+    columns = [[format_value(x) for x in frame[v].to_numpy()[positions]] for v in names]
+    return [", ".join(parts) or None for parts in zip(*columns)] if columns else \
+        [None] * len(positions)
 
 
 def _describe(kind: str, kwargs: dict) -> str:

@@ -129,3 +129,28 @@ def test_data_docs_written_and_offline(sdtm_docs):
 def test_unknown_kind_is_a_usage_error():
     with pytest.raises(UsageError):
         run_expectations(sdtm(), "send")
+
+
+def test_generic_sdtm_expectations():
+    ts = Dataset("TS", pd.DataFrame({"STUDYID": ["S"], "DOMAIN": ["TS"], "TSSEQ": [1.0],
+                                     "TSPARMCD": ["TITLE"], "TSVAL": ["A trial"]}))
+    ae = sdtm()["ae"].frame.assign(AESEQ=[1.0, 1.0, 1.0])
+    ae.loc[2, "DOMAIN"] = "CM"
+    found = run_expectations({"ts": ts, "ae": Dataset("AE", ae)}, "sdtm")
+    # trial design domains have no USUBJID; AESEQ repeats within S-1 (records 1-2)
+    assert summary(found) == [
+        ("AE", "expect_column_values_to_be_in_set", "DOMAIN", 3),
+        ("AE", "expect_compound_columns_to_be_unique", "USUBJID,AESEQ", 1),
+        ("AE", "expect_compound_columns_to_be_unique", "USUBJID,AESEQ", 2)]
+    assert {f.value for f in found if f.variable == "USUBJID,AESEQ"} == {"S-1, 1"}
+
+
+def test_cdisc_pilot_sdtm_passes():
+    """The real CDISCPILOT01 SDTM (shared/data) meets every SDTM expectation."""
+    from pathlib import Path
+
+    from adam.io import read_sdtm
+    folder = Path(__file__).parents[3] / "shared" / "data" / "cdiscpilot01" / "sdtm"
+    if not folder.exists():
+        folder = Path("/work/shared/data/cdiscpilot01/sdtm")
+    assert run_expectations(read_sdtm(folder), "sdtm") == []
