@@ -162,6 +162,7 @@ def analyze_adtte(adtte: Path, out: Path, param: str, trt: str, ref: str | None 
     for var in ("PARAMCD", "AVAL", "CNSR", trt, *(strata or [])):
         if var not in frame:
             raise InputError(f"ADTTE has no variable {var}", file=adtte, variable=var)
+    _check_tte_values(frame, adtte)
     frame = frame.loc[frame["PARAMCD"] == param]
     if frame.empty:
         known = ", ".join(sorted(ds.frame["PARAMCD"].dropna().unique().astype(str)))
@@ -177,6 +178,26 @@ def analyze_adtte(adtte: Path, out: Path, param: str, trt: str, ref: str | None 
     ard = ard_frame(rows)
     write_ard(ard, Path(out) / "ard.csv")
     return ard
+
+
+def _check_tte_values(frame: pd.DataFrame, path: Path) -> None:
+    """AVAL and CNSR must be numeric, present, AVAL >= 0 and CNSR a non-negative integer."""
+    import numpy as np
+
+    for var in ("AVAL", "CNSR"):
+        col = frame[var]
+        if not pd.api.types.is_numeric_dtype(col):
+            raise InputError(f"must be numeric, found text such as {col.dropna().iloc[0]!r}" if col.notna().any()
+                             else "must be numeric", file=path, variable=var)
+        values = col.to_numpy(dtype=float)
+        bad = np.isnan(values) | (values < 0)
+        if var == "CNSR":
+            bad |= values != np.round(values)
+        if bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            what = "missing" if np.isnan(values[r]) else f"invalid value {values[r]!r}"
+            raise InputError(f"{what} (must be {'>= 0' if var == 'AVAL' else 'an integer >= 0'})",
+                             file=path, record=r + 1, variable=var)
 
 
 # ----------------------------------------------------------------------------- synth
