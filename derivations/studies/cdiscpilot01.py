@@ -40,7 +40,9 @@ from adam.errors import UsageError
 from adam.findings import Finding
 from adam.metadata import Dataset
 from derivations.dates import convert_dtc_to_dt, derive_vars_dt, find_invalid_dtc
+from derivations.common import Col
 from derivations.metadata import apply_metadata, check_metadata
+from derivations.tte import CensorSource, EventSource, derive_param_tte
 
 #: the sponsor define when a study names none (this checkout's shared reference data)
 DEFAULT_DEFINE = (Path(__file__).resolve().parents[3]
@@ -75,9 +77,10 @@ def derive_with_findings(sdtm: dict[str, Dataset], study=None,
     spec = read_define(_define_path(study, define))
     frames = {"adsl": derive_adsl(sdtm, spec)}
     frames["adae"] = derive_adae(sdtm, frames["adsl"])
-    datasets = {}
     findings = [f for column in ("AESTDTC", "AEENDTC")
                 for f in find_invalid_dtc(_frame(sdtm, "ae"), column, "AE")]
+    frames["adtte"] = derive_adtte(frames["adsl"], frames["adae"], findings)
+    datasets = {}
     for name, frame in frames.items():
         findings += check_metadata(frame, spec[name], spec.codelists)
         datasets[name] = apply_metadata(frame, spec[name])
@@ -268,8 +271,37 @@ def _first_flag(adae: pd.DataFrame, subset: pd.Series, by: list[str]) -> pd.Seri
     rows = adae.loc[subset.to_numpy(), [*by, "ASTDT", "AESEQ"]]
     rows = rows.sort_values([*by, "ASTDT", "AESEQ"], na_position="first", kind="stable")
     first = rows.index[~rows.duplicated(by)]
-    return pd.Series(np.where(adae.index.isin(first), "Y", None), index=adae.index) \
-        .where(lambda s: s.notna(), np.nan)
+    return pd.Series(np.nan, index=adae.index, dtype=object).mask(adae.index.isin(first), "Y")
+
+
+# -- ADTTE --------------------------------------------------------------------------------
+
+ADSL_TO_ADTTE = {"SITEID": "SITEID", "AGE": "AGE", "AGEGR1": "AGEGR1", "AGEGR1N": "AGEGR1N",
+                 "RACE": "RACE", "RACEN": "RACEN", "SEX": "SEX", "TRTSDT": "TRTSDT",
+                 "TRTEDT": "TRTEDT", "TRTDUR": "TRTDUR", "TRT01P": "TRTP", "TRT01A": "TRTA",
+                 "TRT01AN": "TRTAN", "SAFFL": "SAFFL"}
+FIRST_DERM_EVENT = EventSource(
+    "adae", date="ASTDT", filter="AOCC01FL == 'Y'",
+    set_values_to={"EVNTDESC": "Dematologic Event Occured", "SRCDOM": "ADAE",
+                   "SRCVAR": "ASTDT", "SRCSEQ": Col("AESEQ")})
+STUDY_COMPLETION = CensorSource(
+    "adsl", date="RFENDT", censor=1,
+    set_values_to={"EVNTDESC": "Study Completion Date", "SRCDOM": "ADSL", "SRCVAR": "RFENDT"})
+TTDE = {"PARAMCD": "TTDE", "PARAM": "Time to First Dermatologic Event"}
+
+
+def derive_adtte(adsl: pd.DataFrame, adae: pd.DataFrame,
+                 findings: list[Finding] | None = None) -> pd.DataFrame:
+    """TTDE for the safety population: from RFSTDTC to the first treatment-emergent
+    dermatologic event, censored at the end of study (RFENDT)."""
+    safety = adsl[adsl["SAFFL"] == "Y"]
+    safety = safety.assign(STARTDT=_date(safety["RFSTDTC"]))
+    tte = derive_param_tte(safety, {"adsl": safety, "adae": adae}, start_date="STARTDT",
+                           event_conditions=[FIRST_DERM_EVENT],
+                           censor_conditions=[STUDY_COMPLETION], set_values_to=TTDE,
+                           findings=findings)
+    subject = safety[["USUBJID", *ADSL_TO_ADTTE]].rename(columns=ADSL_TO_ADTTE)
+    return tte.drop(columns="CNSDTDSC").merge(subject, on="USUBJID", how="left")
 
 
 # -- small vector helpers -----------------------------------------------------------------

@@ -191,3 +191,71 @@ def test_adae_dermatologic_query_and_first_occurrence(adae):
     assert first["USUBJID"].is_unique and (first["TRTEMFL"] == "Y").all()
     assert len(first) == adae.loc[derm & (adae["TRTEMFL"] == "Y"), "USUBJID"].nunique()
     assert (adae.groupby("USUBJID")["AOCCFL"].count() <= 1).all()
+
+
+# -- ADTTE --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def adtte(derived):
+    return derived[0]["adtte"]
+
+
+def km_median(time, event):
+    """R's median: the smallest time at which the KM survival is <= 0.5 (NaN if none)."""
+    from lifelines import KaplanMeierFitter
+    km = KaplanMeierFitter().fit(time, event)
+    surv = km.survival_function_.iloc[:, 0]
+    reached = surv.index[surv.to_numpy() <= 0.5]
+    return float(reached.min()) if len(reached) else np.nan
+
+
+def test_adtte_published_counts_and_medians(adtte):
+    """Published TTDE figures: Placebo 86 / 29 / not reached; Xanomeline High Dose
+    84 / 61 / 36 days; Xanomeline Low Dose 84 / 62 / 33 days."""
+    f = adtte.frame
+    assert len(f) == 254 and (f["PARAMCD"] == "TTDE").all() and f["USUBJID"].is_unique
+    got = {arm: (len(g), int((g["CNSR"] == 0).sum()), km_median(g["AVAL"], g["CNSR"] == 0))
+           for arm, g in f.groupby("TRTA")}
+    assert got["Placebo"][:2] == (86, 29) and np.isnan(got["Placebo"][2])
+    assert got["Xanomeline High Dose"] == (84, 61, 36.0)
+    assert got["Xanomeline Low Dose"] == (84, 62, 33.0)
+
+
+def test_adtte_records_trace_their_source(adtte, adae):
+    f = adtte.frame
+    assert (f["AVAL"] == (f["ADT"] - f["STARTDT"]).dt.days + 1).all()
+    events, censored = f[f["CNSR"] == 0], f[f["CNSR"] == 1]
+    assert set(events["EVNTDESC"]) == {"Dematologic Event Occured"}
+    assert set(censored["EVNTDESC"]) == {"Study Completion Date"}
+    assert set(zip(censored["SRCDOM"], censored["SRCVAR"])) == {("ADSL", "RFENDT")}
+    assert censored["SRCSEQ"].isna().all()
+    # each event is the subject's AOCC01FL record: same date and AESEQ
+    first = adae.loc[adae["AOCC01FL"] == "Y", ["USUBJID", "ASTDT", "AESEQ"]]
+    linked = events.merge(first, on="USUBJID")
+    assert len(linked) == len(events)
+    assert (linked["ADT"] == linked["ASTDT"]).all() and (linked["SRCSEQ"] == linked["AESEQ"]).all()
+
+
+def test_adtte_hand_checked_subjects(adtte):
+    """01-701-1015: RFSTDTC 2014-01-02, APPLICATION SITE ERYTHEMA (AESEQ 1) on
+    2014-01-03 -> event, AVAL 2. 01-701-1023: RFSTDTC 2012-08-05, three ERYTHEMA
+    records (AESEQ 1, 2, 4) on 2012-08-07 -> event from AESEQ 1, AVAL 3.
+    01-705-1018: no AE; RFSTDTC 2013-07-05, RFENDTC 2013-07-12 -> censored, AVAL 8."""
+    r = row(adtte, "01-701-1015")
+    assert (r["CNSR"], r["AVAL"], r["SRCSEQ"], r["ADT"]) == (0, 2, 1, pd.Timestamp("2014-01-03"))
+    r = row(adtte, "01-701-1023")
+    assert (r["CNSR"], r["AVAL"], r["SRCSEQ"]) == (0, 3, 1)
+    r = row(adtte, "01-705-1018")
+    assert (r["CNSR"], r["AVAL"], r["ADT"]) == (1, 8, pd.Timestamp("2013-07-12"))
+    assert (r["SRCDOM"], r["SRCVAR"], r["TRTP"]) == ("ADSL", "RFENDT", "Placebo")
+
+
+def test_adtte_metadata(adtte, derived, tmp_path):
+    from adam.define import read_define
+    spec = read_define(DEFINE)["ADTTE"]
+    assert adtte.label == "AE Time To 1st Derm. Event Analysis"
+    assert [v.name for v in adtte.variables] == spec.names
+    assert not [f for f in derived[1] if f.dataset in ("ADAE", "ADTTE")
+                and f.severity in ("error", "warning")]
+    back = read_dataset(write_dataset(adtte, tmp_path / "adtte.xpt"))
+    assert len(back) == 254 and back["STARTDT"].format == "DATE9."
