@@ -27,6 +27,7 @@ Output spec keys (one ``[[outputs]]`` table of the study TOML, a dict here):
 ``contrast``         contrast ``group`` to show (default: the first ``cox`` contrast)
 ``overall_analysis_id``  ``forest``: analysis giving the 'All patients' line
 ``ylabel``           ``km``: y-axis label
+``time_unit``        ``km``: "months" (default, days / 30.4375) or "days"
 ``row_header``       ``subseq`` / ``baseline``: header of the first column
 ==================== =============================================================
 

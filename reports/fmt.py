@@ -23,6 +23,14 @@ def months(days):
     return math.nan if days is None else days / DAYS_PER_MONTH
 
 
+TIME_UNITS = {"months": DAYS_PER_MONTH, "days": 1.0}
+
+
+def in_unit(days, unit: str = "months"):
+    """Days -> ``unit`` ('months' = days / 30.4375, or 'days'); None/NaN give NaN."""
+    return math.nan if days is None else days / TIME_UNITS[unit]
+
+
 def fixed(value, digits: int = 1, missing: str = NOT_ESTIMABLE) -> str:
     """``value`` with ``digits`` decimals, rounded half away from zero; ``missing`` if NaN."""
     if is_missing(value):
@@ -51,9 +59,10 @@ def estimate_ci(est, lcl, ucl, digits: int = 1, missing_est: str = NOT_ESTIMABLE
     return f"{text} ({fixed(lcl, digits)}, {fixed(ucl, digits)})"
 
 
-def median_ci_months(median, lcl, ucl) -> str:
-    """Median survival and CI in months; NR when the median is not reached."""
-    return estimate_ci(months(median), months(lcl), months(ucl), 1, missing_est=NOT_REACHED)
+def median_ci_months(median, lcl, ucl, unit: str = "months") -> str:
+    """Median survival and CI (ARD days) in ``unit``; NR when the median is not reached."""
+    return estimate_ci(in_unit(median, unit), in_unit(lcl, unit), in_unit(ucl, unit), 1,
+                       missing_est=NOT_REACHED)
 
 
 def hr_ci(hr, lcl, ucl, digits: int = 3) -> str:

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 FORMATS = ("html", "rtf", "pdf")
 SPEC_KEYS = {"id", "program", "analysis_id", "analysis_ids", "number", "title", "population",
-             "footnotes", "labels", "contrast", "overall_analysis_id", "ylabel", "row_header"}
+             "footnotes", "labels", "contrast", "overall_analysis_id", "ylabel", "time_unit",
+             "row_header"}
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -42,7 +43,7 @@ class Page:
     text = property(lambda self: self.width - 2 * self.margin)
     half = property(lambda self: self.text // 2)
     # room for the figure: the text height less the title block and footnotes
-    figure_h_in = property(lambda self: (8.5 if self.landscape else 11) - 1.2 - 2.3)
+    figure_h_in = property(lambda self: (8.5 if self.landscape else 11) - 3.1)
 
 
 def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
@@ -66,6 +67,13 @@ def run_stamp(when: datetime | None = None) -> str:
     return when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def study_line(study) -> str:
+    """Running head: the study title, prefixed by the study id unless it already starts so."""
+    title = str(getattr(study, "title", "") or "")
+    sid = str(study.studyid)
+    return title if title.startswith(sid) else f"{sid}: {title}" if title else sid
+
+
 def check_spec(spec: dict) -> None:
     """A :class:`UsageError` naming the output for an unknown key or program."""
     name = spec.get("id", "?")
@@ -86,6 +94,7 @@ def _context(study, spec: dict, display: Display, kind: str, run: str) -> dict:
     program = spec["program"]
     return {
         "study": study, "display": display, "run": run, "page": page,
+        "study_line": study_line(study),
         "output": {"id": spec["id"], "number": spec.get("number", spec["id"]),
                    "title": spec.get("title", ""),
                    "population": population_label(spec.get("population", ""))},
@@ -164,6 +173,7 @@ def render_reports(ard: pd.DataFrame, study, out_dir: Path, formats=FORMATS,
                 path.unlink(missing_ok=True)
     html_env, _ = _environments()
     index = html_env.get_template("index.html.j2").render(study=study, entries=entries,
+                                                          study_line=study_line(study),
                                                           messages=messages, run=run)
     written.append(write_text(out_dir / "index.html", index))
     return written

@@ -24,7 +24,7 @@ from reports.figures.style import colour, new_figure, to_figure
 from reports.model import Figure
 
 FONT_PT = 11
-LINE_IN = FONT_PT * 1.55 / 72
+LINE_IN = FONT_PT * 1.32 / 72     # matplotlib line pitch at linespacing 1.3
 PAD_IN = 0.09
 FLOW_W, SIDE_W, GAP_W, MARGIN = 2.5, 2.9, 0.45, 0.3
 EXCLUSION = re.compile(r"^(not |discontinu|withdr|exclud|lost to|died|death)", re.I)
@@ -68,7 +68,7 @@ def classify(nodes: list[Node]) -> Flow:
 
 
 def _wrap(text: str, width_in: float, indent: str = "") -> list[str]:
-    chars = max(int(width_in * 72 / (FONT_PT * 0.58)), 8)
+    chars = max(int(width_in * 72 / (FONT_PT * 0.52)), 8)
     return textwrap.wrap(text, chars, subsequent_indent=indent + "  ", initial_indent=indent) or [""]
 
 
@@ -77,7 +77,7 @@ def _flow_lines(node: Node, arm: str) -> list[str]:
 
 
 def _side_lines(node: Node, arm: str) -> list[str]:
-    lines = _wrap(f"{node.label}: n = {node.counts[arm]}", SIDE_W - 2 * PAD_IN)
+    lines = _wrap(f"{node.label} (n = {node.counts[arm]})", SIDE_W - 2 * PAD_IN)
     for reason in node.reasons:
         if arm in reason.counts:
             lines += _wrap(f"{reason.label}: {reason.counts[arm]}", SIDE_W - 2 * PAD_IN, "  ")

@@ -45,7 +45,7 @@ def km_plot(curves: list[Curve], *, risk_times: list[float], n_risk: dict[str, l
     """Draw the curves; ``n_risk[label]`` holds the formatted numbers at ``risk_times``."""
     show_risk = bool(risk_times) and any(n_risk.values())
     fig = new_figure(width_in, height_in, layout="constrained")
-    ratios = [4.2, 0.35 + 0.32 * len(curves)] if show_risk else [1]
+    ratios = [4.6, 0.3 + 0.28 * len(curves)] if show_risk else [1]
     axes = fig.subplots(len(ratios), 1, gridspec_kw={"height_ratios": ratios}, squeeze=False)[:, 0]
     ax = axes[0]
     xmax = max([max(risk_times, default=0.0)] + [float(np.max(c.time)) for c in curves if len(c.time)])
@@ -70,14 +70,56 @@ def km_plot(curves: list[Curve], *, risk_times: list[float], n_risk: dict[str, l
     ax.tick_params(labelsize=BASE_SIZE)
     ax.grid(axis="y", color="0.9")
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="upper right", fontsize=SMALL_SIZE, frameon=False)
     if annotation:
-        ax.text(0.02, 0.03, "\n".join(annotation), transform=ax.transAxes, fontsize=SMALL_SIZE,
-                va="bottom", ha="left", family="DejaVu Sans Mono",
-                bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "0.6"})
+        _place_note(fig, ax, "\n".join(annotation), curves)
+    ax.legend(loc="best", fontsize=SMALL_SIZE, frameon=True, framealpha=0.9, edgecolor="0.8")
     if show_risk:
         _risk_table(axes[1], curves, risk_times, n_risk, ax.get_xlim())
     return to_figure(fig, alt)
+
+
+# candidate anchors (axes fraction) for the summary box, in order of preference
+NOTE_SPOTS = [(0.02, 0.03, "left", "bottom"), (0.98, 0.03, "right", "bottom"),
+              (0.98, 0.80, "right", "top"), (0.40, 0.03, "left", "bottom"),
+              (0.98, 0.55, "right", "top")]
+
+
+def _covered(ax, bbox, curves: list[Curve]) -> int:
+    """How many points of the step curves (sampled along x) fall inside a display bbox."""
+    x0, x1 = ax.get_xlim()
+    grid = np.linspace(x0, x1, 500)
+    hits = 0
+    for curve in curves:
+        t, s, _, _ = _from_origin(curve)
+        y = s[np.clip(np.searchsorted(t, grid, side="right") - 1, 0, len(s) - 1)]
+        pts = ax.transData.transform(np.column_stack([grid, y]))
+        hits += int(np.sum((pts[:, 0] >= bbox.x0) & (pts[:, 0] <= bbox.x1)
+                           & (pts[:, 1] >= bbox.y0) & (pts[:, 1] <= bbox.y1)))
+    return hits
+
+
+def _place_note(fig, ax, text: str, curves: list[Curve]) -> None:
+    """Put the summary box where it hides the fewest curve points (the legend, placed
+    afterwards with ``loc='best'``, avoids texts by itself)."""
+    renderer = fig.canvas.get_renderer()
+    fig.draw_without_rendering()
+    best = None
+    for spot in NOTE_SPOTS:
+        note = _note(ax, text, spot)
+        score = _covered(ax, note.get_window_extent(renderer).padded(0.25 * fig.dpi), curves)
+        note.remove()
+        if best is None or score < best[0]:
+            best = (score, spot)
+        if score == 0:
+            break
+    _note(ax, text, best[1])
+
+
+def _note(ax, text: str, spot):
+    x, y, ha, va = spot
+    return ax.text(x, y, text, transform=ax.transAxes, fontsize=SMALL_SIZE, ha=ha, va=va,
+                   family="DejaVu Sans Mono", linespacing=1.35, multialignment="left",
+                   bbox={"boxstyle": "round,pad=0.4", "fc": "white", "ec": "0.6"})
 
 
 def _risk_table(ax, curves, risk_times, n_risk, xlim) -> None:
@@ -91,6 +133,6 @@ def _risk_table(ax, curves, risk_times, n_risk, xlim) -> None:
     for i, tick in enumerate(ax.get_yticklabels()):
         tick.set_color(colour(i))
     ax.set_xticks([])
-    ax.tick_params(left=False)
+    ax.tick_params(left=False, pad=34)      # clear of the numbers centred on time 0
     ax.spines[:].set_visible(False)
     ax.set_title("Number at risk", loc="left", fontsize=SMALL_SIZE, fontweight="bold")

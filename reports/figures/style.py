@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 
 from reports.model import Figure
@@ -25,7 +26,9 @@ def colour(i: int) -> str:
 
 
 def new_figure(width_in: float, height_in: float, **kw) -> MplFigure:
-    return MplFigure(figsize=(width_in, height_in), dpi=DPI, **kw)
+    fig = MplFigure(figsize=(width_in, height_in), dpi=DPI, **kw)
+    FigureCanvasAgg(fig)          # an Agg canvas, so text extents can be measured
+    return fig
 
 
 def to_figure(fig: MplFigure, alt: str) -> Figure:

@@ -22,6 +22,11 @@ ANALYSES = {"OS-NEXTLINE-PI": "Overall survival, next-line therapy including a P
             "OS-IPCW": "Overall survival, IPCW sensitivity analysis",
             "OS-MSM": "Overall survival, marginal structural model"}
 
+# y-axis labels of Kaplan-Meier plots by PARAMCD (override with spec 'ylabel')
+SURVIVAL_LABELS = {"OS": "Probability of survival", "PFS": "Probability of progression-free survival",
+                   "PFS2": "Probability of PFS2", "TTNT": "Probability of no next-line therapy",
+                   "TTDE": "Probability of no dermatologic event"}
+
 # ADSL variable labels used as row/group headings (override with spec 'labels').
 VARIABLES = {"AGE": "Age, years", "AGEGR1": "Age group", "SEX": "Sex", "RACE": "Race",
              "ISSGR1": "Pre-induction ISS stage", "RESPGR1": "Response at study entry",

@@ -33,12 +33,13 @@ def build(ard, study, spec: dict) -> Display:
                            0, bold=True, subgroup_var=""))
     for var, levels in select.subgroup_levels(rows):
         p_int = select.stats(rows, method="cox", subgroup_var=var, subgroup="").get("p_interaction")
-        lines.append(ForestRow(left=[variable_label(spec, var)], right=["", fmt.p_value(p_int)], bold=True))
+        lines.append(ForestRow(left=[variable_label(spec, var)] + [""] * len(arms),
+                               right=["", fmt.p_value(p_int)], bold=True))
         lines += [_line(rows, arms, contrast, level, 1, subgroup_var=var, subgroup=level) for level in levels]
     label = analysis_label(rows, spec["analysis_id"])
     figure = forest_plot(lines, left_headers=["Subgroup"] + [f"{a}\nn / events" for a in arms],
-                         right_headers=["HR (95% CI)", "Interaction p"], favours=favours(contrast),
-                         left_widths=[3.2] + [1.5] * len(arms), right_widths=[2.3, 1.2],
+                         right_headers=["HR (95% CI)", "Interaction\np"], favours=favours(contrast),
+                         left_widths=[2.7] + [1.5] * len(arms), right_widths=[2.4, 1.3],
                          alt=f"Forest plot of the hazard ratio by subgroup: {label}")
     table = Table(columns=["Subgroup"] + [f"{a}: n / events" for a in arms] + ["HR (95% CI)", "Interaction p"],
                   rows=[Row(line.left + line.right, indent=line.indent, bold=line.bold) for line in lines],

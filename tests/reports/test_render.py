@@ -1,0 +1,113 @@
+"""render_reports end to end: files, index, RTF well-formedness, escaping, PDF."""
+
+import re
+import shutil
+from datetime import datetime, timezone
+
+import pytest
+
+from reports import pdf, render_reports, rtf
+
+RUN = datetime(2024, 1, 2, 3, 4, tzinfo=timezone.utc)
+HAS_SOFFICE = shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, ard_mm3, new_study, mm3_specs):
+    out = tmp_path_factory.mktemp("tlf")
+    study = new_study(list(mm3_specs.values()))
+    paths = render_reports(ard_mm3, study, out, formats=("html", "rtf"), run_datetime=RUN)
+    return out, paths, study
+
+
+def test_one_file_per_output_per_format_and_index(rendered):
+    out, paths, study = rendered
+    names = {p.name for p in paths}
+    for spec in study.outputs:
+        assert {f"{spec['id']}.html", f"{spec['id']}.rtf"} <= names
+    assert paths[-1] == out / "index.html"
+    index = (out / "index.html").read_text()
+    for spec in study.outputs:
+        assert f'href="{spec["id"]}.html"' in index and f'href="{spec["id"]}.rtf"' in index
+    assert not list(out.glob("*.pdf")) and not list(out.glob(".*.tmp"))
+
+
+def test_figures_are_real_pngs(rendered):
+    out, _, _ = rendered
+    for stem in ("fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fs1"):
+        png = (out / f"{stem}.png").read_bytes()
+        width, height = rtf.png_size(png)
+        assert len(png) > 20_000 and width >= 1000 and height >= 600, stem
+
+
+def test_table1_cells_in_html_and_rtf(rendered):
+    out, _, _ = rendered
+    html = (out / "t1.html").read_text()
+    text = (out / "t1.rtf").read_text(encoding="ascii")
+    for cell in ("288 (73.1)", "190 (73.4)", "138 (35.0)", "74 (28.6)", "105 (26.6)", "71 (27.4)"):
+        assert f"<td>{cell}</td>" in html
+        assert f" {cell}\\cell" in text
+    assert "Ixazomib (N=394)" in html and "Placebo (N=259)" in text
+
+
+def test_rtf_is_well_formed_with_submission_furniture(rendered):
+    out, _, _ = rendered
+    for path in out.glob("*.rtf"):
+        text = path.read_text(encoding="ascii")
+        assert text.startswith("{\\rtf1") and text.rstrip().endswith("}"), path.name
+        assert rtf.balanced(text), path.name
+        assert "{\\field{\\*\\fldinst PAGE}" in text and "{\\field{\\*\\fldinst NUMPAGES}" in text
+        assert "{\\footer" in text and "Data cutoff: 2023-09-08" in text and "Run: 2024-01-02 03:04 UTC" in text
+    fig = (out / "fig2.rtf").read_text()
+    assert "\\landscape" in fig and "\\pngblip" in fig and "template: km.rtf.j2" in fig
+    assert "\\trowd" in (out / "t1.rtf").read_text() and "\\trhdr" in (out / "t1.rtf").read_text()
+    # footnotes, including those of the spec, sit in the footer group (every page)
+    eff = (out / "s5.rtf").read_text()
+    footer = eff[eff.index("{\\footer"):]
+    assert "Study-level footnote from the spec." in footer[:footer.index("\\par}") + 5]
+
+
+def test_html_furniture(rendered):
+    out, _, _ = rendered
+    html = (out / "fig2.html").read_text()
+    assert "Figure 2" in html and "Intent-to-treat population" in html
+    assert 'src="data:image/png;base64,' in html
+    assert 'counter(pages)' in html and "Program: reports/programs/km.py; template: km.html.j2" in html
+
+
+def test_markup_in_data_is_escaped(tmp_path, ard_mm3, new_study, mm3_specs):
+    ard = ard_mm3.copy()
+    ard["subgroup"] = ard["subgroup"].replace({"PI-naive": "<script>alert(1)</script>",
+                                               "Corticosteroids": "{\\b x} caf\u00e9"})
+    study = new_study([mm3_specs["t1"], mm3_specs["fig3"]])
+    render_reports(ard, study, tmp_path, formats=("html", "rtf"), run_datetime=RUN)
+    forest_html = (tmp_path / "fig3.html").read_text()
+    assert "<script>" not in forest_html and "&lt;script&gt;alert(1)&lt;/script&gt;" in forest_html
+    t1_html = (tmp_path / "t1.html").read_text()
+    assert "{\\b x} caf\u00e9" in t1_html
+    t1_rtf = (tmp_path / "t1.rtf").read_text(encoding="ascii")
+    assert "\\{\\\\b x\\} caf\\u233?" in t1_rtf and "{\\b x}" not in t1_rtf
+    assert rtf.balanced(t1_rtf) and rtf.balanced((tmp_path / "fig3.rtf").read_text())
+
+
+def test_missing_libreoffice_is_reported_not_fatal(tmp_path, ard_mm3, new_study, mm3_specs, monkeypatch):
+    monkeypatch.setattr(pdf, "find_soffice", lambda: None)
+    paths = render_reports(ard_mm3, new_study([mm3_specs["t1"]]), tmp_path, formats=("pdf",))
+    assert [p.name for p in paths] == ["index.html"]
+    assert "LibreOffice (soffice) is not installed" in (tmp_path / "index.html").read_text()
+    assert not list(tmp_path.glob("*.rtf")) and not list(tmp_path.glob("*.pdf"))
+
+
+@pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) not installed")
+def test_pdf_from_rtf(tmp_path, ard_mm3, new_study, mm3_specs):
+    paths = render_reports(ard_mm3, new_study([mm3_specs["t1"], mm3_specs["fig2"]]), tmp_path,
+                           formats=("rtf", "pdf"), run_datetime=RUN)
+    pdfs = [p for p in paths if p.suffix == ".pdf"]
+    assert [p.name for p in pdfs] == ["t1.pdf", "fig2.pdf"]
+    for p in pdfs:
+        data = p.read_bytes()
+        assert data.startswith(b"%PDF") and len(data) > 5_000
+    # KM: figure page + summary table page, both landscape letter
+    fig2 = (tmp_path / "fig2.pdf").read_bytes()
+    assert len(re.findall(rb"/Type\s*/Page[^s]", fig2)) == 2
+    assert re.search(rb"/MediaBox\s*\[\s*0 0 792 612\s*\]", fig2)
