@@ -29,25 +29,20 @@ class _RiskSets:
         ranks = np.unique(times, return_inverse=True)[1].astype(np.int64)
         n_ranks = int(ranks.max()) + 2
         stop_key = strata * n_ranks + ranks[:n]
-        self.stop_order = np.argsort(stop_key, kind="stable")
-        self.stop_sorted = stop_key[self.stop_order]
-        if start is not None:
-            start_key = strata * n_ranks + ranks[n:]
-            self.start_order = np.argsort(start_key, kind="stable")
-            self.start_sorted = start_key[self.start_order]
-        else:
-            self.start_order = None
+        start_key = None if start is None else strata * n_ranks + ranks[n:]
+        # cells = distinct (stratum, time) keys; a row adds its risk score to its stop cell
+        # and (counting process) removes it from its start cell, so that the reverse
+        # cumulative sum over cells at a death time t is the sum over start < t <= stop
+        all_keys = stop_key if start is None else np.concatenate([stop_key, start_key])
+        cell_keys, cell = np.unique(all_keys, return_inverse=True)
+        self.cell, self.n_cells = cell, len(cell_keys)
+        self.sign = None if start is None else np.concatenate([np.ones(n), -np.ones(n)])
         dead = np.flatnonzero(event > 0)
         death_keys, group = np.unique(stop_key[dead], return_inverse=True)
         self.dead, self.group, n_groups = dead, group, len(death_keys)
-        # rows of the risk set of each death time: keys >= death key within its stratum
         stratum_end = (death_keys // n_ranks + 1) * n_ranks
-        self.stop_lo = np.searchsorted(self.stop_sorted, death_keys, "left")
-        self.stop_hi = np.searchsorted(self.stop_sorted, stratum_end, "left")
-        if start is not None:
-            # subjects entering at or after t (start >= t) are not at risk at t
-            self.start_lo = np.searchsorted(self.start_sorted, death_keys, "left")
-            self.start_hi = np.searchsorted(self.start_sorted, stratum_end, "left")
+        self.death_cell = np.searchsorted(cell_keys, death_keys, "left")
+        self.end_cell = np.searchsorted(cell_keys, stratum_end, "left")
         n_dead = np.bincount(group, minlength=n_groups)
         dead_w = np.bincount(group, weights=weights[dead], minlength=n_groups)
         if ties == "efron":
@@ -63,30 +58,33 @@ class _RiskSets:
         self.n_groups = n_groups
         self.n_dead = n_dead
         self.iu = np.triu_indices(p)
-        # death groups inside each row's risk interval: keys in (lower, stop_key]
-        lower = strata * n_ranks - 1 if start is None else strata * n_ranks + ranks[n:]
-        self.window_lo = np.searchsorted(death_keys, lower, "right")
-        self.window_hi = np.searchsorted(death_keys, stop_key, "right")
+        self.x_dead, self.w_dead = x[dead], weights[dead]
+        # for score residuals: death groups inside each row's interval, keys in (lower, stop]
+        self._window_keys = (death_keys, strata * n_ranks - 1 if start is None else start_key,
+                             stop_key)
 
     def _columns(self, r):
         x = self.x
         return np.column_stack([r, r[:, None] * x, r[:, None] * x[:, self.iu[0]] * x[:, self.iu[1]]])
 
-    @staticmethod
-    def _window_sums(cols, order, lo, hi):
-        rev = np.cumsum(cols[order][::-1], axis=0)[::-1]
-        rev = np.vstack([rev, np.zeros((1, cols.shape[1]))])
-        return rev[lo] - rev[hi]
+    def _risk_sums(self, cols):
+        """Sum of ``cols`` over the risk set of each death time."""
+        if self.sign is not None:
+            cols = np.concatenate([cols, -cols])
+        cells = np.stack([np.bincount(self.cell, weights=cols[:, j], minlength=self.n_cells)
+                          for j in range(cols.shape[1])], axis=1)
+        rev = np.zeros((self.n_cells + 1, cols.shape[1]))
+        rev[:-1] = np.cumsum(cells[::-1], axis=0)[::-1]
+        return rev[self.death_cell] - rev[self.end_cell]
 
     def _terms(self, beta, p, columns=None):
         """Per Efron/Breslow term: denominator and weighted covariate means."""
         eta = self.x @ beta
         r = self.w * np.exp(eta)
         cols = self._columns(r) if columns is None else r[:, None] * columns
-        risk = self._window_sums(cols, self.stop_order, self.stop_lo, self.stop_hi)
-        if self.start_order is not None:
-            risk -= self._window_sums(cols, self.start_order, self.start_lo, self.start_hi)
-        tied = np.stack([np.bincount(self.group, weights=cols[self.dead, j], minlength=self.n_groups)
+        risk = self._risk_sums(cols)
+        dead_cols = cols[self.dead]
+        tied = np.stack([np.bincount(self.group, weights=dead_cols[:, j], minlength=self.n_groups)
                          for j in range(cols.shape[1])], axis=1)
         sums = risk[self.term_group] - self.term_frac[:, None] * tied[self.term_group]
         den = sums[:, 0]
@@ -98,9 +96,8 @@ class _RiskSets:
         eta, sums, den, a = self._terms(beta, p)
         wt = self.term_w
         second = sums[:, 1 + p:] / den[:, None] - a[:, self.iu[0]] * a[:, self.iu[1]]
-        wd = self.w[self.dead]
-        loglik = float(wd @ eta[self.dead] - wt @ np.log(den))
-        score = wd @ self.x[self.dead] - wt @ a
+        loglik = float(self.w_dead @ eta[self.dead] - wt @ np.log(den))
+        score = self.w_dead @ self.x_dead - wt @ a
         upper = wt @ second
         info = np.zeros((p, p))
         info[self.iu] = upper
@@ -121,7 +118,9 @@ class _RiskSets:
         own = per_group(np.column_stack([(1 - c) * h, ((1 - c) * h)[:, None] * xbar]))
         mean_xbar = per_group(xbar) / np.bincount(g, minlength=self.n_groups)[:, None]
         cum = np.vstack([np.zeros((1, p + 1)), np.cumsum(full, axis=0)])
-        window = cum[self.window_hi] - cum[self.window_lo]
+        death_keys, lower, upper = self._window_keys
+        window = (cum[np.searchsorted(death_keys, upper, "right")]
+                  - cum[np.searchsorted(death_keys, lower, "right")])
         window[self.dead] += own[self.group] - full[self.group]
         resid = -np.exp(eta)[:, None] * (self.x * window[:, :1] - window[:, 1:])
         resid[self.dead] += self.x[self.dead] - mean_xbar[self.group]
@@ -145,7 +144,7 @@ def newton_raphson(risk: _RiskSets, p: int, eps: float, iter_max: int):
             break
         if iteration == iter_max:
             break
-        if new_lk < best:
+        if not np.isfinite(new_lk) or new_lk < best:
             halving = True
             new_beta = (new_beta + beta) / 2
         else:

@@ -137,6 +137,11 @@ class KaplanMeier:
         self.median_ucl = first_below_half(table["upper"].to_numpy(), t)
         return self
 
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The survfit table (lifelines-style name)."""
+        return self.table
+
     # -- quantiles ---------------------------------------------------------------------
     def quantile(self, p: float) -> tuple[float, float, float]:
         """``quantile.survfit(fit, p)``: (time, lower, upper) at which S reaches 1 - p."""

@@ -35,17 +35,16 @@ class LogrankResult:
 
 def risk_counts(time, event, group_codes, k, strata):
     """Per (stratum, distinct time) with at least one event: deaths d (T x k) and numbers
-    at risk r (T x k), computed with one sort and reverse cumulative sums."""
-    order = np.lexsort((time, strata))
-    t, s = time[order], strata[order]
-    runs = first_of_runs(t) | first_of_runs(s)
-    run_id = np.cumsum(runs) - 1
-    n_runs = int(run_id[-1]) + 1 if len(t) else 0
-    cell = run_id * k + group_codes[order]
-    d = np.bincount(cell, weights=event[order], minlength=n_runs * k).reshape(n_runs, k)
+    at risk r (T x k), from counts per (stratum, time) cell and reverse cumulative sums."""
+    ranks = np.unique(time, return_inverse=True)[1].astype(np.int64)
+    n_ranks = int(ranks.max()) + 1 if len(ranks) else 1
+    cell_keys, run_id = np.unique(strata * n_ranks + ranks, return_inverse=True)
+    n_runs = len(cell_keys)
+    cell = run_id * k + group_codes
+    d = np.bincount(cell, weights=event, minlength=n_runs * k).reshape(n_runs, k)
     leaving = np.bincount(cell, minlength=n_runs * k).reshape(n_runs, k).astype(float)
-    # reverse cumulative sum within stratum: total from this run to the stratum's end
-    run_stratum = s[runs]
+    run_stratum = cell_keys // n_ranks
+    # reverse cumulative sum within stratum: total from this cell to the stratum's end
     rev = np.cumsum(leaving[::-1], axis=0)[::-1]
     stratum_end = np.searchsorted(run_stratum, run_stratum, side="right")
     rev_pad = np.vstack([rev, np.zeros((1, k))])
