@@ -64,7 +64,8 @@ def is_adsl(ds: Dataset) -> bool:
 
 
 def is_bds(ds: Dataset) -> bool:
-    return "PARAMCD" in ds.frame.columns
+    cols = ds.frame.columns
+    return "PARAMCD" in cols or "PARAM" in cols or ds.name == "ADTTE"
 
 
 def is_tte(ds: Dataset) -> bool:
@@ -135,10 +136,12 @@ def _subject_in_adsl(ds, study):
 
 
 def _paramcd_format(ds, study):
-    s = _text(ds.frame["PARAMCD"])
-    text = s.fillna("")
-    bad = s.notna() & ((text.str.len() > MAX_PARAMCD) | ~text.str.match(_PARAMCD))
-    yield Violation("PARAMCD", _rows(bad))
+    if "PARAMCD" not in ds.frame.columns:
+        return
+    codes = ds.frame["PARAMCD"].dropna().unique()          # test each distinct code once
+    text = pd.Series(codes, dtype=object).astype(str)
+    illegal = codes[((text.str.len() > MAX_PARAMCD) | ~text.str.match(_PARAMCD)).to_numpy()]
+    yield Violation("PARAMCD", _rows(ds.frame["PARAMCD"].isin(illegal)))
 
 
 def _pair_check(key: str, dependent: str):
@@ -212,7 +215,7 @@ def _aval_days(ds, study):
 def _flag_values(names: Callable[[Dataset], list[str]], allowed: tuple, nullable: bool):
     def check(ds, study):
         for name in names(ds):
-            s = _text(ds.frame[name])
+            s = ds.frame[name]
             bad = ~s.isin(allowed) & s.notna()
             if not nullable:
                 bad |= s.isna()
@@ -277,11 +280,14 @@ def _copied_from_adsl(ds, study):
     for name in shared:
         mine = ds.frame[name].reset_index(drop=True)
         theirs = aligned[name].reset_index(drop=True)
-        if pd.api.types.is_object_dtype(mine) or pd.api.types.is_object_dtype(theirs):
-            mine, theirs = _text(mine), _text(theirs)
-        equal = (mine == theirs) | (mine.isna() & theirs.isna())
-        yield Violation(name, _rows(in_adsl & ~equal.to_numpy()),
-                        detail="differs from ADSL")
+        equal = ((mine == theirs) | (mine.isna() & theirs.isna())).to_numpy()
+        suspect = np.flatnonzero(in_adsl & ~equal)
+        if len(suspect) and (pd.api.types.is_object_dtype(mine)
+                             or pd.api.types.is_object_dtype(theirs)):
+            # text that differs only by surrounding blanks or str/number storage is equal
+            a, b = _text(mine.iloc[suspect]), _text(theirs.iloc[suspect])
+            suspect = suspect[~((a == b) | (a.isna() & b.isna())).to_numpy()]
+        yield Violation(name, suspect, detail="differs from ADSL")
 
 
 # --------------------------------------------------------------------------- catalogue

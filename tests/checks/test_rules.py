@@ -191,6 +191,8 @@ def test_required_bds_variable_and_value():
     missing = adtte.with_frame(adtte.frame.drop(columns=["PARAM"]))
     assert [f.variable for f in by_rule(check_adam_rules(study(adtte=missing)), "ADAM-002")
             ] == ["PARAM"]
+    no_code = adtte.with_frame(adtte.frame.drop(columns=["PARAMCD"]))
+    assert [f.variable for f in check_adam_rules(study(adtte=no_code))] == ["PARAMCD"]
     null = edit(adtte, 4, "PARAMCD", np.nan)
     assert [(f.variable, f.record) for f in by_rule(check_adam_rules(study(adtte=null)),
                                                     "ADAM-003")] == [("PARAMCD", 5)]
