@@ -107,7 +107,7 @@ def _parent_found(supp: pd.DataFrame, parent: pd.DataFrame, idvar: str) -> np.nd
     if idvar:
         values = parent[idvar]
         if pd.api.types.is_numeric_dtype(values):
-            left["key"] = pd.to_numeric(supp["IDVARVAL"], errors="coerce").to_numpy()
+            left["key"] = pd.to_numeric(supp["IDVARVAL"], errors="coerce").astype(float).to_numpy()
             right["key"] = values.astype(float).to_numpy()
         else:
             left["key"] = supp["IDVARVAL"].astype(str).str.strip().to_numpy()

@@ -64,14 +64,18 @@ ISO8601_DTC = re.compile(rf"^{_POINT}(?:/{_POINT})?$")
 def is_iso8601(values: pd.Series) -> pd.Series:
     """True where a text value is an SDTM ISO 8601 date/time: complete, right-truncated
     (``2019``, ``2019-05``), with missing middle components (``2019---15``,
-    ``-----T07:15``), or an interval ``start/end``; complete calendar dates must exist."""
-    text = values.astype(str)
-    ok = text.str.match(ISO8601_DTC)
-    for part in (text, text.str.split("/").str[1].fillna("")):
-        ymd = part.str.extract(r"^(\d{4}-\d{2}-\d{2})", expand=False)
+    ``-----T07:15``), or an interval ``start/end``; complete calendar dates must exist.
+    Blank values are True. Each distinct value is checked once."""
+    codes, distinct = pd.factorize(values)
+    if len(distinct) == 0:
+        return pd.Series(True, index=values.index)
+    text = pd.Series(distinct, dtype=object).astype(str)
+    ok = text.str.match(ISO8601_DTC).to_numpy(dtype=bool)
+    for part in (text, text[text.str.contains("/", regex=False)].str.split("/").str[1]):
+        ymd = part.str.extract(r"^(\d{4}-\d{2}-\d{2})", expand=False).dropna()
         real = pd.to_datetime(ymd, format="%Y-%m-%d", errors="coerce")
-        ok &= ~(ymd.notna() & real.isna())
-    return ok
+        ok[ymd.index[real.isna()]] = False
+    return pd.Series(np.where(codes >= 0, ok[codes], True), index=values.index)
 
 
 # ---------------------------------------------------------------- registered checks
@@ -249,12 +253,17 @@ def _failure_findings(cases: pd.DataFrame, schema, frame, dataset, standard) -> 
     return out
 
 
-def _record_info(frame: pd.DataFrame, index) -> tuple[int | None, str | None]:
+def _record_info(ids, index) -> tuple[int | None, str | None]:
+    """(1-based record, USUBJID) of a 0-based row index (``None`` for dataset level);
+    ``ids`` is the USUBJID array of the frame (or ``None``)."""
     if index is None or (isinstance(index, float) and np.isnan(index)):
         return None, None
     i = int(index)
-    usubjid = frame.at[i, "USUBJID"] if "USUBJID" in frame.columns else None
-    return i + 1, (None if pd.isna(usubjid) else str(usubjid))
+    return i + 1, (None if ids is None else _text(ids[i]))
+
+
+def _ids(frame: pd.DataFrame):
+    return frame["USUBJID"].to_numpy() if "USUBJID" in frame.columns else None
 
 
 def _text(value) -> str | None:
@@ -269,62 +278,71 @@ def _text(value) -> str | None:
 
 
 def _column_findings(name, group, schema, frame, dataset, standard) -> list[Finding]:
+    """Findings of one per-variable check, worded once per variable."""
+    ids = _ids(frame)
     out = []
-    for case in group.itertuples(index=False):
-        var, value = case.column, case.failure_case
-        record, usubjid = _record_info(frame, case.index)
-        where = f" (record {record})" if record else ""
+    for var, cases in group.groupby("column", sort=False):
         if name == "column_in_dataframe":
-            var = value
-            rule, msg = f"{standard}-REQ-VAR", f"required variable {var} is not in {dataset}"
-        elif name == "sas_type":
-            kind = (schema.columns[var].metadata or {}).get("type", "") if var in schema.columns \
-                else _regex_type(schema, var)
-            rule = f"{standard}-VAR-TYPE"
-            msg = f"{var} must be {_TYPE_WORDS.get(kind, kind)}, found {frame[var].dtype} values"
-            value = None
-        elif name == "controlled_terms":
-            terms = _statistic(schema, var, name, "terms")
-            rule = f"{standard}-{dataset}-{var}-CT"
-            allowed = ", ".join(terms) if terms else "its codelist"
-            msg = f"{var} = {value!r} is not one of {allowed} (blank allowed){where}"
-        elif name == "iso8601":
-            rule, msg = f"{standard}-DTC-ISO8601", f"{var} = {value!r} is not ISO 8601{where}"
-        elif name == "whole_number":
-            minimum = _statistic(schema, var, name, "minimum")
-            rule = f"{standard}-{dataset}-{var}-INTEGER"
-            msg = f"{var} = {_text(value)} is not a whole number >= {minimum}{where}"
-        elif name == "greater_than_or_equal_to":
-            bound = _statistic(schema, var, name, "min_value")
-            rule, msg = f"{standard}-{dataset}-{var}-RANGE", f"{var} = {_text(value)} is below {bound}{where}"
-        elif name == "sas_name":
-            rule = f"{standard}-{dataset}-{var}-FORMAT"
-            msg = (f"{var} = {value!r} is not a code of at most "
-                   f"{_statistic(schema, var, name, 'max_length')} letters, digits or _{where}")
-        elif name == "domain_code":
-            rule, msg = f"{standard}-DOMAIN-VALUE", f"DOMAIN = {value!r} in dataset {dataset}{where}"
-        else:  # any other check: named by pandera, reported as is
-            rule = f"{standard}-{dataset}-{var}-{name.upper()}"
-            msg = f"{var} = {_text(value)!r} fails {case.check}{where}"
-        out.append(Finding(dataset, rule, _SEVERITY.get(name, "error"), msg, usubjid=usubjid,
-                           variable=var, value=_text(value), record=record))
+            out += [Finding(dataset, f"{standard}-REQ-VAR", "error",
+                            f"required variable {v} is not in {dataset}", variable=v)
+                    for v in cases["failure_case"]]
+            continue
+        if name == "sas_type":
+            kind = _TYPE_WORDS.get(_metadata(schema, var).get("type"), "of its declared type")
+            out.append(Finding(dataset, f"{standard}-VAR-TYPE", "error",
+                               f"{var} must be {kind}, found {frame[var].dtype} values",
+                               variable=var))
+            continue
+        rule, template = _describe(name, var, schema, dataset, standard)
+        for value, index in zip(cases["failure_case"], cases["index"]):
+            record, usubjid = _record_info(ids, index)
+            text = _text(value)
+            where = f" (record {record})" if record else ""
+            out.append(Finding(dataset, rule, _SEVERITY.get(name, "error"),
+                               template.format(var=var, value=text, quoted=repr(text)) + where,
+                               usubjid=usubjid, variable=var, value=text, record=record))
     return out
+
+
+def _describe(name, var, schema, dataset, standard) -> tuple[str, str]:
+    """Rule id and message template (``{var}``, ``{value}``, ``{quoted}``) of a check."""
+    stat = lambda key: _statistic(schema, var, name, key)  # noqa: E731
+    prefix = f"{standard}-{dataset}-{var}"
+    if name == "controlled_terms":
+        allowed = ", ".join(stat("terms") or ()) or "its codelist"
+        return f"{prefix}-CT", f"{{var}} = {{quoted}} is not one of {allowed} (blank allowed)"
+    if name == "iso8601":
+        return f"{standard}-DTC-ISO8601", "{var} = {quoted} is not ISO 8601"
+    if name == "whole_number":
+        return f"{prefix}-INTEGER", f"{{var}} = {{value}} is not a whole number >= {stat('minimum')}"
+    if name == "greater_than_or_equal_to":
+        return f"{prefix}-RANGE", f"{{var}} = {{value}} is below {stat('min_value')}"
+    if name == "sas_name":
+        return (f"{prefix}-FORMAT", f"{{var}} = {{quoted}} is not a valid code (at most "
+                                    f"{stat('max_length')} letters, digits or _, "
+                                    f"not starting with a digit)")
+    if name == "domain_code":
+        return f"{standard}-DOMAIN-VALUE", f"DOMAIN = {{quoted}} but the dataset is {dataset}"
+    return f"{prefix}-{name.upper()}", f"{{var}} = {{quoted}} fails the check {name}"
+
+
+def _metadata(schema, var) -> dict:
+    cols = _columns_of(schema, var)
+    return (cols[0].metadata or {}) if cols else {}
+
+
+def _columns_of(schema, var) -> list:
+    """Schema columns applying to ``var``: its own, else the regex ones matching it."""
+    if var in schema.columns:
+        return [schema.columns[var]]
+    return [c for n, c in schema.columns.items() if c.regex and re.match(n, var)]
 
 
 _TYPE_WORDS = {CHAR: "character (Char)", NUM: "numeric (Num)", DATE: "a datetime64 date"}
 
 
-def _regex_type(schema, var) -> str:
-    for name, col in schema.columns.items():
-        if col.regex and re.match(name, var):
-            return (col.metadata or {}).get("type", "")
-    return ""
-
-
 def _statistic(schema, var, check_name, stat):
-    cols = [schema.columns[var]] if var in schema.columns else \
-        [c for n, c in schema.columns.items() if c.regex and re.match(n, var)]
-    for col in cols:
+    for col in _columns_of(schema, var):
         for check in col.checks:
             if _check_name(check.name) == check_name:
                 return check.statistics.get(stat)
@@ -333,12 +351,13 @@ def _statistic(schema, var, check_name, stat):
 
 def _duplicate_key_findings(schema, frame, dataset, standard) -> list[Finding]:
     """One finding per record repeating the keys of an earlier record."""
+    ids = _ids(frame)
     keys = list(schema.unique)
     first = frame.reset_index().groupby(keys, dropna=False, sort=False)["index"].transform("min")
     rows = np.flatnonzero(frame.duplicated(keys, keep="first").to_numpy())
     out = []
     for i in rows:
-        record, usubjid = _record_info(frame, i)
+        record, usubjid = _record_info(ids, i)
         value = ", ".join(f"{k}={_text(frame.at[i, k])}" for k in keys)
         out.append(Finding(dataset, f"{standard}-KEY-UNIQUE", "error",
                            f"record {record} repeats the keys of record {first.iat[i] + 1}: {value}",
@@ -348,6 +367,7 @@ def _duplicate_key_findings(schema, frame, dataset, standard) -> list[Finding]:
 
 def _blank_required_findings(group, frame, dataset, standard) -> list[Finding]:
     """A blank required value per record; one finding when the whole column is blank."""
+    ids = _ids(frame)
     out = []
     for var, cases in group.groupby("column", sort=False):
         if len(frame) > 1 and frame[var].isna().all():
@@ -356,7 +376,7 @@ def _blank_required_findings(group, frame, dataset, standard) -> list[Finding]:
                                variable=var))
             continue
         for i in cases["index"]:
-            record, usubjid = _record_info(frame, i)
+            record, usubjid = _record_info(ids, i)
             out.append(Finding(dataset, f"{standard}-REQ-NULL", "error",
                                f"required variable {var} is blank (record {record})",
                                usubjid=usubjid, variable=var, record=record))
