@@ -1,1 +1,144 @@
-"""Synthetic SDTM twins of the reference studies."""
+"""Synthetic SDTM twins of TOURMALINE-MM3 and TOURMALINE-MM4.
+
+``synthesize(study, n_subjects=None, seed=20140701) -> dict[str, Dataset]`` builds one SDTM
+dataset per domain (keys: ``dm suppdm ds ex rs cm ae lb mh ss ts`` and ``pr`` for MM3);
+``write_sdtm(datasets, out_dir)`` writes them as XPT v5 (``<key>.xpt``). Same seed, same
+output; ``n_subjects`` rescales every published count (``round(count * n / N)``).
+Published facts: shared/study/tourmaline.md; their encoding: :mod:`adam.synth.profiles`.
+
+Where each fact lives (for the ADaM derivations)
+-----------------------------------------------
+Subject keys: STUDYID "TOURMALINE-MM3"/"TOURMALINE-MM4", USUBJID = STUDYID-SUBJID.
+
+- Arms: DM.ARM/ARMCD "Ixazomib"/IXA, "Placebo"/PBO (randomized, ITT); DM.ACTARM/ACTARMCD
+  actual treatment ("Not Treated"/NOTTRT = randomized, never dosed; a few placebo-randomized
+  subjects have ACTARM "Ixazomib": MM3 1, MM4 2). Safety = ACTARMCD != "NOTTRT".
+- Dates: randomization DS DSDECOD "RANDOMIZED" (DSCAT "PROTOCOL MILESTONE") DSSTDTC;
+  consent DM.RFICDTC; first/last dose DM.RFXSTDTC/RFXENDTC (= RFSTDTC; EX has one record per
+  28-day cycle: EXSTDTC day 1, EXENDTC day 15 or last dose); last contact DM.RFENDTC = RFPENDTC.
+- Death: DM.DTHDTC / DTHFL="Y"; DS DSSCAT "END OF STUDY", DSDECOD "DEATH", DSSTDTC = DTHDTC,
+  DSTERM gives the cause: "DEATH DUE TO PROGRESSIVE DISEASE" | "... ADVERSE EVENT" |
+  "... OTHER CAUSE". About 6% of death dates are "YYYY-MM" and 1% "YYYY".
+- Last known alive: SS SSTESTCD "SURVSTAT", SSORRES "ALIVE", SSDTC (alive subjects: the
+  cutoff minus up to 45 days, or the day they were lost / withdrew); also DM.RFENDTC.
+- End of treatment: DS DSSCAT "END OF TREATMENT" (treated subjects only), DSDECOD
+  "COMPLETED" (DSTERM "COMPLETED 26 CYCLES") | "PROGRESSIVE DISEASE" | "ADVERSE EVENT" |
+  "WITHDRAWAL BY SUBJECT" | "OTHER". End of study: DSSCAT "END OF STUDY", DSDECOD "DEATH" |
+  "LOST TO FOLLOW-UP" | "WITHDRAWAL BY SUBJECT"; no record = ongoing in follow-up.
+- Strata as randomized (IRT): SUPPDM QNAM STRAT1 "PI-exposed"/"PI-naive", STRAT2 "I"/
+  "II or III", STRAT3 (MM3 response after ASCT "CR"/"VGPR"/"PR"; MM4 age "<75"/">=75"),
+  STRAT4 (MM4 only) "CR or VGPR"/"PR". Values equal the ADSL STRATnR levels.
+- Subgroups (clinical data): induction in CM CMCAT "PRIOR ANTI-MYELOMA THERAPY",
+  CMSCAT "INDUCTION" (PI-exposed iff a record with CMCLAS "PROTEASOME INHIBITOR");
+  pre-induction ISS in RS RSCAT "INTERNATIONAL STAGING SYSTEM", RSTESTCD "ISSSTAGE",
+  RSORRES "I"/"II"/"III"; response at study entry in RS RSCAT "RESPONSE AT STUDY ENTRY",
+  RSTESTCD "OVRLRESP", RSORRES "CR"/"VGPR"/"PR"; cytogenetics in LB LBCAT "CYTOGENETICS",
+  LBTESTCD "DEL17P"/"T4_14"/"T14_16", LBORRES "POSITIVE"/"NEGATIVE" (high risk = any
+  POSITIVE; every subject has the three results); MRD at entry in LB LBCAT "MINIMAL RESIDUAL
+  DISEASE", LBTESTCD "MRD", LBORRES "POSITIVE"/"NEGATIVE"/"INDETERMINATE" (no record = not
+  tested; INDETERMINATE = tested, no usable result); frailty (MM4) in RS RSCAT "IMWG
+  FRAILTY", RSTESTCD "FRAILTY", RSORRES "FRAIL"/"NON-FRAIL"; age DM.AGE; ASCT (MM3) in PR
+  PRTRT "AUTOLOGOUS STEM CELL TRANSPLANT"; diagnosis MH MHCAT "PRIMARY DIAGNOSIS".
+- Progression: RS RSTESTCD "OVRLRESP", RSORRES "PD". On-study progression (PFS): RSCAT
+  "ON-STUDY DISEASE ASSESSMENT" (assessments every 84 days until PD, with CR/VGPR/PR
+  results; the PD record is the first and only PD in that category). Progression on the
+  next line (PFS2): RSCAT "PROGRESSION ON NEXT-LINE THERAPY" (RSDTC after the line-1 start).
+- Subsequent therapy: CM CMCAT "SUBSEQUENT ANTI-MYELOMA THERAPY", one record per drug per
+  line, CMGRPID "LINE 1".."LINE 4" (line number), CMCLAS "CORTICOSTEROID" | "IMID" |
+  "PROTEASOME INHIBITOR" | "ANTI-CD38 ANTIBODY" | "ALKYLATING AGENT" | "OTHER", CMSTDTC
+  (partial: line 1 6% "YYYY-MM", 1% "YYYY"; later lines 10% / 3%), CMENDTC (missing when
+  ongoing at cutoff). Next-line start = min CMSTDTC of CMGRPID "LINE 1"; next line includes a
+  PI iff a "LINE 1" record has CMCLAS "PROTEASOME INHIBITOR".
+- New primary malignancies: AE AECAT "NEW PRIMARY MALIGNANCY", AESCAT "HEMATOLOGIC"/
+  "NON-HEMATOLOGIC". Also AEs leading to discontinuation (AEACN "DRUG WITHDRAWN") and the
+  fatal AEs of on-treatment deaths (AEOUT "FATAL").
+- Data cutoff: TS TSPARMCD "DCUTDTC".
+
+Endpoint rules the calibration uses (tests/synth/endpoints.py): OS = death (DTHDTC) else
+censored at last known alive; PFS = first on-study PD or death, else censored at last
+known alive; TTNT = line-1 start, or death due to PD (DS DSTERM) before it, else censored
+at last known alive; PFS2 = PD on next line or death from any cause, else censored at last
+known alive. Partial dates are imputed to the first day of the period.
+
+Generative model
+----------------
+Times are days from randomization; months are 30.4375 days. Randomization dates are
+uniform over the accrual window; strata are assigned with exact overall shares and arms
+by 3:2 permuted blocks within strata in enrollment order (last blocks truncated to give the
+exact published arm sizes). Exact counts (arm sizes, never-treated, crossovers, deaths,
+discontinuations and reasons, Table 1 cells, MRD, high-risk and frailty shares, NPMs) are
+assigned by choosing exactly k of the eligible subjects (:mod:`adam.synth.allocate`).
+
+1. PFS: Weibull per randomized arm (published median, shape tuned so that the stratified
+   Cox HR lands on the published one), drawn with stratified uniforms whose ranks follow a
+   prognostic score (high-risk cytogenetics, ISS, MRD, response, frailty, age; rank copula,
+   rho_pfs), so the arm's PFS distribution is reproduced almost exactly.
+2. Treatment: first dose 1-7 days after randomization; 26 cycles of 28 days. Among treated
+   subjects whose PFS event falls before the last planned dose, exactly the published
+   number die on treatment (fatal AE) and exactly the published number stop for PD (at the
+   PD date); exactly the published completers are drawn from those event-free at the last
+   dose; the others stop for AE / withdrawal / other at a random time before their event.
+   Later PFS events are deaths without PD with probability death_no_pd.
+3. Follow-up: a fixed share is lost to follow-up or withdraws (uniform time after the end
+   of treatment); everyone else is followed to the data cutoff.
+4. Next line: starts a Weibull gap after PD. Exactly the Table 1 number of subjects per
+   actual arm (safety) start one before the cutoff, chosen among observed progressors with
+   weights exp(-time to PD / nl_tau). Classes of any line are assigned exactly; a share
+   nlpi_share of the PI-treated get the PI in line 1, the rest in a later line.
+5. Survival after progression: Weibull from line-1 start + 30 days, median by arm and
+   next-line PI (pps_pi / pps_nopi), or from PD + 14 days without a next line (pps_none),
+   ranked by the same prognostic score (rho_os). One factor per arm rescales these times so
+   that exactly the published number of deaths fall before the censoring day.
+6. PFS2: PD on the next line a Weibull time after line-1 start (recorded if before death
+   and censoring). Lines 2-4 start inside the window from line 1 to death / censoring.
+Dependence: PFS -> next line -> PFS2 and OS are linked through the PD date, the line-1
+start, the next-line PI and the shared prognostic score.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from adam.errors import UsageError
+from adam.metadata import Dataset
+from adam.synth import domains
+from adam.synth.model import simulate
+from adam.synth.profiles import PROFILES
+
+__all__ = ["synthesize", "write_sdtm", "STUDIES"]
+
+STUDIES = tuple(PROFILES)
+BUILDERS = {"dm": domains.build_dm, "suppdm": domains.build_suppdm, "ds": domains.build_ds,
+            "ex": domains.build_ex, "rs": domains.build_rs, "cm": domains.build_cm,
+            "pr": domains.build_pr, "ae": domains.build_ae, "lb": domains.build_lb,
+            "mh": domains.build_mh, "ss": domains.build_ss, "ts": domains.build_ts}
+
+
+def synthesize(study: str, n_subjects: int | None = None, seed: int = 20140701) -> dict[str, Dataset]:
+    """SDTM datasets of a TOURMALINE twin keyed by lower-case domain name."""
+    key = study.lower()
+    if key not in PROFILES:
+        raise UsageError(f"unknown study {study!r}: choose one of {', '.join(STUDIES)}",
+                         variable="study")
+    profile = PROFILES[key]
+    s = simulate(profile, n_subjects, seed)
+    rng = np.random.default_rng([seed, 1])            # formatting details, apart from the model
+    domains.subject_ids(s, profile)
+    domains.sites(s, profile, rng)
+    out = {}
+    for name, build in BUILDERS.items():             # dm first: it fixes the death-date precision
+        if name == "pr" and profile.is_mm4:
+            continue
+        out[name] = build(s, profile, rng)
+    return out
+
+
+def write_sdtm(datasets: dict[str, Dataset], out_dir: str | Path) -> list[Path]:
+    """Write each dataset to ``out_dir/<key>.xpt`` (atomic, XPT v5); returns the paths."""
+    from adam.io import write_dataset
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return [write_dataset(ds, out / f"{name}.xpt") for name, ds in datasets.items()]

@@ -1,0 +1,57 @@
+"""ISO 8601 --DTC text from integer day numbers (days since 1970-01-01), vectorized.
+
+Strings are taken from a small lookup table of the distinct days, so a column of ten
+million dates holds references to a few thousand string objects (fast, light on memory).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DAY = "D"
+MONTH = "M"
+YEAR = "Y"
+
+
+def to_day(iso: str) -> int:
+    """Day number of an ISO date ``YYYY-MM-DD``."""
+    return int(np.datetime64(iso, "D").astype(np.int64))
+
+
+def dtc(days: np.ndarray, precision: np.ndarray | str = DAY) -> np.ndarray:
+    """Object array of ISO 8601 dates; ``NaN`` where ``days`` is missing (negative sentinel
+    ``-1`` or NaN). ``precision`` ('D', 'M', 'Y', per value or scalar) truncates the text to
+    ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` (partial dates)."""
+    days = np.asarray(days, dtype=float)
+    out = np.full(days.shape, np.nan, dtype=object)
+    ok = np.isfinite(days) & (days >= 0)
+    if not ok.any():
+        return out
+    d = days[ok].astype(np.int64)
+    lo = int(d.min())
+    table = np.arange(lo, int(d.max()) + 1).astype("datetime64[D]").astype(str).astype(object)
+    full = table[d - lo]
+    prec = np.broadcast_to(np.asarray(precision, dtype=object), days.shape)[ok]
+    if (prec != DAY).any():
+        month_tab = np.array([s[:7] for s in table], dtype=object)
+        year_tab = np.array([s[:4] for s in table], dtype=object)
+        full = np.where(prec == MONTH, month_tab[d - lo], full)
+        full = np.where(prec == YEAR, year_tab[d - lo], full)
+    out[ok] = full
+    return out
+
+
+def study_day(days: np.ndarray, ref_days: np.ndarray) -> np.ndarray:
+    """SDTM --DY: day 1 is the reference day, no day 0 (float, NaN when either is missing)."""
+    days = np.asarray(days, dtype=float)
+    ref = np.asarray(ref_days, dtype=float)
+    ref = np.where(ref >= 0, ref, np.nan)
+    days = np.where(days >= 0, days, np.nan)
+    diff = days - ref
+    return np.where(diff >= 0, diff + 1, diff)
+
+
+def partial_precision(rng: np.random.Generator, n: int, p_month: float, p_year: float) -> np.ndarray:
+    """Random precision codes: 'M' with probability ``p_month``, 'Y' with ``p_year``, else 'D'."""
+    u = rng.random(n)
+    return np.where(u < p_year, YEAR, np.where(u < p_year + p_month, MONTH, DAY)).astype(object)
