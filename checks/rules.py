@@ -31,7 +31,8 @@ TIME_IMPUTATION = ("H", "M", "S")      # CDISC CT codelist TIMEFL
 MAX_LABEL, MAX_NAME, MAX_PARAMCD = 40, 8, 8
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _PARAMCD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_Y_OR_NULL = re.compile(r"^(.*[RP]FL|ABLFL|ANL\d\dFL|TRTEMFL|PREFL|ONTRTFL|FUPFL|LVOTFL)$")
+_Y_OR_NULL = re.compile(r"^(.*[RP]FL|ABLFL|ANL\d\dFL)$")
+TREATMENT_FLAGS = ("TRTEMFL", "PREFL", "ONTRTFL", "FUPFL", "LVOTFL")
 
 
 @dataclass(frozen=True)
@@ -231,8 +232,12 @@ def _y_or_null_flags(ds):
     return [c for c in ds.frame.columns if _Y_OR_NULL.match(c) and c not in POPULATION_FLAGS]
 
 
+def _treatment_flags(ds):
+    return [c for c in ds.frame.columns if c in TREATMENT_FLAGS]
+
+
 def _other_flags(ds):
-    special = set(_population_flags(ds)) | set(_y_or_null_flags(ds))
+    special = set(_population_flags(ds)) | set(_y_or_null_flags(ds)) | set(TREATMENT_FLAGS)
     return [c for c in ds.frame.columns if c.endswith("FL") and c not in special]
 
 
@@ -325,8 +330,12 @@ RULES: tuple[Rule, ...] = (
     Rule("ADSL-003", "error", "Population flag value is not Y or N", "AD0005/AD0019",
          "adsl", _flag_values(_population_flags, ("Y", "N"), nullable=False)),
     Rule("ADAM-008", "error", "Record/parameter-level flag value is not Y or null",
-         "AD0033/AD0034/AD0176/AD0178/AD0269", "all",
+         "AD0033/AD0034/AD0176/AD0178", "all",
          _flag_values(_y_or_null_flags, ("Y",), nullable=True)),
+    # ADaMIG 1.2 made treatment flags Y/null; legacy specs (e.g. CDISCPILOT01) use Y/N
+    Rule("ADAM-016", "warning", "Treatment flag (TRTEMFL, PREFL, ONTRTFL, FUPFL, LVOTFL) "
+         "value is not Y or null", "AD0269", "all",
+         _flag_values(_treatment_flags, ("Y",), nullable=True)),
     Rule("ADAM-009", "error", "*FL value is not Y, N or null", "AD0005", "all",
          _flag_values(_other_flags, ("Y", "N"), nullable=True)),
     Rule("ADAM-010", "error", "*DTF value is not D, M or Y (DATEFL codelist)", "CT2001",

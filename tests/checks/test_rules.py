@@ -331,3 +331,13 @@ def test_vectorized_on_many_subjects():
     adtte = _dataset("ADTTE", frame, labels, "TTE")
     found = check_adam_rules({"adtte": adtte})
     assert [(f.rule_id, f.record) for f in found] == [("TTE-002", 11), ("TTE-002", 100_000)]
+
+
+def test_treatment_flag_y_or_null_is_a_warning():
+    adtte = make_adtte()
+    frame = adtte.frame.assign(ONTRTFL=["Y", "N", np.nan, "Y", "Y", "Y", "Y", "Y"])
+    ds = Dataset("ADTTE", frame, adtte.label,
+                 adtte.variables + [Variable("ONTRTFL", "On Treatment Record Flag", "Char", 1)])
+    found = check_adam_rules(study(adtte=ds))
+    assert [(f.rule_id, f.severity, f.variable, f.record) for f in found] == [
+        ("ADAM-016", "warning", "ONTRTFL", 2)]
