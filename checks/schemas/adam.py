@@ -24,7 +24,7 @@ import pandera.pandas as pa
 
 from adam.findings import Finding
 from adam.metadata import Dataset
-from checks.schemas.base import (DATE, PERM, REQ, Model, Var, char, dataframe_rule, date,
+from checks.schemas.base import (DATE, EXP, PERM, REQ, Model, Var, char, dataframe_rule, date,
                                  has_columns, num, record_findings,
                                  schema_findings)
 from checks.schemas.sdtm import AGEU, NY, SEX
@@ -56,7 +56,7 @@ class ADSL(AdamKeys):
     SEX: Var = char(REQ, ct=SEX)
     RACE: Var = char(REQ)
     ARM: Var = char(REQ)
-    ACTARM: Var = char(REQ)
+    ACTARM: Var = char(EXP)  # Req since ADaMIG 1.1; ADaMIG 1.0 (the CDISC pilot) lacks it
     TRT01P: Var = char(REQ)
     TRT01PN: Var = num(PERM)
     TRT01A: Var = char(PERM)

@@ -83,6 +83,11 @@ def test_required_variable_missing_is_one_error():
     assert len(findings) == 1
 
 
+def test_actarm_absent_is_a_warning_for_adamig_1_0_datasets():
+    findings = run(adsl=adsl().drop(columns="ACTARM"))
+    assert hits(findings, "ADAM-EXP-VAR") == [("ADSL", None, "ACTARM", "warning")]
+
+
 def test_unique_usubjid_paramcd_in_adtte():
     findings = run(adtte=adtte(PARAMCD={2: "OS"}, PARAM={2: "Overall Survival (days)"}))
     assert hits(findings, "ADAM-KEY-UNIQUE") == [("ADTTE", 3, "STUDYID, USUBJID, PARAMCD", "error")]
