@@ -5,8 +5,10 @@ Newton-Raphson exactly as ``survival``'s ``coxfit6``/``agfit4``: start at 0, sto
 the log-likelihood decreases, at most ``iter_max`` (20) iterations. Efron or Breslow ties
 (Efron with case weights uses the mean weight of the tied deaths, as R), strata, case
 weights, (start, stop] counting-process data (at risk at t when start < t <= stop).
-Risk-set sums are reverse cumulative sums over one sort by (stratum, time); the Efron
-correction is vectorized by expanding each tie group to its deaths.
+Risk-set sums are reverse cumulative sums over (stratum, time) cells of per-row
+bincounts (no loop over subjects or event times); the Efron correction is vectorized by
+expanding each tie group to its deaths. The robust variance is R's: ``D'D`` with ``D`` the
+weighted dfbeta residuals summed by cluster.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ class _RiskSets:
 
     def __init__(self, stop, event, x, strata, weights, start, ties):
         n, p = x.shape
-        self.x, self.w, self.event = x, weights, event
+        self.x, self.w = x, weights
         times = stop if start is None else np.concatenate([stop, start])
         ranks = np.unique(times, return_inverse=True)[1].astype(np.int64)
         n_ranks = int(ranks.max()) + 2
@@ -36,7 +38,7 @@ class _RiskSets:
         all_keys = stop_key if start is None else np.concatenate([stop_key, start_key])
         cell_keys, cell = np.unique(all_keys, return_inverse=True)
         self.cell, self.n_cells = cell, len(cell_keys)
-        self.sign = None if start is None else np.concatenate([np.ones(n), -np.ones(n)])
+        self.counting = start is not None
         dead = np.flatnonzero(event > 0)
         death_keys, group = np.unique(stop_key[dead], return_inverse=True)
         self.dead, self.group, n_groups = dead, group, len(death_keys)
@@ -56,7 +58,6 @@ class _RiskSets:
             self.term_frac = np.zeros(n_groups)
             self.term_w = dead_w
         self.n_groups = n_groups
-        self.n_dead = n_dead
         self.iu = np.triu_indices(p)
         self.x_dead, self.w_dead = x[dead], weights[dead]
         # for score residuals: death groups inside each row's interval, keys in (lower, stop]
@@ -69,7 +70,7 @@ class _RiskSets:
 
     def _risk_sums(self, cols):
         """Sum of ``cols`` over the risk set of each death time."""
-        if self.sign is not None:
+        if self.counting:
             cols = np.concatenate([cols, -cols])
         cells = np.stack([np.bincount(self.cell, weights=cols[:, j], minlength=self.n_cells)
                           for j in range(cols.shape[1])], axis=1)
@@ -104,13 +105,13 @@ class _RiskSets:
         info = info + info.T - np.diag(np.diag(info))
         return loglik, score, info
 
-
     def score_residuals(self, beta):
         """R's ``residuals(fit, type='score')`` (unweighted), one row per record."""
         p = len(beta)
         eta, _, den, xbar = self._terms(beta, p, np.column_stack([np.ones(len(self.x)), self.x]))
         g, c = self.term_group, self.term_frac
-        h = self.term_w / den                      # hazard increment of each term
+        h = self.term_w / den  # hazard increment of each term
+
         def per_group(values):
             return np.stack([np.bincount(g, weights=values[:, j], minlength=self.n_groups)
                              for j in range(values.shape[1])], axis=1)

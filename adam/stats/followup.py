@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from adam.stats._arrays import as_event
 from adam.stats.km import KaplanMeier

@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from adam.stats._arrays import (as_event, as_float, check_lengths, factor, first_of_runs,
-                                strata_codes)
+from adam.stats._arrays import as_event, as_float, check_lengths, factor, strata_codes
 
 
 @dataclass
