@@ -89,3 +89,22 @@ def subject_of(frame: pd.DataFrame, positions) -> list:
         return [None] * len(positions)
     vals = frame["USUBJID"].to_numpy()[positions]
     return [None if pd.isna(v) else str(v) for v in vals]
+
+
+class SubjectIndex:
+    """The subjects of a one-record-per-subject frame as positions 0..n-1, so records of
+    other datasets are matched, sorted and deduplicated on one integer instead of text
+    keys (``ids`` is -1 for records of subjects not in the frame)."""
+
+    def __init__(self, frame: pd.DataFrame, keys: list[str]):
+        self.keys = list(keys)
+        self.index = self._index(frame)
+
+    def _index(self, frame: pd.DataFrame) -> pd.Index:
+        if len(self.keys) == 1:
+            return pd.Index(frame[self.keys[0]].to_numpy())
+        return pd.MultiIndex.from_arrays([frame[k].to_numpy() for k in self.keys])
+
+    def ids(self, frame: pd.DataFrame) -> np.ndarray:
+        """Subject position of each record of ``frame``."""
+        return self.index.get_indexer(self._index(frame))

@@ -71,10 +71,13 @@ PROBLEMS = {
 # ---------------------------------------------------------------- parsing
 
 def _as_text(dtc) -> pd.Series:
-    s = dtc if isinstance(dtc, pd.Series) else pd.Series(dtc, dtype=object)
-    s = s.astype(object)
-    text = s.where(s.isna(), s.astype(str).str.strip())
-    return text.mask(text == "", np.nan)
+    """``dtc`` as an object Series of stripped text, blanks as NaN."""
+    s = dtc if isinstance(dtc, pd.Series) else pd.Series(np.asarray(dtc, dtype=object), dtype=object)
+    codes, uniques = pd.factorize(s)
+    clean = pd.Series(uniques, dtype=object).astype(str).str.strip()
+    clean = clean.where(clean != "", np.nan).to_numpy(dtype=object)
+    values = np.append(clean, np.nan)[np.where(codes < 0, len(clean), codes)]
+    return pd.Series(values, index=s.index, dtype=object)
 
 
 def _codes(values, index) -> pd.Series:
@@ -99,17 +102,28 @@ def days_in_month(year, month) -> np.ndarray:
 def parse_dtc(dtc) -> pd.DataFrame:
     """Components of ``--DTC`` values: float columns ``year`` ... ``second`` (NaN when
     missing), ``frac`` (fraction of a second) and ``problem`` (NaN, ``'format'``,
-    ``'calendar'`` or ``'range'``). Components of a value with a problem are NaN."""
+    ``'calendar'`` or ``'range'``). Components of a value with a problem are NaN.
+    Each distinct value is parsed once (a column of a million dates has a few thousand)."""
     text = _as_text(dtc)
+    codes, uniques = pd.factorize(text)
+    parsed = _parse_distinct(pd.Series(uniques, dtype=object))
+    empty = pd.DataFrame({c: [np.nan] for c in parsed.columns}).astype(parsed.dtypes.to_dict())
+    empty["frac"] = 0.0
+    table = pd.concat([parsed, empty], ignore_index=True)
+    out = table.iloc[np.where(codes < 0, len(parsed), codes)]
+    out.index = text.index
+    return out
+
+
+def _parse_distinct(text: pd.Series) -> pd.DataFrame:
     normal = text.str.replace(_MISSING_MONTH_SHORT, r"\1---\2", regex=True)
     parts = normal.str.extract(_DTC)
-    parts.index = text.index
     out = pd.DataFrame(index=text.index)
     for name in PARTS:
         out[name] = pd.to_numeric(parts[name].where(parts[name] != "-"), errors="coerce").astype(float)
     frac = parts["frac"]
     out["frac"] = pd.to_numeric("0." + frac.where(frac.notna(), "0"), errors="coerce").astype(float)
-    bad_format = text.notna() & ~normal.str.match(_DTC, na=False).astype(bool)
+    bad_format = ~normal.str.match(_DTC, na=False).astype(bool)
     y, m, d = out["year"].to_numpy(), out["month"].to_numpy(), out["day"].to_numpy()
     hh, mi, ss = out["hour"].to_numpy(), out["minute"].to_numpy(), out["second"].to_numpy()
     dim = days_in_month(y, m)
@@ -365,24 +379,31 @@ def compute_dtf(dtc, dt) -> pd.Series:
     """Date imputation flag (admiral ``compute_dtf``): ``Y``, ``M`` or ``D`` for the
     highest date part missing in ``dtc`` when ``dt`` has a value, else NaN."""
     text = _as_text(dtc)
-    dt = pd.Series(pd.to_datetime(np.asarray(dt)), index=text.index)
-    valid = parse_dtc(text)["problem"].isna().to_numpy()
+    has_dt = pd.Series(pd.to_datetime(np.asarray(dt))).notna().to_numpy()
+    codes, uniques = pd.factorize(text)
+    layout = np.append(_date_flag_if_imputed(pd.Series(uniques, dtype=object)), "Y")  # NA dtc -> Y
+    flag = np.where(has_dt, layout[np.where(codes < 0, len(uniques), codes)], "")
+    return _codes(flag, text.index)
+
+
+def _date_flag_if_imputed(text: pd.Series) -> np.ndarray:
+    """The flag each (distinct, non-missing) ``--DTC`` gets when its date has a value:
+    admiral's rules on the length of the date part and the place of ``--``."""
+    valid = _parse_distinct(text)["problem"].isna().to_numpy()
     s = text.fillna("")
     date_part = s.str.split("T", n=1).str[0].where(s.str.contains("T"), s.str.slice(0, 10))
     n = date_part.str.len().to_numpy()
     hyphens = (date_part.str.find("--") + 1).to_numpy()
-    has_dt = dt.notna().to_numpy()
     conditions = [
-        (has_dt & (s.str.len().to_numpy() >= 10) & (n == 10) & valid) | ~has_dt | ~valid,
-        (n < 4) | text.isna().to_numpy(),
+        ((s.str.len().to_numpy() >= 10) & (n == 10) & valid) | ~valid,
+        n < 4,
         (n < 10) & (hyphens == 1),
         n == 4,
         (n < 10) & (hyphens == 5),
         n == 7,
         (n < 10) & (hyphens == 8),
     ]
-    flag = np.select(conditions, ["", "Y", "Y", "M", "M", "D", "D"], default="")
-    return _codes(flag, text.index)
+    return np.select(conditions, ["", "Y", "Y", "M", "M", "D", "D"], default="")
 
 
 def compute_tmf(dtc, dtm, ignore_seconds_flag: bool = True) -> pd.Series:

@@ -3,6 +3,9 @@ group in a stated order."""
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
 from derivations.common import as_list, frame_of, like, require_choice, require_columns
 
 
@@ -18,18 +21,34 @@ def parse_order(order) -> tuple[list[str], list[bool]]:
     return cols, ascending
 
 
-def sort_records(frame, by_vars, order):
-    """``frame`` sorted by ``by_vars`` then ``order``; ties keep input order and missing
-    values sort last, whatever the direction (as dplyr ``arrange``)."""
+def group_codes(frame: pd.DataFrame, by_vars) -> np.ndarray:
+    """One integer per distinct ``by_vars`` combination (hashing, no text sort)."""
     by_vars = as_list(by_vars)
+    if not by_vars:
+        return np.zeros(len(frame), dtype=np.int64)
+    if len(by_vars) == 1:
+        return pd.factorize(frame[by_vars[0]], use_na_sentinel=False)[0]
+    return frame.groupby(by_vars, sort=False, dropna=False).ngroup().to_numpy()
+
+
+def _sorted_positions(frame: pd.DataFrame, codes: np.ndarray, order) -> np.ndarray:
+    """Row positions sorted by group code then ``order``; ties keep input order and
+    missing values sort last, whatever the direction (as dplyr ``arrange``)."""
     cols, ascending = parse_order(order)
-    require_columns(frame, by_vars, "by_vars")
     require_columns(frame, cols, "order")
-    keys = by_vars + cols
-    if not keys:
-        return frame
-    return frame.sort_values(keys, ascending=[True] * len(by_vars) + ascending,
-                             kind="stable", na_position="last")
+    keyed = pd.DataFrame({f"__o{i}": frame[c].to_numpy() for i, c in enumerate(cols)})
+    keyed.insert(0, "__g", codes)
+    return keyed.sort_values(list(keyed.columns), ascending=[True] + ascending, kind="stable",
+                             na_position="last").index.to_numpy()
+
+
+def sort_records(dataset, by_vars, order):
+    """``dataset`` sorted by ``by_vars`` groups (in order of first appearance), then
+    ``order``."""
+    frame = frame_of(dataset)
+    require_columns(frame, as_list(by_vars), "by_vars")
+    pos = _sorted_positions(frame, group_codes(frame, by_vars), order)
+    return like(dataset, frame.iloc[pos])
 
 
 def filter_extreme(dataset, by_vars, order, mode: str = "first"):
@@ -37,11 +56,12 @@ def filter_extreme(dataset, by_vars, order, mode: str = "first"):
     ``filter_extreme``). Records keep their original relative order in the result."""
     require_choice(mode, ("first", "last"), "mode")
     frame = frame_of(dataset)
-    by_vars = as_list(by_vars)
-    ordered = sort_records(frame, by_vars, order)
-    if by_vars:
-        picked = ordered.drop_duplicates(by_vars, keep=mode)
+    require_columns(frame, as_list(by_vars), "by_vars")
+    codes = group_codes(frame, by_vars)
+    pos = _sorted_positions(frame, codes, order)
+    g = codes[pos]
+    if mode == "first":
+        edge = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, bool)
     else:
-        picked = ordered.iloc[:1] if mode == "first" else ordered.iloc[-1:]
-    return like(dataset, frame.loc[frame.index.isin(picked.index)] if frame.index.is_unique
-                else picked)
+        edge = np.r_[g[1:] != g[:-1], True] if len(g) else np.zeros(0, bool)
+    return like(dataset, frame.iloc[np.sort(pos[edge])])

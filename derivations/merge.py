@@ -37,6 +37,12 @@ def _new_var_pairs(new_vars, add: pd.DataFrame, add_keys) -> dict[str, str]:
     return {c: c for c in as_list(new_vars)}
 
 
+def _key_index(frame: pd.DataFrame, keys: list[str]) -> pd.Index:
+    if len(keys) == 1:
+        return pd.Index(frame[keys[0]].to_numpy())
+    return pd.MultiIndex.from_arrays([frame[k].to_numpy() for k in keys])
+
+
 def _selected_add(dataset_add, add_keys, order, filter_add, mode, arg="dataset_add") -> pd.DataFrame:
     add = frame_of(dataset_add, arg)
     require_columns(add, add_keys, "by_vars")
@@ -70,21 +76,16 @@ def derive_vars_merged(dataset, dataset_add, by_vars, order=None, new_vars=None,
     clash = [n for n in pairs if n in frame.columns and n not in keys]
     if clash:
         raise UsageError(f"argument new_vars: {', '.join(clash)} already in dataset")
-    right = add[add_keys + list(pairs.values())].copy()
-    right.columns = [f"__key{i}" for i in range(len(add_keys))] + list(pairs.keys())
-    right["__matched"] = True
-    left_keys = [f"__key{i}" for i in range(len(keys))]
-    left = frame[keys].copy()
-    left.columns = left_keys
-    merged = left.merge(right, on=left_keys, how="left", sort=False, validate="many_to_one")
+    pos = _key_index(add, add_keys).get_indexer(_key_index(frame, keys))
+    matched = pos >= 0
     out = frame.copy()
-    matched = merged["__matched"].notna().to_numpy()
-    for name in pairs:
-        col = merged[name]
-        col.index = frame.index
+    for name, col in pairs.items():
+        values = add[col].iloc[np.where(matched, pos, 0)] if len(add) else \
+            pd.Series(np.full(len(frame), np.nan), dtype=add[col].dtype)
+        values = pd.Series(values.to_numpy(), index=frame.index).where(matched)
         if missing_values and name in missing_values:
-            col = col.where(matched, missing_values[name])
-        out[name] = col
+            values = values.where(matched, missing_values[name])
+        out[name] = values
     if missing_values:
         extra = set(missing_values) - set(pairs)
         if extra:

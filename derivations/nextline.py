@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from adam.errors import UsageError
-from derivations.common import as_list, frame_of, like, require_columns, row_mask
+from derivations.common import SubjectIndex, as_list, frame_of, like, require_columns, row_mask
 
 PROTEASOME_INHIBITORS = frozenset({"BORTEZOMIB", "CARFILZOMIB", "IXAZOMIB", "IXAZOMIB CITRATE",
                                    "MARIZOMIB", "OPROZOMIB"})
@@ -70,33 +70,35 @@ def derive_vars_nextline(dataset, dataset_add, by_vars=("STUDYID", "USUBJID"),
     if len(as_list(new_vars)) != 3:
         raise UsageError("argument new_vars: three names are needed (date, components, PI flag)")
     date_var, comp_var, pi_var = new_vars
-    if frame.duplicated(keys).any():
+    subjects = SubjectIndex(frame, keys)
+    if not subjects.index.is_unique:
         raise UsageError(f"argument dataset: more than one record per {', '.join(keys)}")
 
-    cand = add.loc[row_mask(add, filter_add, "filter_add"), keys + [date, drug] + ([line] if line else [])]
-    cand = cand.assign(__pi=_pi_mask(add, drug, is_pi)[row_mask(add, filter_add, "filter_add")])
-    starts = frame[keys].assign(__start=pd.to_datetime(frame[start_date]).dt.normalize())
-    cand = cand.merge(starts, on=keys, how="inner")
-    cand["__day"] = cand[date].dt.normalize()
-    cand = cand.loc[cand["__day"] > cand["__start"]]
-
-    first_day = cand.groupby(keys, sort=False)["__day"].transform("min")
-    on_first = cand["__day"] == first_day
+    keep = row_mask(add, filter_add, "filter_add")
+    rows = add.loc[keep]
+    sid = subjects.ids(rows)
+    start = pd.to_datetime(frame[start_date]).dt.normalize().to_numpy()
+    cand = pd.DataFrame({"__sid": sid, "__day": rows[date].dt.normalize().to_numpy(),
+                         "__drug": rows[drug].to_numpy(), "__pi": _pi_mask(add, drug, is_pi)[keep]})
     if line:
-        first_line = cand.loc[on_first].groupby(keys, sort=False)[line].min().rename("__line")
-        cand = cand.merge(first_line.reset_index(), on=keys, how="left")
-        comps = cand.loc[cand[line] == cand["__line"]]
+        cand["__lineid"] = rows[line].to_numpy()
+    cand = cand.loc[sid >= 0]
+    cand = cand.loc[cand["__day"].to_numpy() > start[cand["__sid"].to_numpy()]]
+
+    first_day = cand.groupby("__sid", sort=False)["__day"].transform("min")
+    on_first = (cand["__day"] == first_day).to_numpy()
+    if line:
+        first_line = cand.loc[on_first].groupby("__sid", sort=False)["__lineid"].min()
+        comps = cand.loc[(cand["__lineid"] == first_line.reindex(cand["__sid"]).to_numpy()).to_numpy()]
     else:
         comps = cand.loc[on_first]
-    summary = comps.groupby(keys, sort=False).agg(__date=("__day", "min"), __anypi=("__pi", "any"))
-    summary[comp_var] = _joined(comps, keys, drug, separator)
-    summary = summary.reset_index()
-    merged = frame[keys].merge(summary, on=keys, how="left", sort=False)
+    summary = comps.groupby("__sid", sort=True).agg(__date=("__day", "min"), __anypi=("__pi", "any"))
+    summary[comp_var] = _joined(comps, ["__sid"], "__drug", separator)
+    summary = summary.reindex(np.arange(len(frame)))
     out = frame.copy()
-    out[date_var] = pd.to_datetime(merged["__date"]).to_numpy()
-    out[comp_var] = pd.Series(merged[comp_var].to_numpy(), index=frame.index, dtype=object)
-    has_line = merged["__date"].notna().to_numpy()
-    flag = np.where(merged["__anypi"].eq(True).to_numpy(), "Y", "N")
-    out[pi_var] = pd.Series(np.where(has_line, flag, None), index=frame.index, dtype=object)
-    out[pi_var] = out[pi_var].where(has_line, np.nan)
+    out[date_var] = summary["__date"].to_numpy()
+    out[comp_var] = pd.Series(summary[comp_var].to_numpy(), index=frame.index, dtype=object)
+    has_line = summary["__date"].notna().to_numpy()
+    flag = np.where(summary["__anypi"].eq(True).to_numpy(), "Y", "N").astype(object)
+    out[pi_var] = pd.Series(np.where(has_line, flag, np.nan), index=frame.index, dtype=object)
     return like(dataset, out)

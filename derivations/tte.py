@@ -41,7 +41,7 @@ import pandas as pd
 
 from adam.errors import InputError, UsageError
 from adam.findings import Finding
-from derivations.common import Col, as_list, frame_of, require_columns, row_mask
+from derivations.common import Col, SubjectIndex, as_list, frame_of, require_columns, row_mask
 from derivations.filters import filter_extreme
 
 TRACE_VARS = ("EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "SRCSEQ")
@@ -86,8 +86,8 @@ class CensorSource(TTESource):
             raise UsageError(f"argument censor: must be an integer >= 1, not {self.censor!r}")
 
 
-def _source_records(src: TTESource, number: int, datasets: Mapping, keys: list[str],
-                    end: pd.Series | None, end_var: str | None, subject_end) -> pd.DataFrame:
+def _source_records(src: TTESource, number: int, datasets: Mapping, subjects: SubjectIndex,
+                    end: np.ndarray | None, end_var: str | None) -> pd.DataFrame:
     """The selected record per subject of one source, in the common layout."""
     if src.dataset_name not in datasets:
         raise UsageError(f"argument source_datasets: no dataset {src.dataset_name!r} "
@@ -95,14 +95,16 @@ def _source_records(src: TTESource, number: int, datasets: Mapping, keys: list[s
     frame = frame_of(datasets[src.dataset_name], "source_datasets")
     vals = src.values()
     cols = [v for v in vals.values() if isinstance(v, Col)]
-    require_columns(frame, keys + [src.date] + cols + [str(o).lstrip("-") for o in as_list(src.order)],
+    require_columns(frame, subjects.keys + [src.date] + cols
+                    + [str(o).lstrip("-") for o in as_list(src.order)],
                     f"{'event' if src.censor == 0 else 'censor'}_conditions ({src.dataset_name})")
     if not pd.api.types.is_datetime64_any_dtype(frame[src.date]):
         raise UsageError(f"argument event_conditions: {src.dataset_name}.{src.date} is not a date column")
     rows = frame.loc[row_mask(frame, src.filter, f"filter of the {src.dataset_name} source")]
     rows = rows.loc[rows[src.date].notna()]
-    recs = rows[keys].copy()
-    recs["ADT"] = rows[src.date].dt.normalize()
+    sid = subjects.ids(rows)
+    rows = rows.loc[sid >= 0]
+    recs = pd.DataFrame({"__sid": sid[sid >= 0], "ADT": rows[src.date].dt.normalize().to_numpy()})
     for name, value in vals.items():
         recs[name] = rows[value].to_numpy() if isinstance(value, Col) else value
     order = ["ADT"]
@@ -112,8 +114,8 @@ def _source_records(src: TTESource, number: int, datasets: Mapping, keys: list[s
     recs["CNSR"] = float(src.censor)
     recs["__src"] = number
     if end is not None:
-        cutoff = subject_end(recs)
-        after = (recs["ADT"] > cutoff).to_numpy()
+        cutoff = end[recs["__sid"].to_numpy()]
+        after = recs["ADT"].to_numpy() > cutoff
         if src.censor == 0:
             recs = recs.loc[~after]
         else:
@@ -122,18 +124,19 @@ def _source_records(src: TTESource, number: int, datasets: Mapping, keys: list[s
             recs.loc[after, "SRCDOM"] = "ADSL" if end_var else np.nan
             recs.loc[after, "SRCVAR"] = end_var if end_var else np.nan
             recs.loc[after, "SRCSEQ"] = np.nan
-    picked = filter_extreme(recs, keys, order, "first" if src.censor == 0 else "last")
+    picked = filter_extreme(recs, ["__sid"], order, "first" if src.censor == 0 else "last")
     return picked.drop(columns=[c for c in picked.columns if c.startswith("__ord")])
 
 
-def _pick(records: list[pd.DataFrame], keys: list[str], mode: str) -> pd.DataFrame:
+def _pick(records: list[pd.DataFrame], mode: str) -> pd.DataFrame:
+    """Earliest (``first``) or latest (``last``) record per subject over sources; on a
+    date tie the source listed first / last."""
     records = [r for r in records if len(r)]
     if not records:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in keys}
-                            | {"ADT": pd.Series(dtype="datetime64[ns]"),
-                               "CNSR": pd.Series(dtype=float), "__src": pd.Series(dtype=int)})
+        return pd.DataFrame({"__sid": pd.Series(dtype=np.int64), "ADT": pd.Series(dtype="datetime64[ns]"),
+                             "CNSR": pd.Series(dtype=float), "__src": pd.Series(dtype=int)})
     allrec = pd.concat(records, ignore_index=True)
-    return filter_extreme(allrec, keys, ["ADT", "__src"], mode)
+    return filter_extreme(allrec, ["__sid"], ["ADT", "__src"], mode)
 
 
 def _findings(out: pd.DataFrame, mask, rule: str, severity: str, message: str, paramcd) -> list[Finding]:
@@ -158,8 +161,6 @@ def derive_param_tte(dataset_adsl, source_datasets: Mapping, start_date: str,
     keys = list(subject_keys)
     require_columns(adsl, keys, "subject_keys")
     require_columns(adsl, [start_date], "start_date")
-    if adsl.duplicated(keys).any():
-        raise UsageError(f"argument dataset_adsl: more than one record per {', '.join(keys)}")
     for arg, sources, kind in (("event_conditions", event_conditions, EventSource),
                                ("censor_conditions", censor_conditions, CensorSource)):
         bad = [s for s in as_list(sources) if not isinstance(s, kind)]
@@ -168,32 +169,30 @@ def derive_param_tte(dataset_adsl, source_datasets: Mapping, start_date: str,
     if "PARAMCD" not in set_values_to:
         raise UsageError("argument set_values_to: PARAMCD is required")
 
-    end_var, end, subject_end = None, None, None
+    subjects = SubjectIndex(adsl, keys)
+    if not subjects.index.is_unique:
+        raise UsageError(f"argument dataset_adsl: more than one record per {', '.join(keys)}")
+    end_var, end = None, None
     if end_date is not None:
         if isinstance(end_date, str) and end_date in adsl.columns:
             end_var = end_date
-            end = adsl.set_index(keys)[end_date].dt.normalize()
+            end = pd.to_datetime(adsl[end_date]).dt.normalize().to_numpy()
         else:
-            end = pd.Timestamp(end_date).normalize()
+            end = np.full(len(adsl), pd.Timestamp(end_date).normalize().to_datetime64())
 
-        def subject_end(recs):
-            if end_var is None:
-                return pd.Series(end, index=recs.index)
-            idx = pd.MultiIndex.from_frame(recs[keys]) if len(keys) > 1 else recs[keys[0]]
-            return pd.Series(end.reindex(idx).to_numpy(), index=recs.index)
-
-    events = [_source_records(s, i, source_datasets, keys, end, end_var, subject_end)
+    events = [_source_records(s, i, source_datasets, subjects, end, end_var)
               for i, s in enumerate(as_list(event_conditions))]
-    censors = [_source_records(s, i, source_datasets, keys, end, end_var, subject_end)
+    censors = [_source_records(s, i, source_datasets, subjects, end, end_var)
                for i, s in enumerate(as_list(censor_conditions))]
-    picked = [p for p in (_pick(events, keys, "first"), _pick(censors, keys, "last")) if len(p)]
-    chosen = pd.concat(picked, ignore_index=True) if picked else _pick([], keys, "first")
-    chosen = chosen.drop_duplicates(keys, keep="first").drop(columns="__src")
+    picked = [p for p in (_pick(events, "first"), _pick(censors, "last")) if len(p)]
+    chosen = pd.concat(picked, ignore_index=True) if picked else _pick([], "first")
+    chosen = chosen.drop_duplicates("__sid", keep="first").drop(columns="__src")
+    chosen = chosen.set_index("__sid").reindex(np.arange(len(adsl)))
 
-    base = adsl[keys].copy()
-    base["STARTDT"] = pd.to_datetime(adsl[start_date]).dt.normalize()
-    out = base.merge(chosen, on=keys, how="left", sort=False)
-    out.index = adsl.index
+    out = adsl[keys].copy()
+    out["STARTDT"] = pd.to_datetime(adsl[start_date]).dt.normalize()
+    for col in chosen.columns:
+        out[col] = chosen[col].to_numpy()
     out["ADT"] = pd.to_datetime(out["ADT"])
     before = (out["ADT"] < out["STARTDT"]).to_numpy()
     out.loc[before, "ADT"] = out.loc[before, "STARTDT"]
