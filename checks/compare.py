@@ -98,8 +98,10 @@ def compare_datasets(base: Dataset, compare: Dataset, keys: list[str],
     conflicting = {v for v in common if bmeta[v].type != cmeta[v].type}
     compared = [v for v in common if v not in conflicting]
 
-    left = _prepared(base, keys, compared).assign(**{_OBS_B: np.arange(1, len(base) + 1)})
-    right = _prepared(compare, keys, compared).assign(
+    units = _time_units(base, compared)
+    left = _prepared(base, keys, compared, units).assign(
+        **{_OBS_B: np.arange(1, len(base) + 1)})
+    right = _prepared(compare, keys, compared, units).assign(
         **{_OBS_C: np.arange(1, len(compare) + 1)})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -108,7 +110,7 @@ def compare_datasets(base: Dataset, compare: Dataset, keys: list[str],
                                       rel_tol=rel_tol, df1_name="base", df2_name="compare",
                                       cast_column_names_lower=False)
     rows = cmp.intersect_rows
-    diffs, stats = _value_diffs(rows, keys, compared, bmeta)
+    diffs, stats = _value_diffs(rows, keys, compared, bmeta, units)
     unequal = (~rows[[f"{v}_match" for v in compared]].all(axis=1)).sum() if compared else 0
     return CompareResult(
         base=base, compare=compare, keys=keys, abs_tol=abs_tol, rel_tol=rel_tol,
@@ -134,15 +136,34 @@ def _check_keys(ds: Dataset, keys: list[str], role: str) -> None:
                          f"{role} dataset {ds.name}", record=record)
 
 
-def _prepared(ds: Dataset, keys: list[str], compared: list[str]) -> pd.DataFrame:
-    """Key and compared columns; dates normalised to the day when their format is a
-    date format, so a date compares as a date."""
+def _time_units(ds: Dataset, compared: list[str]) -> dict[str, str]:
+    """Datetime columns compared as numbers, as SAS does: 'D' (days) when the format is
+    a date format, else 's' (seconds)."""
+    return {n: ("D" if ds[n].kind == "date" else "s") for n in compared
+            if pd.api.types.is_datetime64_any_dtype(ds.frame[n])}
+
+
+def _prepared(ds: Dataset, keys: list[str], compared: list[str], units: dict[str, str]
+              ) -> pd.DataFrame:
+    """Key and compared columns; datetimes as float days (date formats, normalised to
+    the calendar day) or seconds, so that dates compare as dates, fast."""
     frame = ds.frame[[*keys, *compared]].reset_index(drop=True).copy()
-    for name in compared:
-        var = ds[name]
-        if var.kind == "date" and pd.api.types.is_datetime64_any_dtype(frame[name]):
-            frame[name] = frame[name].dt.normalize()
+    for name, unit in units.items():
+        if pd.api.types.is_datetime64_any_dtype(frame[name]):
+            frame[name] = _to_number(frame[name], unit)
     return frame
+
+
+def _to_number(s: pd.Series, unit: str) -> pd.Series:
+    if unit == "D":
+        s = s.dt.normalize()
+    ns = s.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
+    ns[s.isna().to_numpy()] = np.nan
+    return pd.Series(ns / pd.Timedelta(1, unit=unit).value, index=s.index)
+
+
+def _from_number(values: pd.Series, unit: str) -> pd.Series:
+    return pd.to_datetime(values.astype(float) * pd.Timedelta(1, unit=unit).value, unit="ns")
 
 
 def _metadata_diffs(base: Dataset, compare: Dataset, names: list[str]) -> pd.DataFrame:
@@ -158,13 +179,17 @@ def _metadata_diffs(base: Dataset, compare: Dataset, names: list[str]) -> pd.Dat
     return pd.DataFrame(rows, columns=["VARIABLE", "ATTRIBUTE", "BASE", "COMPARE"])
 
 
-def _value_diffs(rows: pd.DataFrame, keys: list[str], compared: list[str], meta
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _value_diffs(rows: pd.DataFrame, keys: list[str], compared: list[str], meta,
+                 units: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Listing of unequal values (COMPARE - BASE in ``DIFF``; days or seconds for
+    datetimes, shown back as datetimes) and per-variable counts."""
     parts, stats = [], []
     for name in compared:
         bad = ~rows[f"{name}_match"].to_numpy(dtype=bool)
         b, c = rows[f"{name}_base"][bad], rows[f"{name}_compare"][bad]
         diff = _difference(b, c)
+        if name in units:
+            b, c = _from_number(b, units[name]), _from_number(c, units[name])
         maxdif = float(np.nanmax(np.abs(diff))) if bad.any() and np.isfinite(diff).any() else 0.0
         stats.append((name, meta[name].type, meta[name].length, int(bad.sum()), maxdif))
         if bad.any():
@@ -182,9 +207,7 @@ def _value_diffs(rows: pd.DataFrame, keys: list[str], compared: list[str], meta
 
 
 def _difference(b: pd.Series, c: pd.Series) -> np.ndarray:
-    """COMPARE - BASE: numbers as numbers, dates in days; NaN for text or missing."""
-    if pd.api.types.is_datetime64_any_dtype(b) and pd.api.types.is_datetime64_any_dtype(c):
-        return ((c - b).dt.total_seconds() / 86400.0).to_numpy(dtype=float)
+    """COMPARE - BASE for numbers; NaN for text or missing."""
     if pd.api.types.is_numeric_dtype(b) and pd.api.types.is_numeric_dtype(c):
         return (c.astype(float) - b.astype(float)).to_numpy()
     return np.full(len(b), np.nan)

@@ -162,3 +162,20 @@ def test_write_html_escapes_values(tmp_path):
     html = path.read_text()
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "1 difference." in html
+
+
+def test_datetimes_compare_in_seconds_and_list_as_datetimes():
+    b = base()
+    frame = b.frame.assign(ADTM=pd.to_datetime(["2020-04-10 08:00:00"] * 6))
+    variables = b.variables + [Variable("ADTM", "Analysis Datetime", "Num", 8, "DATETIME20.")]
+    one = Dataset("ADTTE", frame, b.label, variables)
+    changed = frame.copy()
+    changed.loc[5, "ADTM"] = pd.Timestamp("2020-04-10 08:01:30")
+    changed.loc[0, "ADT"] = pd.NaT
+    result = compare_datasets(one, Dataset("ADTTE", changed, b.label,
+                                           [replace(v) for v in variables]), KEYS)
+    rows = {r.VARIABLE: r for r in result.value_diffs.itertuples()}
+    assert rows["ADTM"].DIFF == 90.0
+    assert rows["ADTM"].COMPARE == pd.Timestamp("2020-04-10 08:01:30")
+    assert rows["ADT"].BASE == pd.Timestamp("2020-04-10") and pd.isna(rows["ADT"].COMPARE)
+    assert "2020-04-10T08:01:30" in result.summary_text()
