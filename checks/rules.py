@@ -164,6 +164,31 @@ def _treatment_pairs(ds, study):
             yield Violation(char, _inconsistent_rows(frame, num, char))
 
 
+def _record_treatment(ds, study):
+    """TRTP/TRTA equal ADSL TRTxxP/TRTxxA of the record's period (APERIOD, else 01)."""
+    adsl = study.get("ADSL")
+    if adsl is None or "USUBJID" not in ds.frame.columns:
+        return
+    period = (pd.to_numeric(ds.frame["APERIOD"], errors="coerce").fillna(1)
+              if "APERIOD" in ds.frame.columns else pd.Series(1.0, index=ds.frame.index))
+    for record_var, kind in (("TRTP", "P"), ("TRTA", "A")):
+        names = [c for c in adsl.frame.columns if re.fullmatch(rf"TRT\d\d{kind}", c)]
+        if record_var not in ds.frame.columns or not names:
+            continue
+        long = (adsl.frame.drop_duplicates("USUBJID")[["USUBJID", *names]]
+                .melt("USUBJID", var_name="NAME", value_name="EXPECTED"))
+        long["PERIOD"] = long["NAME"].str[3:5].astype(float)
+        keys = pd.DataFrame({"USUBJID": ds.frame["USUBJID"].to_numpy(),
+                             "PERIOD": period.to_numpy()})
+        expected = keys.merge(long, on=["USUBJID", "PERIOD"], how="left")
+        known = expected["NAME"].notna().to_numpy()
+        mine = ds.frame[record_var].to_numpy()
+        theirs = expected["EXPECTED"].to_numpy()
+        differs = ~((mine == theirs) | (pd.isna(mine) & pd.isna(theirs)))
+        yield Violation(record_var, _rows(known & differs),
+                        detail=f"{record_var} differs from ADSL TRTxx{kind} of the period")
+
+
 def _cnsr_present(ds, study):
     if "CNSR" not in ds.frame.columns:
         yield Violation("CNSR", detail="CNSR is not present in a time-to-event dataset")
@@ -318,6 +343,8 @@ RULES: tuple[Rule, ...] = (
          "AD0142", "bds", _pair_check("PARAM", "PARAMCD")),
     Rule("ADAM-005", "error", "Inconsistent value between TRTxxP/TRTxxA and its numeric "
          "version", "AD0076B/AD0077B/AD0242B/AD0243B", "all", _treatment_pairs),
+    Rule("ADAM-017", "error", "Record-level treatment differs from ADSL", None, "nonadsl",
+         _record_treatment),
     Rule("TTE-001", "error", "CNSR is not present in a time-to-event dataset", "AD0170",
          "tte", _cnsr_present),
     Rule("TTE-002", "error", "CNSR is not an integer >= 0", "AD0169", "tte", _cnsr_values),

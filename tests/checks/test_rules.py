@@ -341,3 +341,20 @@ def test_treatment_flag_y_or_null_is_a_warning():
     found = check_adam_rules(study(adtte=ds))
     assert [(f.rule_id, f.severity, f.variable, f.record) for f in found] == [
         ("ADAM-016", "warning", "ONTRTFL", 2)]
+
+
+def test_record_level_treatment_matches_adsl_period():
+    adtte = make_adtte()
+    trtp = ["Ixazomib", "Placebo", "Ixazomib", "Placebo"] * 2
+    trtp[6] = "Placebo"                                   # S1-003 planned Ixazomib
+    frame = adtte.frame.assign(TRTP=trtp)
+    ds = Dataset("ADTTE", frame, adtte.label,
+                 adtte.variables + [Variable("TRTP", "Planned Treatment", "Char", 20)])
+    found = check_adam_rules(study(adtte=ds))
+    assert [(f.rule_id, f.variable, f.record, f.usubjid, f.value) for f in found] == [
+        ("ADAM-017", "TRTP", 7, "S1-003", "Placebo")]
+    # APERIOD 2 has no TRT02P in ADSL: nothing to compare against
+    frame2 = frame.assign(APERIOD=[1.0] * 6 + [2.0, 1.0])
+    ds2 = Dataset("ADTTE", frame2, adtte.label,
+                  ds.variables + [Variable("APERIOD", "Period", "Num", 8)])
+    assert check_adam_rules(study(adtte=ds2)) == []
