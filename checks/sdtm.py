@@ -9,6 +9,11 @@ Cross-dataset rules (all ``error``):
 - ``SDTM-SUPP-PARENT``: the parent dataset exists, has IDVAR, and a record with that
   USUBJID and IDVAR = IDVARVAL (or the subject itself when IDVAR is blank).
 - ``SDTM-STUDYID-VALUE`` (when a study is given): STUDYID is the study's.
+
+Across variables of one dataset (``warning``):
+
+- ``SDTM-STDTC-AFTER-ENDTC``: a start ``--STDTC`` after its end ``--ENDTC`` (likewise
+  RFSTDTC/RFENDTC, RFXSTDTC/RFXENDTC), compared at the precision both values have.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ def check_sdtm(datasets: dict[str, Dataset], study=None) -> list[Finding]:
         if name == "relrec":
             continue
         findings += schema_findings(model_for(name, frame), frame, name.upper())
+    for name, frame in frames.items():
+        findings += start_after_end(frame, name.upper())
     findings += usubjid_in_dm(frames)
     for name in frames:
         if name.startswith("supp"):
@@ -48,6 +55,33 @@ def check_sdtm(datasets: dict[str, Dataset], study=None) -> list[Finding]:
 def _frame(ds) -> pd.DataFrame:
     frame = ds.frame if isinstance(ds, Dataset) else ds
     return frame.reset_index(drop=True)
+
+
+_PLAIN_DTC = r"^\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}(?::\d{2}(?::\d{2})?)?)?)?)?"
+_PRECISIONS = (4, 7, 10, 13, 16, 19)  # year, month, day, hour, minute, second
+
+
+def start_after_end(frame: pd.DataFrame, dataset: str) -> list[Finding]:
+    """``SDTM-STDTC-AFTER-ENDTC`` for every ``xxSTDTC``/``xxENDTC`` pair of ``frame``.
+    Values are compared on the leading components both have (``2019-06`` vs
+    ``2019-05-30`` compares months; ``2019---15`` counts as its year; an interval as
+    its start)."""
+    out = []
+    for start in [c for c in frame.columns if c.endswith("STDTC")]:
+        end = start[:-5] + "ENDTC"
+        if end not in frame.columns:
+            continue
+        s = frame[start].astype(str).str.extract(f"({_PLAIN_DTC})", expand=False)
+        e = frame[end].astype(str).str.extract(f"({_PLAIN_DTC})", expand=False)
+        common = pd.concat([s.str.len(), e.str.len()], axis=1).min(axis=1, skipna=False)
+        after = pd.Series(False, index=frame.index)
+        for k in _PRECISIONS:
+            at = common == k
+            after |= at & (s.str[:k] > e.str[:k])
+        out += record_findings(frame, np.flatnonzero(after.to_numpy()), dataset,
+                               "SDTM-STDTC-AFTER-ENDTC", end,
+                               f"{end} {{{end}}} is before {start} {{{start}}}", "warning")
+    return out
 
 
 def usubjid_in_dm(frames: dict[str, pd.DataFrame]) -> list[Finding]:

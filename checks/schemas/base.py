@@ -19,6 +19,7 @@ rule id                        severity failure
 ``<STD>-<DS>-<VAR>-RANGE``     error    a number below its lower bound
 ``SDTM-DTC-ISO8601``           error    ``--DTC`` not in ISO 8601 (partial allowed)
 ``SDTM-DOMAIN-VALUE``          error    DOMAIN differs from the dataset's domain
+``SDTM-DY-VALUE``              error    ``--DY`` 0 or not a whole number
 ============================== ======== ==========================================
 
 Rules spanning columns or rows are pandera dataframe checks named with their rule id,
@@ -102,6 +103,16 @@ def controlled_terms(values: pd.Series, *, terms) -> pd.Series:
 def iso8601(values: pd.Series, *, form: str) -> pd.Series:
     """ISO 8601 ``--DTC`` value (``form='sdtm'``: partial dates allowed)."""
     return is_iso8601(values)
+
+
+@extensions.register_check_method(statistics=["day_zero"])
+def study_day(values: pd.Series, *, day_zero: bool) -> pd.Series:
+    """A study day (``--DY``): a whole number, and never 0 unless ``day_zero``
+    (SDTMIG: day 1 is the reference start date, the day before is -1). Non-numeric
+    values pass (the variable's type is checked where it is declared)."""
+    num = pd.to_numeric(values, errors="coerce")
+    ok = num.isna() | (num == np.floor(num))
+    return ok if day_zero else ok & (num != 0)
 
 
 @extensions.register_check_method(statistics=["minimum"])
@@ -197,7 +208,7 @@ class Model(pa.DataFrameModel):
 _SEVERITY = {"column_in_dataframe": "error", "sas_type": "error", "not_nullable": "error",
              "multiple_fields_uniqueness": "error", "controlled_terms": "warning",
              "iso8601": "error", "whole_number": "error", "greater_than_or_equal_to": "error",
-             "sas_name": "error", "domain_code": "error"}
+             "sas_name": "error", "domain_code": "error", "study_day": "error"}
 
 
 def schema_findings(model: type[Model], frame: pd.DataFrame, dataset: str,
@@ -323,6 +334,8 @@ def _describe(name, var, schema, dataset, standard) -> tuple[str, str]:
                                     f"not starting with a digit)")
     if name == "domain_code":
         return f"{standard}-DOMAIN-VALUE", f"DOMAIN = {{quoted}} but the dataset is {dataset}"
+    if name == "study_day":
+        return f"{standard}-DY-VALUE", "{var} = {value} is not a study day (a whole number, never 0)"
     return f"{prefix}-{name.upper()}", f"{{var}} = {{quoted}} fails the check {name}"
 
 

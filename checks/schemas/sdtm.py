@@ -33,12 +33,15 @@ DSCAT = ("DISPOSITION EVENT", "OTHER EVENT", "PROTOCOL MILESTONE")
 
 
 class StudyKeys(Model):
-    """Every SDTM domain: STUDYID, DOMAIN, and ISO 8601 in every ``*DTC``."""
+    """Every SDTM domain: STUDYID, DOMAIN, ISO 8601 in every ``*DTC``, study days
+    (``*DY``) whole and never 0."""
 
     STUDYID: Var = char(REQ)
     DOMAIN: Var = char(REQ)
     dtc: Var = pa.Field(alias=r"^\w*DTC$", regex=True, nullable=True, required=False,
                         sas_type="Char", iso8601="sdtm", metadata={"core": PERM, "type": "Char"})
+    dy: Var = pa.Field(alias=r"^\w*DY$", regex=True, nullable=True, required=False,
+                       study_day=False, metadata={"core": PERM, "type": "Num"})
 
     # pandera 0.35 names an inherited check after its method once the first subclass
     # is built (the ``name`` is consumed): method and name are therefore the same.

@@ -212,6 +212,31 @@ def test_every_dtc_variable_is_checked_even_undeclared():
     assert hits(findings, "SDTM-DTC-ISO8601") == [("DM", 2, "DMDTC", "error")]
 
 
+def test_start_after_end_compared_at_common_precision():
+    start = ["2019-06-01", "2019-06", "2019-06-01T10:00", "2019---15"]
+    end = ["2019-05-30", "2019-05-30", "2019-06-01T09:59", "2019-01-01"]
+    frame = pd.concat([ae()] * 2, ignore_index=True).iloc[:4]
+    frame = frame.assign(AESEQ=[1.0, 2.0, 3.0, 4.0], USUBJID="S1-01", AESTDTC=start, AEENDTC=end)
+    findings = run(ae=frame)
+    assert hits(findings, "SDTM-STDTC-AFTER-ENDTC") == [
+        ("AE", 1, "AEENDTC", "warning"), ("AE", 2, "AEENDTC", "warning"),
+        ("AE", 3, "AEENDTC", "warning")]  # record 4: same year, day of start unknown
+    assert findings[1].message.startswith("AEENDTC 2019-05-30 is before AESTDTC 2019-06")
+    same_day = frame.assign(AEENDTC=["2019-06-01", "2019-06-30", "2019-06-01", "2019"])
+    assert run(ae=same_day) == []
+
+
+def test_dm_reference_start_after_end():
+    findings = run(dm=dm(RFENDTC={0: "2019-04-30"}))
+    assert hits(findings, "SDTM-STDTC-AFTER-ENDTC") == [("DM", 1, "RFENDTC", "warning")]
+
+
+def test_study_day_is_whole_and_never_zero():
+    assert run(ae=ae(AESTDY=[-1.0, 1.0, NA])) == []
+    findings = run(ae=ae(AESTDY=[0.0, 1.5, 3.0]))
+    assert hits(findings, "SDTM-DY-VALUE") == [("AE", 1, "AESTDY", "error"), ("AE", 2, "AESTDY", "error")]
+
+
 # ------------------------------------------------------------------ keys
 def test_key_duplicates_name_both_records():
     findings = run(ae=ae(AESEQ=[1.0, 1.0, 1.0]))  # record 3 is another subject: fine
