@@ -66,3 +66,19 @@ def first_of_runs(sorted_keys: np.ndarray) -> np.ndarray:
     if len(sorted_keys) > 1:
         flags[1:] = sorted_keys[1:] != sorted_keys[:-1]
     return flags
+
+
+def merge_near_ties(*times: np.ndarray, tolerance: float = np.sqrt(np.finfo(float).eps)):
+    """R ``survival::aeqSurv`` (``timefix=TRUE``): distinct times closer than ``tolerance``
+    (absolute, or relative to the mean absolute time) become one time, so that e.g.
+    ``0.1 + 0.2`` and ``0.3`` are tied as in R. Returns the arrays with times replaced."""
+    y = np.unique(np.concatenate(times))
+    y = y[np.isfinite(y)]
+    if len(y) < 2:
+        return times
+    dy = np.diff(y)
+    tied = (dy <= tolerance) | (dy / np.mean(np.abs(y)) <= tolerance)
+    if not tied.any():
+        return times
+    cuts = y[np.concatenate(([True], ~tied))]
+    return tuple(cuts[np.searchsorted(cuts, t, side="right") - 1] for t in times)

@@ -5,6 +5,7 @@ Newton-Raphson exactly as ``survival``'s ``coxfit6``/``agfit4``: start at 0, sto
 the log-likelihood decreases, at most ``iter_max`` (20) iterations. Efron or Breslow ties
 (Efron with case weights uses the mean weight of the tied deaths, as R), strata, case
 weights, (start, stop] counting-process data (at risk at t when start < t <= stop).
+Times closer than sqrt(machine eps) are merged first, as R's ``timefix=TRUE``.
 Risk-set sums are reverse cumulative sums over (stratum, time) cells of per-row
 bincounts (no loop over subjects or event times); the Efron correction is vectorized by
 expanding each tie group to its deaths. The robust variance is R's: ``D'D`` with ``D`` the
@@ -18,7 +19,8 @@ import pandas as pd
 from scipy.stats import chi2, norm
 
 from adam.errors import ConvergenceError, StatError
-from adam.stats._arrays import as_event, as_float, check_lengths, factor, strata_codes
+from adam.stats._arrays import (as_event, as_float, check_lengths, factor, merge_near_ties,
+                                strata_codes)
 
 
 class _RiskSets:
@@ -195,6 +197,12 @@ class CoxPH:
         if event.sum() == 0:
             raise StatError("no events: the Cox model is not estimable")
         s = strata_codes(strata, n)
+        if start_arr is None:
+            (stop,) = merge_near_ties(stop)
+        else:
+            stop, start_arr = merge_near_ties(stop, start_arr)
+            if (start_arr >= stop).any():
+                raise StatError("an interval has length 0 once near-tied times are merged")
         centered = x - (w @ x) / w.sum()
         risk = _RiskSets(stop, event, centered, s, w, start_arr, self.ties)
         beta, info, loglik, score_test, iters, converged = newton_raphson(

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from adam.errors import StatError
-from adam.stats._arrays import as_event, as_float, check_lengths, first_of_runs
+from adam.stats._arrays import as_event, as_float, check_lengths, first_of_runs, merge_near_ties
 
 CONF_TYPES = ("log-log", "log", "plain")
 TOL = np.sqrt(np.finfo(float).eps)
@@ -124,6 +124,7 @@ class KaplanMeier:
         check_lengths(time=time, event=event)
         if len(time) == 0:
             raise StatError("no observations to fit")
+        (time,) = merge_near_ties(time)
         table = survival_table(time, event)
         table["lower"], table["upper"] = confint(table["surv"], table["std_err"],
                                                  self.conf_type, self.conf_level)

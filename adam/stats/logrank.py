@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
-from adam.stats._arrays import as_event, as_float, check_lengths, factor, strata_codes
+from adam.stats._arrays import (as_event, as_float, check_lengths, factor, merge_near_ties,
+                                strata_codes)
 
 
 @dataclass
@@ -59,6 +60,7 @@ def logrank_test(time, event, group, strata=None) -> LogrankResult:
     n = check_lengths(time=time, event=event, group=codes)
     k = len(levels)
     s = strata_codes(strata, n)
+    (time,) = merge_near_ties(time)
     d, r = risk_counts(time, event, codes, k, s)
     d_tot, r_tot = d.sum(axis=1), r.sum(axis=1)
     frac = r / r_tot[:, None]

@@ -110,3 +110,20 @@ def test_subgroup_level_without_events_in_an_arm_is_nan():
     assert np.isnan([x["hr"], x["hr_lcl"], x["hr_ucl"]]).all()
     assert res.arm_stats("x", "B") == {"n": 3, "n_events": 0}
     assert np.isfinite(res.level_stats("y")["hr"])
+
+
+def test_near_tied_times_are_merged_as_r_timefix():
+    """R ``timefix=TRUE``: 0.1 + 0.2 and 0.3 (and 0.7, 0.1 * 7) are one time."""
+    from adam.stats.km import KaplanMeier
+
+    case = REFERENCE["near_ties"]
+    time = np.array([0.1 + 0.2, 0.3, 0.7, 0.1 * 7, 1.1, 2, 0.5, 0.9, 1.3, 1.7])
+    status = np.array([1, 1, 0, 1, 1, 0, 1, 1, 1, 0])
+    x = np.array([0, 1, 0, 1, 0, 1, 1, 0, 1, 0])
+    km = KaplanMeier().fit(time, status)
+    assert len(km.table) == len(case["time"])
+    assert_r_close(km.table["surv"], case["surv"])
+    assert_r_close(km.table["n_risk"], case["n_risk"])
+    assert_r_close(logrank_test(time, status, x).chisq, case["chisq"])
+    fit = CoxPH().fit(time, status, x)
+    assert_r_close([fit.coef[0], fit.se[0]], [case["coef"], case["se"]])
