@@ -73,7 +73,7 @@ def start_after_end(frame: pd.DataFrame, dataset: str) -> list[Finding]:
             continue
         s = frame[start].astype(str).str.extract(f"({_PLAIN_DTC})", expand=False)
         e = frame[end].astype(str).str.extract(f"({_PLAIN_DTC})", expand=False)
-        common = pd.concat([s.str.len(), e.str.len()], axis=1).min(axis=1, skipna=False)
+        common = np.minimum(s.str.len().fillna(0), e.str.len().fillna(0))  # 0: not comparable
         after = pd.Series(False, index=frame.index)
         for k in _PRECISIONS:
             at = common == k
