@@ -6,10 +6,12 @@ Rules of :func:`derive_vars_nextline` (the same for every arm):
    therapies, one record per drug) that meet ``filter_add`` (e.g. anti-myeloma
    therapies, study drug excluded) and whose ``date`` is strictly after the subject's
    ``start_date`` (randomization). Records without a date are not candidates.
-2. The next line starts on the earliest candidate date (``NACTDT``).
-3. Its components: with a ``line`` column (a line/regimen id), every candidate record of
-   the line that starts on ``NACTDT`` (the lowest id if several do); without one, every
-   candidate record starting on ``NACTDT``.
+2. Without a ``line`` column the next line starts on the earliest candidate date
+   (``NACTDT``) and its components are the candidate records starting that day.
+3. With a ``line`` column (a line number, sorted as numbers or as text) the next line is
+   the candidates' lowest line; ``NACTDT`` is its earliest start and its components are
+   all its candidate records. Line numbers are trusted over partial dates: a later line
+   whose imputed start falls earlier cannot become the next line.
 4. ``NACTTRT``: the distinct component ``drug`` names, sorted, joined by ``" + "``.
 5. ``NLPIFL``: ``"Y"`` when a component is a proteasome inhibitor (``is_pi``: a set of
    drug names, compared case-insensitively, or a condition on ``dataset_add``), ``"N"``
@@ -85,13 +87,12 @@ def derive_vars_nextline(dataset, dataset_add, by_vars=("STUDYID", "USUBJID"),
     cand = cand.loc[sid >= 0]
     cand = cand.loc[cand["__day"].to_numpy() > start[cand["__sid"].to_numpy()]]
 
-    first_day = cand.groupby("__sid", sort=False)["__day"].transform("min")
-    on_first = (cand["__day"] == first_day).to_numpy()
     if line:
-        first_line = cand.loc[on_first].groupby("__sid", sort=False)["__lineid"].min()
-        comps = cand.loc[(cand["__lineid"] == first_line.reindex(cand["__sid"]).to_numpy()).to_numpy()]
+        first_line = cand.groupby("__sid", sort=False)["__lineid"].transform("min")
+        comps = cand.loc[(cand["__lineid"] == first_line).to_numpy()]
     else:
-        comps = cand.loc[on_first]
+        first_day = cand.groupby("__sid", sort=False)["__day"].transform("min")
+        comps = cand.loc[(cand["__day"] == first_day).to_numpy()]
     summary = comps.groupby("__sid", sort=True).agg(__date=("__day", "min"), __anypi=("__pi", "any"))
     summary[comp_var] = _joined(comps, ["__sid"], "__drug", separator)
     summary = summary.reindex(np.arange(len(frame)))

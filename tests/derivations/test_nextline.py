@@ -12,8 +12,8 @@ T = pd.Timestamp
 
 @pytest.fixture
 def adsl():
-    return pd.DataFrame({"STUDYID": "S", "USUBJID": ["S1", "S2", "S3", "S4", "S5"],
-                         "RANDDT": pd.to_datetime(["2020-01-01"] * 5)})
+    return pd.DataFrame({"STUDYID": "S", "USUBJID": ["S1", "S2", "S3", "S4", "S5", "S6"],
+                         "RANDDT": pd.to_datetime(["2020-01-01"] * 6)})
 
 
 @pytest.fixture
@@ -34,6 +34,9 @@ def cm():
         # S4: only a therapy without a start date
         ("S4", "POMALIDOMIDE", None, "ANTI-MYELOMA", 1),
         # S5: nothing
+        # S6: line 2's start, imputed from "2020-04", falls before line 1's
+        ("S6", "LENALIDOMIDE", "2020-05-01", "ANTI-MYELOMA", 1),
+        ("S6", "CARFILZOMIB", "2020-04-01", "ANTI-MYELOMA", 2),
     ]
     cm = pd.DataFrame(rows, columns=["USUBJID", "CMDECOD", "CMSTDT", "CMCAT", "LINE"])
     cm.insert(0, "STUDYID", "S")
@@ -44,11 +47,14 @@ def cm():
 def test_next_line_by_start_date(adsl, cm):
     out = derive_vars_nextline(adsl, cm, filter_add="CMCAT == 'ANTI-MYELOMA'")
     assert out["NACTDT"].tolist()[:3] == [T("2020-06-01"), T("2020-03-01"), T("2020-04-01")]
-    assert out["NACTDT"].iloc[3:].isna().all()
+    assert out["NACTDT"].iloc[3:5].isna().all()
     # without a line id only drugs starting on NACTDT count: S2's dexamethasone (03-05) does not
     assert out["NACTTRT"].tolist()[:3] == ["DEXAMETHASONE + LENALIDOMIDE", "Carfilzomib", "DARATUMUMAB"]
     assert out["NLPIFL"].tolist()[:3] == ["N", "Y", "N"]  # PI names compare case-insensitively
-    assert out["NLPIFL"].iloc[3:].isna().all() and out["NACTTRT"].iloc[3:].isna().all()
+    assert out["NLPIFL"].iloc[3:5].isna().all() and out["NACTTRT"].iloc[3:5].isna().all()
+    # S6 by date: the earliest start wins
+    assert (out.loc[5, "NACTDT"], out.loc[5, "NACTTRT"], out.loc[5, "NLPIFL"]) == \
+        (T("2020-04-01"), "CARFILZOMIB", "Y")
 
 
 def test_next_line_by_line_id_and_custom_pi_condition(adsl, cm):
@@ -59,6 +65,9 @@ def test_next_line_by_line_id_and_custom_pi_condition(adsl, cm):
     assert out["NXTRT"].tolist()[:3] == ["DEXAMETHASONE + LENALIDOMIDE", "Carfilzomib + DEXAMETHASONE",
                                          "DARATUMUMAB"]
     assert out["NXFL"].tolist()[:3] == ["Y", "Y", "N"]
+    # S6 by line: line 1 is the next line although line 2's start is earlier
+    assert (out.loc[5, "NXDT"], out.loc[5, "NXTRT"], out.loc[5, "NXFL"]) == \
+        (T("2020-05-01"), "LENALIDOMIDE", "N")
 
 
 def test_unfiltered_includes_other_therapies_and_arguments_are_checked(adsl, cm):
