@@ -7,7 +7,8 @@ Entry point::
 writes ``<id>.html`` / ``<id>.rtf`` / ``<id>.pdf`` per output (PDF via LibreOffice from the
 RTF; skipped with a warning and a note in the index when ``soffice`` is absent),
 ``<id>.png`` per figure, and ``index.html`` linking everything. ``study`` needs ``.name``,
-``.studyid``, ``.title``, ``.data_cutoff`` and ``.outputs``. A program never computes a
+``.studyid``, ``.title``, ``.data_cutoff`` and ``.outputs`` (optional ``.footnotes``: study-wide
+footnotes printed on every output). A program never computes a
 statistic: it selects ARD rows and formats them (days -> months = days / 30.4375).
 
 Output spec keys (one ``[[outputs]]`` table of the study TOML, a dict here):
@@ -26,6 +27,7 @@ Output spec keys (one ``[[outputs]]`` table of the study TOML, a dict here):
 ``labels``           ``{VARIABLE: "display label"}`` for subgroup / baseline variables
 ``contrast``         contrast ``group`` to show (default: the first ``cox`` contrast)
 ``overall_analysis_id``  ``forest``: analysis giving the 'All patients' line
+``branches``         ``consort``: {exclusion label: flow box it branches off into}
 ``ylabel``           ``km``: y-axis label
 ``time_unit``        ``km``: "months" (default, days / 30.4375) or "days"
 ``row_header``       ``subseq`` / ``baseline``: header of the first column

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 FORMATS = ("html", "rtf", "pdf")
 SPEC_KEYS = {"id", "program", "analysis_id", "analysis_ids", "number", "title", "population",
-             "footnotes", "labels", "contrast", "overall_analysis_id", "ylabel", "time_unit",
+             "footnotes", "labels", "contrast", "overall_analysis_id", "ylabel", "time_unit", "branches",
              "row_header"}
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -98,7 +98,8 @@ def _context(study, spec: dict, display: Display, kind: str, run: str) -> dict:
         "output": {"id": spec["id"], "number": spec.get("number", spec["id"]),
                    "title": spec.get("title", ""),
                    "population": population_label(spec.get("population", ""))},
-        "footnotes": list(display.footnotes) + list(spec.get("footnotes", [])),
+        "footnotes": (list(display.footnotes) + list(spec.get("footnotes", []))
+                      + list(getattr(study, "footnotes", None) or [])),
         "program": f"reports/programs/{program}.py", "template": f"{program}.{kind}.j2",
     }
 

@@ -1,15 +1,17 @@
 """CONSORT-style disposition diagram: per arm, a vertical flow of boxes joined by arrows,
-with exclusion boxes (not treated, discontinued ...) branching to the right and their
-reasons listed inside.
+with exclusion boxes (not treated, discontinued, died ...) branching to the right and
+their reasons listed inside.
 
 Node roles come from the labels (ARD ``subgroup`` of the DISPOSITION rows, in order):
-- a *reason* has the form ``"<Word>: <reason>"`` and goes inside the exclusion box whose
-  label starts with ``<Word>`` (``"Discontinued: Progressive disease"`` ->
-  ``"Discontinued treatment"``);
+- a *reason* ``"<Parent>: <reason>"`` goes inside the exclusion box ``<Parent>...``
+  (``"Discontinued: Progressive disease"`` -> ``"Discontinued treatment"``); when no
+  such box exists one is made without a count (``"Discontinued study: Lost to
+  follow-up"`` -> box ``"Discontinued study"``);
 - an *exclusion* starts with Not / Discontinued / Withdrew / Excluded / Lost to / Died;
-  ``"Not X"`` branches off the arrow into the flow box ``X``, any other exclusion off the
-  arrow leaving the flow box before it;
 - everything else is a *flow* box, in ARD order.
+An exclusion branches off the arrow leading into flow box X when: the spec's
+``branches`` maps it to X; or its label is ``"Not X"``; or it comes right after X in the
+ARD (the complement of X); otherwise X is the next flow box after it.
 """
 
 from __future__ import annotations
@@ -43,28 +45,43 @@ class Flow:
     sides: dict[int, list[Node]]            # gap index k (between box k and k+1) -> exclusions
 
 
-def classify(nodes: list[Node]) -> Flow:
+def classify(nodes: list[Node], branches: dict[str, str] | None = None) -> Flow:
     """Split ordered nodes into flow boxes, exclusion boxes per gap, and reasons."""
-    boxes: list[Node] = []
-    pending: list[tuple[Node, str | None, int]] = []   # exclusion, "Not X" target, previous box
-    side_nodes: list[Node] = []
+    roles, sides = [], []                       # per node: 'flow' | 'side' | 'reason'
     for node in nodes:
-        prefix = node.label.split(":", 1)[0].strip().lower() if ":" in node.label else None
-        parent = next((s for s in side_nodes if prefix and s.label.lower().startswith(prefix)), None)
-        if parent is not None:
+        prefix = node.label.split(":", 1)[0].strip() if ":" in node.label else None
+        if prefix:
+            parent = next((x for x in sides if x.label.lower() == prefix.lower()
+                           or x.label.lower().startswith(prefix.lower() + " ")), None)
+            if parent is None:
+                parent = Node(prefix, {})
+                sides.append(parent)
+                roles.append(("side", parent))
             parent.reasons.append(Node(node.label.split(":", 1)[1].strip(), node.counts))
-        elif EXCLUSION.match(node.label) or prefix:
-            target = node.label[4:].strip().lower() if node.label.lower().startswith("not ") else None
-            pending.append((node, target, len(boxes) - 1))
-            side_nodes.append(node)
+            roles.append(("reason", node))
+        elif EXCLUSION.match(node.label):
+            sides.append(node)
+            roles.append(("side", node))
         else:
-            boxes.append(node)
-    sides: dict[int, list[Node]] = {}
-    labels = [b.label.lower() for b in boxes]
-    for node, target, after in pending:
-        gap = labels.index(target) - 1 if target in labels else after
-        sides.setdefault(max(gap, 0), []).append(node)
-    return Flow(boxes, sides)
+            roles.append(("flow", node))
+    boxes = [node for role, node in roles if role == "flow"]
+    index = {b.label.lower(): i for i, b in enumerate(boxes)}
+    branches = {k.lower(): v.lower() for k, v in (branches or {}).items()}
+    placed: dict[int, list[Node]] = {}
+    for pos, (role, node) in enumerate(roles):
+        if role != "side":
+            continue
+        label = node.label.lower()
+        target = branches.get(label)
+        if target is None and label.startswith("not ") and label[4:].strip() in index:
+            target = label[4:].strip()
+        if target is None and pos > 0 and roles[pos - 1][0] == "flow":
+            target = roles[pos - 1][1].label.lower()
+        if target is None:
+            target = next((n.label.lower() for r, n in roles[pos:] if r == "flow"), None)
+        gap = index[target] - 1 if target in index else len(boxes) - 1
+        placed.setdefault(max(gap, 0), []).append(node)
+    return Flow(boxes, placed)
 
 
 def _wrap(text: str, width_in: float, indent: str = "") -> list[str]:
@@ -77,11 +94,16 @@ def _flow_lines(node: Node, arm: str) -> list[str]:
 
 
 def _side_lines(node: Node, arm: str) -> list[str]:
-    lines = _wrap(f"{node.label} (n = {node.counts[arm]})", SIDE_W - 2 * PAD_IN)
+    head = f"{node.label} (n = {node.counts[arm]})" if arm in node.counts else node.label
+    lines = _wrap(head, SIDE_W - 2 * PAD_IN)
     for reason in node.reasons:
         if arm in reason.counts:
             lines += _wrap(f"{reason.label}: {reason.counts[arm]}", SIDE_W - 2 * PAD_IN, "  ")
     return lines
+
+
+def _shows(node: Node, arm: str) -> bool:
+    return arm in node.counts or any(arm in r.counts for r in node.reasons)
 
 
 def _height(lines: list[str]) -> float:
@@ -89,16 +111,16 @@ def _height(lines: list[str]) -> float:
 
 
 def consort_plot(nodes: list[Node], arms: list[str], total: str | None = None,
-                 alt: str = "Disposition diagram") -> Figure:
+                 branches: dict[str, str] | None = None, alt: str = "Disposition diagram") -> Figure:
     """Draw the diagram; ``total`` (formatted) adds a common 'Randomized' box on top."""
-    flow = classify(nodes)
+    flow = classify(nodes, branches)
     col_w = FLOW_W + GAP_W + SIDE_W
     width = 2 * MARGIN + len(arms) * col_w + (len(arms) - 1) * GAP_W
     box_h = [max(_height(_flow_lines(b, a)) for a in arms if a in b.counts) for b in flow.boxes]
     gap_h = []
     for k in range(len(flow.boxes)):
         sides = [s for s in flow.sides.get(k, [])]
-        stack = max((sum(_height(_side_lines(s, a)) + 0.15 for s in sides if a in s.counts)
+        stack = max((sum(_height(_side_lines(s, a)) + 0.15 for s in sides if _shows(s, a))
                      for a in arms), default=0.0)
         gap_h.append(max(stack + 0.3, 0.45) if k < len(flow.boxes) - 1 or stack else 0.0)
     top = MARGIN + (0.9 + 0.45 if total is not None else 0.0) + 0.35
@@ -130,7 +152,7 @@ def _arm_column(ax, flow: Flow, arm: str, cx: float, top: float, box_h, gap_h) -
         if arm in node.counts:
             _box(ax, cx - FLOW_W / 2, y, FLOW_W, box_h[k], _flow_lines(node, arm), "center")
         y_bottom = y + box_h[k]
-        sides = [s for s in flow.sides.get(k, []) if arm in s.counts]
+        sides = [s for s in flow.sides.get(k, []) if _shows(s, arm)]
         has_next = k + 1 < len(flow.boxes)
         if has_next:
             _arrow(ax, (cx, y_bottom), (cx, y_bottom + gap_h[k]))

@@ -11,8 +11,9 @@ from reports.programs.common import arm_headers, variable_label
 from reports.programs.counts import count_rows
 
 SUMMARY_LINES = [("n", ("n",), "{0}"), ("Mean (SD)", ("mean", "sd"), "{0} ({1})"),
-                 ("Median", ("median",), "{0}"), ("Min, max", ("min", "max"), "{0}, {1}")]
-DIGITS = {"n": 0, "mean": 1, "sd": 2, "median": 1}
+                 ("Median", ("median",), "{0}"),
+                 ("Q1, Q3", ("q1", "q3"), "{0}, {1}"), ("Min, max", ("min", "max"), "{0}, {1}")]
+DIGITS = {"n": 0, "mean": 1, "sd": 2, "median": 1, "q1": 1, "q3": 1}
 
 
 def _number(stat: str, value) -> str:
@@ -24,10 +25,11 @@ def _number(stat: str, value) -> str:
 
 
 def _summary_rows(rows: pd.DataFrame, arms: list[str]) -> list[Row]:
+    """Summary lines whose statistics the ARD has (e.g. no Q1, Q3 line without q1/q3)."""
     per_arm = [select.stats(rows, method="summary", group=arm) for arm in arms]
     return [Row([label] + [pattern.format(*(_number(s, st.get(s)) for s in names)) for st in per_arm],
                 indent=1)
-            for label, names, pattern in SUMMARY_LINES]
+            for label, names, pattern in SUMMARY_LINES if any(n in st for st in per_arm for n in names)]
 
 
 def build(ard, study, spec: dict) -> Display:

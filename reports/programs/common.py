@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -62,11 +62,15 @@ def arm_headers(rows: pd.DataFrame, arms: list[str], method: str, stat: str) -> 
     return heads
 
 
-def contrast_of(rows: pd.DataFrame, spec: dict, method: str = "cox") -> str | None:
+def contrasts_of(rows: pd.DataFrame, spec: dict, method: str = "cox") -> list[str]:
+    """Contrast groups (``A vs B``) of ``method`` rows; only the spec's ``contrast`` if set."""
     found = select.contrasts(rows, method)
     wanted = spec.get("contrast")
-    if wanted:
-        return wanted if wanted in found else None
+    return [c for c in found if c == wanted] if wanted else found
+
+
+def contrast_of(rows: pd.DataFrame, spec: dict, method: str = "cox") -> str | None:
+    found = contrasts_of(rows, spec, method)
     return found[0] if found else None
 
 
@@ -76,10 +80,20 @@ def favours(contrast: str) -> tuple[str, str]:
     return f"Favours {left}", f"Favours {right or 'reference'}"
 
 
-def logrank_p(rows: pd.DataFrame) -> tuple[str, float]:
-    """Label (stratified or not, from the options) and p-value of the log-rank test."""
+@dataclass
+class LogrankTest:
+    label: str          # 'Stratified log-rank p' / 'Log-rank p'
+    group: str          # 'A vs B' (pairwise) or 'A vs B vs C' (k-sample)
+    p: float
+
+    @property
+    def global_test(self) -> bool:
+        return self.group.count(" vs ") > 1
+
+
+def logrank_tests(rows: pd.DataFrame) -> list[LogrankTest]:
+    """Every log-rank test of the (whole-population) rows, in ARD order; stratified when
+    its options name strata."""
     lr = rows[(rows["method"] == "logrank") & (rows["stat_name"] == "p_value") & (rows["subgroup"] == "")]
-    if lr.empty:
-        return "", math.nan
-    stratified = "strata" in parse_options(lr["options"].iloc[0])
-    return ("Stratified log-rank p" if stratified else "Log-rank p"), lr["stat_value"].iloc[0]
+    return [LogrankTest("Stratified log-rank p" if "strata" in parse_options(opt) else "Log-rank p", grp, p)
+            for grp, opt, p in zip(lr["group"], lr["options"], lr["stat_value"])]

@@ -1,6 +1,8 @@
 """Figure 1: patient disposition (CONSORT-style) from the ``count`` rows of a
 DISPOSITION analysis (``subgroup`` = node label, ARD order = flow order). A row with an
-empty ``group_var`` and ``subgroup`` 'Randomized' gives the common top box."""
+empty ``group_var`` and ``subgroup`` 'Randomized' gives the common top box. Spec key
+``branches`` ({exclusion label: flow label}) fixes where an exclusion box branches off
+(see :mod:`reports.figures.consort` for the default rules)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ def build(ard, study, spec: dict) -> Display:
         nodes.append(Node(label, dict(zip(node_rows["group"], node_rows["stat_value"].map(fmt.count)))))
     total = rows[(rows["group_var"] == "") & (rows["subgroup"] == "Randomized")]["stat_value"]
     figure = consort_plot(nodes, arms, total=fmt.count(total.iloc[0]) if len(total) else None,
+                          branches=spec.get("branches"),
                           alt="Patient disposition diagram")
     table = Table(columns=["Disposition"] + arm_headers(rows, arms, "count", "n"),
                   rows=[Row([n.label] + [n.counts.get(a, "") for a in arms]) for n in nodes])

@@ -9,7 +9,7 @@ import pandas as pd
 
 from reports import fmt, select
 from reports.model import Display, Row, Table
-from reports.programs.common import analysis_label, arm_headers, logrank_p
+from reports.programs.common import analysis_label, arm_headers, logrank_tests
 
 METHOD_LABELS = {"cox": "Cox", "ipcw": "IPCW", "msm": "MSM"}
 
@@ -36,9 +36,9 @@ def _analysis_rows(rows: pd.DataFrame, arms: list[str], label: str) -> list[Row]
             out.append(Row([f"{METHOD_LABELS[method]} HR, {contrast}"] + [""] * len(arms)
                            + [fmt.hr_ci(st.get("hr"), st.get("hr_lcl"), st.get("hr_ucl")),
                               fmt.p_value(st.get("p_value"))], indent=1))
-    lr_label, lr_p = logrank_p(rows)
-    if lr_label:
-        out.append(Row([lr_label] + [""] * (len(arms) + 1) + [fmt.p_value(lr_p)], indent=1))
+    for test in logrank_tests(rows):
+        suffix = " (all arms)" if test.global_test else f", {test.group}"
+        out.append(Row([test.label + suffix] + [""] * (len(arms) + 1) + [fmt.p_value(test.p)], indent=1))
     follow = [select.stats(rows, method="revkm", group=a) for a in arms]
     if any(follow):
         out.append(Row(["Median follow-up (95% CI), months"]

@@ -18,8 +18,8 @@ from adam.errors import UsageError
 from reports import fmt, select
 from reports.figures.km import Curve, km_plot
 from reports.model import Display, Row, Table
-from reports.programs.common import (SURVIVAL_LABELS, analysis_label, arm_headers, contrast_of,
-                                     logrank_p)
+from reports.programs.common import (SURVIVAL_LABELS, analysis_label, arm_headers, contrasts_of,
+                                     logrank_tests)
 
 CURVE_METHOD = "km-curve"
 
@@ -68,6 +68,36 @@ def _landmarks(rows: pd.DataFrame, arms: list[str], unit: str) -> list[Row]:
     return out
 
 
+def _contrast_rows(rows: pd.DataFrame, spec: dict, arms: list[str]) -> tuple[list[Row], list[str]]:
+    """Table rows (value in the column of the first arm of each contrast) and figure-note
+    lines for the hazard ratios and log-rank tests."""
+    lines: dict[str, list[str]] = {}       # label -> cells; contrasts vs the same arm share a line
+    note = []
+    contrasts = contrasts_of(rows, spec)
+    column = {arm: i for i, arm in enumerate(arms)}
+
+    def line(label: str, first_arm: str, text: str) -> None:
+        lines.setdefault(label, [""] * len(arms))[column.get(first_arm, 0)] = text
+
+    for contrast in contrasts:
+        arm, _, ref = contrast.partition(" vs ")
+        st = select.stats(rows, method="cox", group=contrast)
+        text = fmt.hr_ci(st.get("hr"), st.get("hr_lcl"), st.get("hr_ucl"))
+        line(f"Hazard ratio (95% CI) vs {ref}", arm, text)
+        note.append(f"HR {contrast} (95% CI): {text}" if len(contrasts) > 1 else f"HR (95% CI): {text}")
+    tests = logrank_tests(rows)
+    for test in tests:
+        arm, _, ref = test.group.partition(" vs ")
+        label = f"{test.label} (all arms)" if test.global_test else f"{test.label} vs {ref}"
+        line(label, arm, fmt.p_value(test.p))
+    headline = next((t for t in tests if t.global_test), tests[0] if tests else None)
+    if headline is not None:
+        p_text = fmt.p_value(headline.p)
+        label = headline.label + (" (all arms)" if headline.global_test else "")
+        note.append(f"{label} {p_text if p_text.startswith('<') else '= ' + p_text}")
+    return [Row([label] + cells) for label, cells in lines.items()], note
+
+
 def build(ard, study, spec: dict) -> Display:
     unit = spec.get("time_unit", "months")
     if unit not in fmt.TIME_UNITS:
@@ -76,43 +106,31 @@ def build(ard, study, spec: dict) -> Display:
     rows = rows[rows["subgroup_var"] == ""]
     arms = select.arms(rows, "km")
     per_arm = {arm: select.stats(rows, method="km", group=arm) for arm in arms}
-    contrast = contrast_of(rows, spec)
-    cox = select.stats(rows, method="cox", group=contrast) if contrast else {}
-    hr_text = fmt.hr_ci(cox.get("hr"), cox.get("hr_lcl"), cox.get("hr_ucl")) if cox else ""
-    lr_label, lr_p = logrank_p(rows)
-    p_text = fmt.p_value(lr_p)
     medians = {arm: fmt.median_ci_months(s.get("median"), s.get("median_lcl"), s.get("median_ucl"), unit)
                for arm, s in per_arm.items()}
+    contrast_rows, contrast_note = _contrast_rows(rows, spec, arms)
 
     width = max(map(len, arms), default=0)
     note = [f"Median (95% CI), {unit}"] + [f"  {arm:<{width}}  {medians[arm]}" for arm in arms]
-    if cox:
-        note.append(f"HR (95% CI): {hr_text}")
-    if lr_label:
-        note.append(f"{lr_label} {p_text if p_text.startswith('<') else '= ' + p_text}")
     label = analysis_label(rows, spec["analysis_id"])
     paramcd = next((p for p in rows["paramcd"] if p), "")
     risk_times, n_risk = _risk(rows, arms, unit)
     figure = km_plot([_curve(rows, arm, unit) for arm in arms], risk_times=risk_times, n_risk=n_risk,
-                     annotation=note, xlabel=f"Time ({unit})",
+                     annotation=note + contrast_note, xlabel=f"Time ({unit})",
                      ylabel=spec.get("ylabel", SURVIVAL_LABELS.get(paramcd, "Event-free probability")),
                      alt=f"Kaplan-Meier plot: {label}")
 
-    blank = [""] * (len(arms) - 1)
     body = [Row(["Patients with event, n"] + [fmt.count(per_arm[a].get("n_events")) for a in arms]),
             Row(["Patients censored, n"] + [fmt.count(per_arm[a].get("n_censored")) for a in arms]),
             Row([f"Median (95% CI), {unit}"] + [medians[a] for a in arms])]
-    body += _landmarks(rows, arms, unit)
-    if cox:
-        body.append(Row([f"Hazard ratio (95% CI), {contrast}", hr_text] + blank))
-    if lr_label:
-        body.append(Row([lr_label, p_text] + blank))
+    body += _landmarks(rows, arms, unit) + contrast_rows
     table = Table(columns=[label] + arm_headers(rows, arms, "km", "n"), rows=body,
                   caption="Summary of the Kaplan-Meier analysis")
     notes = [("Time in months = days / 30.4375. " if unit == "months" else "")
              + "NR: not reached; NE: not estimable.",
              "Vertical ticks mark censored observations. Medians and event-free rates: Kaplan-Meier "
              "estimates" + _ci_method(rows) + "."]
-    if cox:
-        notes.append("Hazard ratio from a Cox model; HR < 1 favours the first arm named.")
+    if any(r.cells[0].startswith("Hazard ratio") for r in contrast_rows):
+        notes.append("Hazard ratio from a Cox model (stratified when the analysis names strata), "
+                     "shown in the column of the arm compared; HR < 1 favours that arm.")
     return Display(tables=[table], figure=figure, footnotes=notes, landscape=True)

@@ -37,8 +37,8 @@ def test_km_summary_reads_the_ard(ard_mm3, build):
     assert display.tables[0].columns[1:] == ["Ixazomib (N=395)", "Placebo (N=261)"]
     assert cells["Patients with event, n"] == ["144", "93"]
     assert cells["Median (95% CI), months"] == ["NR", "NR"]   # median and limits all empty
-    assert cells["Hazard ratio (95% CI), Ixazomib vs Placebo"][0] == "1.025 (0.789, 1.332)"
-    assert cells["Stratified log-rank p"][0] == "0.850"
+    assert cells["Hazard ratio (95% CI) vs Placebo"] == ["1.025 (0.789, 1.332)", ""]
+    assert cells["Stratified log-rank p vs Placebo"] == ["0.850", ""]
     assert display.landscape and display.figure.png[:4] == b"\x89PNG"
 
 
@@ -63,8 +63,10 @@ def test_pilot_three_arms_unstratified_logrank(ard_pilot, new_study):
     table = display.tables[0]
     assert table.columns[1:] == ["Placebo (N=86)", "Xanomeline Low Dose (N=84)", "Xanomeline High Dose (N=84)"]
     cells = {r.cells[0]: r.cells[1:] for r in table.rows}
-    assert cells["Log-rank p"][0] == "<0.001"
-    assert "Hazard ratio" not in " ".join(cells)
+    assert cells["Log-rank p (all arms)"][0] == "<0.001"
+    # each arm vs the reference in that arm's column
+    assert cells["Hazard ratio (95% CI) vs Placebo"] == ["", "3.900 (2.053, 7.410)", "4.400 (2.316, 8.360)"]
+    assert cells["Log-rank p vs Placebo"] == ["", "<0.001", "<0.001"]
     assert cells["Median (95% CI), days"][1] == "40.0 (NE, NE)"
 
 
@@ -100,13 +102,21 @@ def test_baseline_groups_and_percentages(ard_mm3, build):
 
 def test_consort_roles_from_labels():
     c = {"A": "1"}
-    flow = classify([Node("Randomized", c), Node("Treated", c), Node("Not treated", c),
-                     Node("Discontinued treatment", c), Node("Discontinued: Progressive disease", c),
-                     Node("Discontinued: Adverse event", c), Node("Completed 26 cycles", c)])
-    assert [b.label for b in flow.boxes] == ["Randomized", "Treated", "Completed 26 cycles"]
-    assert [n.label for n in flow.sides[0]] == ["Not treated"]          # into 'Treated'
-    assert [n.label for n in flow.sides[1]] == ["Discontinued treatment"]
+    labels = ["Randomized", "Treated", "Not treated", "Completed 26 cycles", "Discontinued treatment",
+              "Discontinued: Progressive disease", "Discontinued: Adverse event", "Died",
+              "Discontinued study: Lost to follow-up", "Discontinued study: Withdrawal by subject",
+              "Ongoing in follow-up"]
+    flow = classify([Node(label, c) for label in labels])
+    assert [b.label for b in flow.boxes] == ["Randomized", "Treated", "Completed 26 cycles",
+                                             "Ongoing in follow-up"]
+    assert [n.label for n in flow.sides[0]] == ["Not treated"]               # 'Not X' -> into X
+    assert [n.label for n in flow.sides[1]] == ["Discontinued treatment"]    # right after its complement
     assert [r.label for r in flow.sides[1][0].reasons] == ["Progressive disease", "Adverse event"]
+    study_box = flow.sides[2][1]                                             # made for its reasons
+    assert [n.label for n in flow.sides[2]] == ["Died", "Discontinued study"] and study_box.counts == {}
+    assert [r.label for r in study_box.reasons] == ["Lost to follow-up", "Withdrawal by subject"]
+    moved = classify([Node(label, c) for label in labels], branches={"Died": "Completed 26 cycles"})
+    assert [n.label for n in moved.sides[1]] == ["Discontinued treatment", "Died"]
 
 
 def test_consort_counts(ard_mm3, build):
