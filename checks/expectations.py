@@ -267,7 +267,7 @@ _REMOTE_LOGO = re.compile(r'src="https?://great-expectations-web-assets[^"]*logo
 OFFLINE_CSS = """body { font-family: Helvetica, Arial, sans-serif; margin: 1.5em; color: #222; }
 table { border-collapse: collapse; margin: .5em 0; } th, td { border: 1px solid #ccc;
 padding: .2em .5em; vertical-align: top; } img { max-height: 2.5em; }
-.invisible, #ge-cta-footer, .ge-training-banner, .modal { display: none; }
+.invisible, footer, .ge-training-banner, .modal { display: none; }
 """
 
 
