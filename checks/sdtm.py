@@ -71,9 +71,9 @@ def start_after_end(frame: pd.DataFrame, dataset: str) -> list[Finding]:
         end = start[:-5] + "ENDTC"
         if end not in frame.columns:
             continue
-        s = frame[start].astype(str).str.extract(f"({_PLAIN_DTC})", expand=False)
-        e = frame[end].astype(str).str.extract(f"({_PLAIN_DTC})", expand=False)
-        common = np.minimum(s.str.len().fillna(0), e.str.len().fillna(0))  # 0: not comparable
+        s, e = (frame[c].astype(str).str.extract(f"({_PLAIN_DTC})", expand=False).fillna("")
+                for c in (start, end))
+        common = np.minimum(s.str.len(), e.str.len())  # 0: not comparable
         after = pd.Series(False, index=frame.index)
         for k in _PRECISIONS:
             at = common == k
