@@ -371,9 +371,10 @@ def _duplicate_key_findings(schema, frame, dataset, standard) -> list[Finding]:
     out = []
     for i in rows:
         record, usubjid = _record_info(ids, i)
-        value = ", ".join(f"{k}={_text(frame.at[i, k])}" for k in keys)
+        value = ", ".join(str(_text(frame.at[i, k])) for k in keys)
         out.append(Finding(dataset, f"{standard}-KEY-UNIQUE", "error",
-                           f"record {record} repeats the keys of record {first.iat[i] + 1}: {value}",
+                           f"same {', '.join(keys)} as record {first.iat[i] + 1} "
+                           f"(record {record})",
                            usubjid=usubjid, variable=", ".join(keys), value=value, record=record))
     return out
 

@@ -242,7 +242,8 @@ def test_key_duplicates_name_both_records():
     findings = run(ae=ae(AESEQ=[1.0, 1.0, 1.0]))  # record 3 is another subject: fine
     dup = [f for f in findings if f.rule_id == "SDTM-KEY-UNIQUE"]
     assert [(f.record, f.severity, f.usubjid) for f in dup] == [(2, "error", "S1-01")]
-    assert "record 1" in dup[0].message
+    assert dup[0].message == "same STUDYID, USUBJID, AESEQ as record 1 (record 2)"
+    assert dup[0].value == "S1, S1-01, 1"
 
 
 def test_one_record_per_subject_in_dm():
