@@ -131,8 +131,8 @@ class _RiskSets:
 
 
 def newton_raphson(risk: _RiskSets, p: int, eps: float, iter_max: int):
-    """R's ``coxfit6`` iteration. Returns beta, info, loglik (init, final), score test,
-    iterations, converged."""
+    """R's ``coxfit6`` iteration. Returns beta, info, final score vector, loglik (init,
+    final), score test, iterations, converged."""
     beta = np.zeros(p)
     loglik0, score, info = risk.derivatives(beta)
     step = _solve(info, score)
@@ -155,7 +155,7 @@ def newton_raphson(risk: _RiskSets, p: int, eps: float, iter_max: int):
             best = new_lk
             beta = new_beta
             new_beta = new_beta + _solve(info, score)
-    return new_beta, info, (loglik0, new_lk), score_test, iteration, converged
+    return new_beta, info, score, (loglik0, new_lk), score_test, iteration, converged
 
 
 def _solve(info, score):
@@ -171,7 +171,8 @@ class CoxPH:
     ``covariates``: 1-d vector, 2-d array or DataFrame (column names kept). The first
     covariate is the one reported by :meth:`stats` (put treatment first). After ``fit``:
     ``coef``, ``se``, ``var``, ``loglik`` (init, final), ``summary`` frame, ``p_score``,
-    ``p_lr``, ``iterations``, ``converged``."""
+    ``p_lr``, ``iterations``, ``converged``, ``infinite`` (per coefficient: R's warning
+    that the coefficient may be infinite, a monotone likelihood)."""
 
     def __init__(self, ties: str = "efron", conf_level: float = 0.95, eps: float = 1e-9,
                  iter_max: int = 20, strict: bool = False):
@@ -205,7 +206,7 @@ class CoxPH:
                 raise StatError("an interval has length 0 once near-tied times are merged")
         centered = x - (w @ x) / w.sum()
         risk = _RiskSets(stop, event, centered, s, w, start_arr, self.ties)
-        beta, info, loglik, score_test, iters, converged = newton_raphson(
+        beta, info, score, loglik, score_test, iters, converged = newton_raphson(
             risk, x.shape[1], self.eps, self.iter_max)
         if not converged and self.strict:
             raise ConvergenceError(f"Cox model did not converge in {self.iter_max} iterations")
@@ -224,6 +225,10 @@ class CoxPH:
                 dfbeta = np.stack([np.bincount(ids, weights=dfbeta[:, j]) for j in range(p)], axis=1)
             var = dfbeta.T @ dfbeta
         self.robust = robust
+        # R's "Loglik converged before variable ...; coefficient may be infinite"
+        with np.errstate(invalid="ignore"):
+            drift = np.abs(score @ self.naive_var)
+        self.infinite = converged & (drift > self.eps) & (drift > np.sqrt(self.eps) * np.abs(beta))
         self.names, self.coef, self.var = names, beta, var
         self.se = np.sqrt(np.diag(var))
         self.loglik, self.iterations, self.converged = loglik, iters, converged

@@ -2,9 +2,10 @@
 
 Per level: n and events per arm, and the Cox HR of treatment within the level (stratified
 as the main model); NaN when not estimable (an arm without subjects or events, a fit that
-fails or does not converge). Interaction: likelihood-ratio test of the treatment x
-subgroup terms, comparing ``treatment + subgroup (+ strata)`` with ``treatment * subgroup
-(+ strata)`` (R: ``anova(fit0, fit1)``); the Wald test of the same terms is also given.
+fails or does not converge, or a coefficient R would flag as possibly infinite).
+Interaction: likelihood-ratio test of the treatment x subgroup terms, comparing
+``treatment + subgroup (+ strata)`` with ``treatment * subgroup (+ strata)`` (R:
+``anova(fit0, fit1)``); the Wald test of the same terms is also given.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def _safe_cox(time, event, x, strata, ties):
         fit = CoxPH(ties=ties).fit(time, event, x, strata=strata)
     except (StatError, np.linalg.LinAlgError, FloatingPointError):
         return None
-    return fit if fit.converged and np.isfinite(fit.se).all() else None
+    ok = fit.converged and not fit.infinite.any() and np.isfinite(fit.se).all()
+    return fit if ok else None
 
 
 def subgroup_analysis(time, event, group, subgroup, ref=None, strata=None,

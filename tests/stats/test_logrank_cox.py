@@ -127,3 +127,21 @@ def test_near_tied_times_are_merged_as_r_timefix():
     assert_r_close(logrank_test(time, status, x).chisq, case["chisq"])
     fit = CoxPH().fit(time, status, x)
     assert_r_close([fit.coef[0], fit.se[0]], [case["coef"], case["se"]])
+
+
+def test_monotone_likelihood_is_flagged_as_r_does():
+    """All arm-B deaths after the last arm-A subject: R ``coxph`` warns "Loglik converged
+    before variable 1; coefficient may be infinite"; the subgroup HR is then NaN."""
+    from adam.stats.subgroup import subgroup_analysis
+
+    time = np.array([1, 2, 3, 4, 5, 6, 1.5, 2.5, 3.5, 4.5])
+    event = np.ones(10)
+    arm = np.array(["A", "A", "A", "B", "B", "B", "C", "D", "C", "D"])
+    sub = np.array(["x"] * 6 + ["y"] * 4)
+    fit = CoxPH().fit(time[:6], event[:6], (arm[:6] == "B") * 1.0)
+    assert fit.converged and fit.infinite.all() and fit.coef[0] < -5
+    fine = CoxPH().fit(LUNG["time"], LUNG["status"], LUNG["sex"])
+    assert not fine.infinite.any()
+    arm2 = np.where(np.isin(arm, ["A", "C"]), "A", "B")
+    res = subgroup_analysis(time, event, arm2, sub, ref="A")
+    assert np.isnan(res.level_stats("x")["hr"]) and np.isfinite(res.level_stats("y")["hr"])
