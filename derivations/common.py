@@ -83,6 +83,19 @@ def row_mask(frame: pd.DataFrame, condition, arg: str = "filter") -> np.ndarray:
     return mask.fillna(False).astype(bool).to_numpy()
 
 
+def choose(conditions, values, default=np.nan) -> np.ndarray:
+    """Object array: the value of the first true condition per row, else ``default``
+    (``np.select`` for text and missing values alike)."""
+    conditions = [np.asarray(c, dtype=bool) for c in conditions]
+    out = np.full(len(conditions[0]), default, dtype=object)
+    done = np.zeros(len(out), dtype=bool)
+    for cond, value in zip(conditions, values):
+        hit = cond & ~done
+        out[hit] = value
+        done |= hit
+    return out
+
+
 def subject_of(frame: pd.DataFrame, positions) -> list:
     """USUBJID of the rows at ``positions`` (``None`` when the frame has none)."""
     if "USUBJID" not in frame.columns:

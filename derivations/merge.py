@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from adam.errors import UsageError
-from derivations.common import as_list, frame_of, like, require_choice, require_columns, row_mask
+from derivations.common import as_list, choose, frame_of, like, require_choice, require_columns, row_mask
 from derivations.filters import filter_extreme
 
 
@@ -91,8 +91,7 @@ def derive_vars_merged(dataset, dataset_add, by_vars, order=None, new_vars=None,
         if extra:
             raise UsageError(f"argument missing_values: {', '.join(sorted(extra))} not in new_vars")
     if exist_flag:
-        out[exist_flag] = pd.Series(np.where(matched, true_value, false_value), index=frame.index,
-                                    dtype=object)
+        out[exist_flag] = pd.Series(choose([matched], [true_value], false_value), index=frame.index)
     return like(dataset, out)
 
 
@@ -114,10 +113,10 @@ def derive_var_merged_exist_flag(dataset, dataset_add, by_vars, new_var: str, co
     summary = summary.rename("__hit").reset_index()
     summary.columns = keys + ["__hit"]
     merged = frame[keys].merge(summary, on=keys, how="left", sort=False)
-    flag = np.where(merged["__hit"].isna(), missing_value,
-                    np.where(merged["__hit"].eq(True), true_value, false_value))
+    flag = choose([merged["__hit"].isna(), merged["__hit"].eq(True)], [missing_value, true_value],
+                  false_value)
     out = frame.copy()
-    out[new_var] = pd.Series(flag, index=frame.index, dtype=object)
+    out[new_var] = pd.Series(flag, index=frame.index)
     return like(dataset, out)
 
 

@@ -1,0 +1,376 @@
+"""TOURMALINE-MM3 / -MM4 twins: ADSL and ADTTE from the synthetic SDTM (where each fact
+lives: :mod:`adam.synth`). ``derive(sdtm, study)`` returns ``{'adsl': ..., 'adtte': ...}``.
+
+ADSL, one record per randomized subject (a DS ``RANDOMIZED`` record):
+
+- RANDDT: DS ``RANDOMIZED`` DSSTDTC. ITTFL ``Y`` for all. TRT01P/TRT01PN from ARM
+  (Ixazomib 1, Placebo 2); TRT01A/TRT01AN from ACTARM, missing when never treated.
+- TRTSDT/TRTEDT: first EXSTDTC / last EXENDTC (else EXSTDTC) of EX records with a dose
+  (EXDOSE > 0, or placebo). SAFFL ``Y`` when TRTSDT is present.
+- DCUTDT: TS ``DCUTDTC`` (else the study's ``data_cutoff``).
+- DTHDT: DM.DTHDTC, partial dates imputed to the first day of the month/year
+  (admiral ``highest_imputation='M'``) but not before the last day the subject is known
+  alive from RANDDT, TRTEDT and the disease assessments, nor after DCUTDT; DTHDTF the
+  imputation flag. DTHCAUS from the DS death record's DSTERM (``PROGRESSIVE DISEASE``,
+  ``ADVERSE EVENT``, ``OTHER``).
+- LSTALVDT: DTHDT for the dead; else the latest of SS ``ALIVE`` SSDTC, TRTEDT, RANDDT.
+- EOTSTT: ``COMPLETED``/``DISCONTINUED`` from DS END OF TREATMENT (DCTREAS its DSDECOD),
+  ``ONGOING`` for a treated subject without one, missing if never treated. EOSSTT:
+  ``DISCONTINUED`` with DCSREAS from DS END OF STUDY, else ``ONGOING``.
+- Strata STRATnR: SUPPDM STRATn (as randomized). Subgroups: AGEGR1 from AGE; ISSGR1 (RS
+  ISSSTAGE); RESPGR1 (RS response at study entry: CR vs VGPR or less); CYTOGR1 (LB
+  cytogenetics: any POSITIVE = High risk); INDPIGR1 (a PI in the induction CM records);
+  MRDGR1 (LB MRD POSITIVE/NEGATIVE, else missing); FRAILGR1 (MM4, RS FRAILTY).
+- SUBTHFL and the class flags STCORTFL, STIMIDFL, STPIFL, STCD38FL, STALKFL: any CM
+  ``SUBSEQUENT ANTI-MYELOMA THERAPY`` record (of that CMCLAS); ``N`` otherwise.
+- NACTDT, NACTTRT, NLPIFL: :func:`derivations.nextline.derive_vars_nextline` on those CM
+  records, the line number from CMGRPID ``LINE n``; CMSTDTC partial dates imputed to the
+  first day of the period, not before the day after randomization.
+
+ADTTE, one record per ITT subject and parameter, origin RANDDT, data cutoff DCUTDT
+(events after it ignored, censoring capped at it), sources of :mod:`derivations.sources`
+pointed at the SDTM records they come from:
+
+- OS: death; censored at LSTALVDT.
+- PFS: first PD (RS OVRLRESP ``PD``, RSDTC) or death; censored at the last on-study
+  disease assessment, or at randomization without one.
+- PFS2: PD after NACTDT (progression on the next line) or death; censored at LSTALVDT.
+- TTNT: NACTDT, or death due to PD (DTHCAUS); censored at LSTALVDT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from adam.errors import InputError
+from adam.findings import Finding
+from adam.metadata import CHAR, NUM, Dataset, Variable, char_width
+from derivations.common import Col
+from derivations.dates import convert_dtc_to_dt, derive_vars_dt, find_invalid_dtc
+from derivations.filters import filter_extreme
+from derivations.merge import derive_var_merged_exist_flag, derive_vars_merged
+from derivations.nextline import derive_vars_nextline
+from derivations.sources import (
+    death_event, death_pd_event, lasta_censor, lastalive_censor, next_line_event, pd_event,
+    pd_on_next_line_event, rand_censor,
+)
+from derivations.tte import derive_param_tte
+
+KEYS = ["STUDYID", "USUBJID"]
+TRTN = {"Ixazomib": 1.0, "Placebo": 2.0}
+SUBSEQUENT = "SUBSEQUENT ANTI-MYELOMA THERAPY"
+CLASS_FLAGS = {"STCORTFL": "CORTICOSTEROID", "STIMIDFL": "IMID", "STPIFL": "PROTEASOME INHIBITOR",
+               "STCD38FL": "ANTI-CD38 ANTIBODY", "STALKFL": "ALKYLATING AGENT"}
+DEATH_CAUSES = {"DEATH DUE TO PROGRESSIVE DISEASE": "PROGRESSIVE DISEASE",
+                "DEATH DUE TO ADVERSE EVENT": "ADVERSE EVENT", "DEATH DUE TO OTHER CAUSE": "OTHER"}
+
+D, C, N = "DATE9.", CHAR, NUM
+#: name, label, type, length (None: longest value), display format
+ADSL_VARS = [
+    ("STUDYID", "Study Identifier", C, None, None),
+    ("USUBJID", "Unique Subject Identifier", C, None, None),
+    ("SUBJID", "Subject Identifier for the Study", C, None, None),
+    ("SITEID", "Study Site Identifier", C, None, None),
+    ("AGE", "Age", N, 8, None),
+    ("AGEU", "Age Units", C, None, None),
+    ("AGEGR1", "Pooled Age Group 1", C, 11, None),
+    ("SEX", "Sex", C, 1, None),
+    ("RACE", "Race", C, None, None),
+    ("COUNTRY", "Country", C, 3, None),
+    ("ARM", "Description of Planned Arm", C, None, None),
+    ("ARMCD", "Planned Arm Code", C, None, None),
+    ("ACTARM", "Description of Actual Arm", C, None, None),
+    ("ACTARMCD", "Actual Arm Code", C, None, None),
+    ("TRT01P", "Planned Treatment for Period 01", C, 8, None),
+    ("TRT01PN", "Planned Treatment for Period 01 (N)", N, 8, None),
+    ("TRT01A", "Actual Treatment for Period 01", C, 8, None),
+    ("TRT01AN", "Actual Treatment for Period 01 (N)", N, 8, None),
+    ("RANDDT", "Date of Randomization", N, 8, D),
+    ("TRTSDT", "Date of First Exposure to Treatment", N, 8, D),
+    ("TRTEDT", "Date of Last Exposure to Treatment", N, 8, D),
+    ("ITTFL", "Intent-To-Treat Population Flag", C, 1, None),
+    ("SAFFL", "Safety Population Flag", C, 1, None),
+    ("DCUTDT", "Date of Data Cut", N, 8, D),
+    ("DTHFL", "Subject Death Flag", C, 1, None),
+    ("DTHDT", "Date of Death", N, 8, D),
+    ("DTHDTF", "Date of Death Imputation Flag", C, 1, None),
+    ("DTHCAUS", "Cause of Death", C, None, None),
+    ("LSTALVDT", "Date Last Known Alive", N, 8, D),
+    ("EOTSTT", "End of Treatment Status", C, 12, None),
+    ("DCTREAS", "Reason for Discontinuation of Treatment", C, None, None),
+    ("EOSSTT", "End of Study Status", C, 12, None),
+    ("DCSREAS", "Reason for Discontinuation from Study", C, None, None),
+    ("STRAT1R", "Stratum: Induction Regimen", C, None, None),
+    ("STRAT2R", "Stratum: Pre-induction ISS Stage", C, None, None),
+    ("STRAT3R", "Stratum 3 (MM3 Response; MM4 Age)", C, None, None),
+    ("STRAT4R", "Stratum 4: Response Before Rand (MM4)", C, None, None),
+    ("ISSGR1", "Pre-induction ISS Stage Group", C, 3, None),
+    ("RESPGR1", "Response at Study Entry Group", C, 12, None),
+    ("CYTOGR1", "Cytogenetic Risk Group", C, 13, None),
+    ("INDPIGR1", "Induction Regimen Group", C, 10, None),
+    ("MRDGR1", "MRD Status at Study Entry Group", C, 8, None),
+    ("FRAILGR1", "Frailty Group (MM4)", C, 9, None),
+    ("SUBTHFL", "Any Subsequent Anti-Cancer Therapy Flag", C, 1, None),
+    ("STCORTFL", "Subsequent Corticosteroid Flag", C, 1, None),
+    ("STIMIDFL", "Subsequent IMiD Flag", C, 1, None),
+    ("STPIFL", "Subsequent Proteasome Inhibitor Flag", C, 1, None),
+    ("STCD38FL", "Subsequent Anti-CD38 Antibody Flag", C, 1, None),
+    ("STALKFL", "Subsequent Alkylating Agent Flag", C, 1, None),
+    ("NACTDT", "Start Date of Next Anti-Myeloma Therapy", N, 8, D),
+    ("NACTTRT", "Next-Line Therapy Components", C, None, None),
+    ("NLPIFL", "Next-Line Therapy Includes a PI Flag", C, 1, None),
+]
+ADSL_TO_ADTTE = ["TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "ITTFL", "SAFFL",
+                 "STRAT1R", "STRAT2R", "STRAT3R", "STRAT4R", "NLPIFL"]
+ADTTE_VARS = [
+    ("STUDYID", "Study Identifier", C, None, None),
+    ("USUBJID", "Unique Subject Identifier", C, None, None),
+    ("PARAMCD", "Parameter Code", C, 8, None),
+    ("PARAM", "Parameter", C, None, None),
+    ("PARAMN", "Parameter (N)", N, 8, None),
+    ("STARTDT", "Time to Event Origin Date for Subject", N, 8, D),
+    ("ADT", "Analysis Date", N, 8, D),
+    ("AVAL", "Analysis Value", N, 8, None),
+    ("AVALU", "Analysis Value Unit", C, 4, None),
+    ("CNSR", "Censor", N, 8, None),
+    ("EVNTDESC", "Event or Censoring Description", C, None, None),
+    ("CNSDTDSC", "Censor Date Description", C, None, None),
+    ("SRCDOM", "Source Data", C, 8, None),
+    ("SRCVAR", "Source Variable", C, 8, None),
+    ("SRCSEQ", "Source Sequence Number", N, 8, None),
+] + [v for v in ADSL_VARS if v[0] in ADSL_TO_ADTTE]
+PARAMS = {
+    "OS": (1, "Overall Survival (days)"),
+    "PFS": (2, "Progression-Free Survival (days)"),
+    "PFS2": (3, "Progression-Free Survival 2 (days)"),
+    "TTNT": (4, "Time to Next Anti-Myeloma Therapy (days)"),
+}
+
+# SDTM-traced versions of the ready-made sources
+_RS_TRACE = {"SRCDOM": "RS", "SRCVAR": "RSDTC", "SRCSEQ": Col("RSSEQ")}
+PD = replace(pd_event, set_values_to={"EVNTDESC": "PROGRESSIVE DISEASE", **_RS_TRACE})
+PD_NEXT_LINE = replace(pd_on_next_line_event,
+                       set_values_to={"EVNTDESC": "PROGRESSIVE DISEASE ON NEXT-LINE THERAPY", **_RS_TRACE})
+LAST_ASSESSMENT = replace(lasta_censor, set_values_to={
+    "EVNTDESC": "LAST DISEASE ASSESSMENT", "CNSDTDSC": "LAST DISEASE ASSESSMENT", **_RS_TRACE})
+SOURCES = {
+    "OS": ([death_event], [lastalive_censor]),
+    "PFS": ([PD, death_event], [LAST_ASSESSMENT, rand_censor]),
+    "PFS2": ([PD_NEXT_LINE, death_event], [lastalive_censor]),
+    "TTNT": ([next_line_event, death_pd_event], [lastalive_censor]),
+}
+
+
+def derive(sdtm: dict, study) -> dict[str, Dataset]:
+    """``{'adsl': ADSL, 'adtte': ADTTE}`` of a TOURMALINE twin from its SDTM datasets."""
+    return derive_with_findings(sdtm, study)[0]
+
+
+def derive_with_findings(sdtm: dict, study) -> tuple[dict[str, Dataset], list[Finding]]:
+    """:func:`derive` and the derivation findings (invalid dates, time-to-event notes)."""
+    findings: list[Finding] = []
+    adsl = derive_adsl(sdtm, study, findings)
+    adtte = derive_adtte(sdtm, adsl, findings)
+    return {"adsl": _dataset("ADSL", "Subject-Level Analysis Dataset", adsl, ADSL_VARS),
+            "adtte": _dataset("ADTTE", "Time-to-Event Analysis Dataset", adtte, ADTTE_VARS)}, findings
+
+
+# ---------------------------------------------------------------- helpers
+
+def _domain(sdtm: dict, name: str) -> pd.DataFrame:
+    if name not in sdtm:
+        raise InputError(f"SDTM domain {name.upper()} is missing (needed for the TOURMALINE ADaM)")
+    ds = sdtm[name]
+    return ds.frame if isinstance(ds, Dataset) else ds
+
+
+def _dates(frame: pd.DataFrame, dtc: str, name: str, findings: list, **imputation) -> pd.Series:
+    """``dtc`` as dates (findings for invalid values)."""
+    findings.extend(find_invalid_dtc(frame, dtc, name))
+    return convert_dtc_to_dt(frame[dtc], **imputation)
+
+
+def _dataset(name: str, label: str, frame: pd.DataFrame, table) -> Dataset:
+    cols = [v for v in table if v[0] in frame.columns]
+    frame = frame[[v[0] for v in cols]].reset_index(drop=True)
+    variables = []
+    for var, lab, typ, length, fmt in cols:
+        if typ == CHAR:
+            width = max(1, char_width(frame[var]))
+            length = max(length or 1, width)
+        variables.append(Variable(var, lab, typ, length, fmt))
+    return Dataset(name, frame, label, variables)
+
+
+def _mapped(values: pd.Series, mapping: dict) -> pd.Series:
+    return values.map(mapping).astype(object).where(values.isin(list(mapping)), np.nan)
+
+
+# ---------------------------------------------------------------- ADSL
+
+def derive_adsl(sdtm: dict, study, findings: list) -> pd.DataFrame:
+    dm, ds = _domain(sdtm, "dm"), _domain(sdtm, "ds")
+    ds = ds.assign(DSSTDT=_dates(ds, "DSSTDTC", "DS", findings))
+    adsl = derive_vars_merged(dm, ds, KEYS, order=["DSSTDT", "DSSEQ"], new_vars={"RANDDT": "DSSTDT"},
+                              filter_add="DSDECOD == 'RANDOMIZED'", mode="first", exist_flag="ITTFL")
+    adsl = adsl.loc[adsl["ITTFL"] == "Y"].copy()
+    adsl = _treatment(adsl, sdtm, findings)
+    adsl = _cutoff(adsl, sdtm, study)
+    adsl = _strata_and_subgroups(adsl, sdtm)
+    adsl = _death_and_last_alive(adsl, sdtm, ds, findings)
+    adsl = _disposition(adsl, ds)
+    adsl = _subsequent_therapy(adsl, sdtm, findings)
+    return adsl.reset_index(drop=True)
+
+
+def _treatment(adsl: pd.DataFrame, sdtm: dict, findings: list) -> pd.DataFrame:
+    ex = _domain(sdtm, "ex")
+    ex = ex.assign(EXSTDT=_dates(ex, "EXSTDTC", "EX", findings),
+                   EXENDT=_dates(ex, "EXENDTC", "EX", findings))
+    ex["EXENDT"] = ex["EXENDT"].fillna(ex["EXSTDT"])
+    dosed = "EXDOSE > 0 or EXTRT == 'PLACEBO'"
+    adsl = derive_vars_merged(adsl, ex, KEYS, order=["EXSTDT", "EXSEQ"], new_vars={"TRTSDT": "EXSTDT"},
+                              filter_add=dosed, mode="first")
+    adsl = derive_vars_merged(adsl, ex, KEYS, order=["EXENDT", "EXSEQ"], new_vars={"TRTEDT": "EXENDT"},
+                              filter_add=dosed, mode="last")
+    adsl["SAFFL"] = np.where(adsl["TRTSDT"].notna(), "Y", "N").astype(object)
+    adsl["TRT01P"] = adsl["ARM"]
+    adsl["TRT01PN"] = adsl["TRT01P"].map(TRTN).astype(float)
+    adsl["TRT01A"] = adsl["ACTARM"].where(adsl["ACTARM"].isin(list(TRTN)), np.nan)
+    adsl["TRT01AN"] = adsl["TRT01A"].map(TRTN).astype(float)
+    return adsl
+
+
+def _cutoff(adsl: pd.DataFrame, sdtm: dict, study) -> pd.DataFrame:
+    cutoff = getattr(study, "data_cutoff", None)
+    if "ts" in sdtm:
+        ts = _domain(sdtm, "ts")
+        rows = ts.loc[ts["TSPARMCD"] == "DCUTDTC", "TSVAL"]
+        if len(rows):
+            cutoff = rows.iloc[0]
+    adsl["DCUTDT"] = convert_dtc_to_dt(pd.Series([cutoff] * len(adsl), index=adsl.index, dtype=object))
+    return adsl
+
+
+def _strata_and_subgroups(adsl: pd.DataFrame, sdtm: dict) -> pd.DataFrame:
+    supp = _domain(sdtm, "suppdm")
+    for n in (1, 2, 3, 4):
+        if (supp["QNAM"] == f"STRAT{n}").any():
+            adsl = derive_vars_merged(adsl, supp, KEYS, new_vars={f"STRAT{n}R": "QVAL"},
+                                      filter_add=f"QNAM == 'STRAT{n}'")
+    age = adsl["AGE"]
+    groups = np.select([age < 60, age < 75], ["<60", ">=60 to <75"], ">=75").astype(object)
+    adsl["AGEGR1"] = pd.Series(groups, index=adsl.index).where(age.notna(), np.nan)
+    rs, lb, cm = _domain(sdtm, "rs"), _domain(sdtm, "lb"), _domain(sdtm, "cm")
+    adsl = derive_vars_merged(adsl, rs, KEYS, new_vars={"ISSGR1": "RSSTRESC"},
+                              filter_add="RSTESTCD == 'ISSSTAGE'", order=["RSSEQ"], mode="last")
+    adsl = derive_vars_merged(adsl, rs, KEYS, new_vars={"RESPGR1": "RSSTRESC"},
+                              filter_add="RSCAT == 'RESPONSE AT STUDY ENTRY'", order=["RSSEQ"], mode="last")
+    adsl["RESPGR1"] = _mapped(adsl["RESPGR1"], {"CR": "CR", "VGPR": "VGPR or less", "PR": "VGPR or less"})
+    adsl = derive_var_merged_exist_flag(adsl, lb, KEYS, "CYTOGR1", "LBSTRESC == 'POSITIVE'",
+                                        true_value="High risk", false_value="Standard risk",
+                                        filter_add="LBCAT == 'CYTOGENETICS'")
+    adsl = derive_var_merged_exist_flag(adsl, cm, KEYS, "INDPIGR1", "CMCLAS == 'PROTEASOME INHIBITOR'",
+                                        true_value="PI-exposed", false_value="PI-naive",
+                                        filter_add="CMCAT == 'PRIOR ANTI-MYELOMA THERAPY' and CMSCAT == 'INDUCTION'")
+    adsl = derive_vars_merged(adsl, lb, KEYS, new_vars={"MRDGR1": "LBSTRESC"},
+                              filter_add="LBTESTCD == 'MRD'", order=["LBSEQ"], mode="last")
+    adsl["MRDGR1"] = _mapped(adsl["MRDGR1"], {"POSITIVE": "Positive", "NEGATIVE": "Negative"})
+    if (rs["RSTESTCD"] == "FRAILTY").any():
+        adsl = derive_vars_merged(adsl, rs, KEYS, new_vars={"FRAILGR1": "RSSTRESC"},
+                                  filter_add="RSTESTCD == 'FRAILTY'", order=["RSSEQ"], mode="last")
+        adsl["FRAILGR1"] = _mapped(adsl["FRAILGR1"], {"FRAIL": "Frail", "NON-FRAIL": "Non-frail"})
+    return adsl
+
+
+def _assessments(sdtm: dict, findings: list) -> pd.DataFrame:
+    """RS overall-response assessments with their dates (RSDT)."""
+    rs = _domain(sdtm, "rs")
+    rs = rs.loc[rs["RSTESTCD"] == "OVRLRESP"]
+    rs = rs.loc[rs["RSCAT"] != "RESPONSE AT STUDY ENTRY"]
+    return rs.assign(RSDT=_dates(rs, "RSDTC", "RS", findings))
+
+
+def _death_and_last_alive(adsl, sdtm, ds, findings) -> pd.DataFrame:
+    rs = _assessments(sdtm, [])
+    adsl = derive_vars_merged(adsl, rs, KEYS, order=["RSDT"], new_vars={"__LASTRS": "RSDT"}, mode="last",
+                              filter_add=lambda f: f["RSDT"].notna())
+    findings.extend(find_invalid_dtc(adsl, "DTHDTC", "DM"))
+    adsl = derive_vars_dt(adsl, "DTH", "DTHDTC", highest_imputation="M", date_imputation="first",
+                          min_dates=["RANDDT", "TRTEDT", "__LASTRS"], max_dates=["DCUTDT"])
+    adsl = derive_vars_merged(adsl, ds, KEYS, new_vars={"DTHCAUS": "DSTERM"}, order=["DSSEQ"], mode="last",
+                              filter_add="DSSCAT == 'END OF STUDY' and DSDECOD == 'DEATH'")
+    adsl["DTHCAUS"] = _mapped(adsl["DTHCAUS"], DEATH_CAUSES)
+    ss = _domain(sdtm, "ss")
+    ss = ss.assign(SSDT=_dates(ss, "SSDTC", "SS", findings))
+    alive_records = (ss["SSTESTCD"] == "SURVSTAT") & (ss["SSSTRESC"] == "ALIVE") & ss["SSDT"].notna()
+    adsl = derive_vars_merged(adsl, ss.loc[alive_records], KEYS, order=["SSDT"], new_vars={"__ALIVE": "SSDT"},
+                              mode="last")
+    alive = adsl[["__ALIVE", "TRTEDT", "RANDDT"]].max(axis=1)
+    adsl["LSTALVDT"] = adsl["DTHDT"].where(adsl["DTHDT"].notna(), alive)
+    return adsl.drop(columns=["__LASTRS", "__ALIVE"])
+
+
+def _disposition(adsl: pd.DataFrame, ds: pd.DataFrame) -> pd.DataFrame:
+    adsl = derive_vars_merged(adsl, ds, KEYS, new_vars={"__EOT": "DSDECOD"}, order=["DSSEQ"], mode="last",
+                              filter_add="DSSCAT == 'END OF TREATMENT'")
+    eot = adsl["__EOT"]
+    status = np.where(eot.isna(), "ONGOING", np.where(eot == "COMPLETED", "COMPLETED", "DISCONTINUED"))
+    adsl["EOTSTT"] = pd.Series(status, index=adsl.index, dtype=object).where(adsl["SAFFL"] == "Y", np.nan)
+    adsl["DCTREAS"] = eot.where(eot.notna() & (eot != "COMPLETED"), np.nan)
+    adsl = derive_vars_merged(adsl, ds, KEYS, new_vars={"DCSREAS": "DSDECOD"}, order=["DSSEQ"], mode="last",
+                              filter_add="DSSCAT == 'END OF STUDY'")
+    adsl["EOSSTT"] = np.where(adsl["DCSREAS"].notna(), "DISCONTINUED", "ONGOING").astype(object)
+    return adsl.drop(columns="__EOT")
+
+
+def _subsequent_therapy(adsl: pd.DataFrame, sdtm: dict, findings: list) -> pd.DataFrame:
+    cm = _domain(sdtm, "cm")
+    cm = cm.loc[cm["CMCAT"] == SUBSEQUENT]
+    adsl = derive_var_merged_exist_flag(adsl, cm, KEYS, "SUBTHFL", lambda f: np.ones(len(f), bool),
+                                        false_value="N", missing_value="N")
+    for flag, klass in CLASS_FLAGS.items():
+        adsl = derive_var_merged_exist_flag(adsl, cm, KEYS, flag, f"CMCLAS == '{klass}'",
+                                            false_value="N", missing_value="N")
+    findings.extend(find_invalid_dtc(cm, "CMSTDTC", "CM"))
+    cm = derive_vars_merged(cm, adsl, KEYS, new_vars=["RANDDT"])
+    cm = derive_vars_dt(cm, "CMST", "CMSTDTC", highest_imputation="M", date_imputation="first",
+                        min_dates=[cm["RANDDT"] + pd.Timedelta(days=1)])
+    cm["CMLINE"] = pd.to_numeric(cm["CMGRPID"].str.extract(r"(\d+)\s*$")[0], errors="coerce")
+    return derive_vars_nextline(adsl, cm, KEYS, start_date="RANDDT", date="CMSTDT", drug="CMDECOD",
+                                line="CMLINE", is_pi="CMCLAS == 'PROTEASOME INHIBITOR'")
+
+
+# ---------------------------------------------------------------- ADTTE
+
+def derive_adrs(sdtm: dict, adsl: pd.DataFrame, findings: list) -> pd.DataFrame:
+    """Intermediate assessment records for the sources: ``PD`` (AVALC ``Y`` when the
+    overall response is PD, any RS category after randomization) and ``LSTAC`` (the last
+    on-study assessment), each keeping RSSEQ/RSDTC, with NACTDT merged."""
+    rs = _assessments(sdtm, findings)
+    rs = rs.loc[rs["RSDT"].notna(), KEYS + ["RSSEQ", "RSDTC", "RSDT", "RSCAT", "RSSTRESC"]]
+    pd_recs = rs.assign(PARAMCD="PD", AVALC=np.where(rs["RSSTRESC"] == "PD", "Y", "N"))
+    on_study = rs.loc[rs["RSCAT"] == "ON-STUDY DISEASE ASSESSMENT"]
+    last = filter_extreme(on_study, KEYS, ["RSDT", "RSSEQ"], "last").assign(PARAMCD="LSTAC", AVALC="Y")
+    adrs = pd.concat([pd_recs, last], ignore_index=True).rename(columns={"RSDT": "ADT"})
+    adrs["ASEQ"] = adrs["RSSEQ"]
+    return derive_vars_merged(adrs, adsl, KEYS, new_vars=["NACTDT"])
+
+
+def derive_adtte(sdtm: dict, adsl: pd.DataFrame, findings: list) -> pd.DataFrame:
+    adrs = derive_adrs(sdtm, adsl, findings)
+    itt = adsl.loc[adsl["ITTFL"] == "Y"]
+    params = []
+    for paramcd, (events, censors) in SOURCES.items():
+        paramn, param = PARAMS[paramcd]
+        params.append(derive_param_tte(
+            itt, {"adsl": itt, "adrs": adrs}, "RANDDT", events, censors,
+            {"PARAMCD": paramcd, "PARAM": param, "PARAMN": float(paramn)},
+            end_date="DCUTDT", findings=findings))
+    adtte = pd.concat(params, ignore_index=True)
+    adtte["AVALU"] = "DAYS"
+    adtte = derive_vars_merged(adtte, adsl, KEYS, new_vars=[v for v in ADSL_TO_ADTTE if v in adsl.columns])
+    return adtte.sort_values(["USUBJID", "PARAMN"], kind="stable").reset_index(drop=True)
