@@ -23,7 +23,7 @@ import pandas as pd
 
 from adam.findings import Finding
 from adam.metadata import Dataset
-from checks.schemas.base import record_findings, schema_findings
+from checks.schemas.base import as_frame, record_findings, schema_findings
 from checks.schemas.sdtm import model_for
 
 TRIAL_DESIGN = {"ta", "te", "ti", "ts", "tv", "td", "tm", "tdm"}
@@ -34,7 +34,7 @@ def check_sdtm(datasets: dict[str, Dataset], study=None) -> list[Finding]:
     """All findings for SDTM ``datasets`` keyed by lower-case name (as
     :func:`adam.io.read_sdtm` returns them). ``study``: optional, its ``studyid`` is
     compared to STUDYID. Never raises for bad data."""
-    frames = {name.lower(): _frame(ds) for name, ds in datasets.items()}
+    frames = {name.lower(): as_frame(ds) for name, ds in datasets.items()}
     findings: list[Finding] = []
     for name, frame in frames.items():
         if name == "relrec":
@@ -50,11 +50,6 @@ def check_sdtm(datasets: dict[str, Dataset], study=None) -> list[Finding]:
     if studyid:
         findings += studyid_value(frames, studyid)
     return findings
-
-
-def _frame(ds) -> pd.DataFrame:
-    frame = ds.frame if isinstance(ds, Dataset) else ds
-    return frame.reset_index(drop=True)
 
 
 _PLAIN_DTC = r"^\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}(?::\d{2}(?::\d{2})?)?)?)?)?"

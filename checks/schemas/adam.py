@@ -24,7 +24,7 @@ import pandera.pandas as pa
 
 from adam.findings import Finding
 from adam.metadata import Dataset
-from checks.schemas.base import (DATE, EXP, PERM, REQ, Model, Var, char, dataframe_rule, date,
+from checks.schemas.base import (DATE, EXP, PERM, REQ, Model, Var, as_frame, char, dataframe_rule, date,
                                  has_columns, num, record_findings,
                                  schema_findings)
 from checks.schemas.sdtm import AGEU, NY, SEX
@@ -159,8 +159,7 @@ def validate_adam(datasets: dict[str, Dataset]) -> list[Finding]:
     """Findings for ADaM ``datasets`` keyed by name (``'adsl'``, ``'adtte'``, ...):
     each against its model, and every subject present in ADSL. Never raises for bad
     data; an empty list means the datasets may be written."""
-    frames = {name.upper(): (ds.frame if isinstance(ds, Dataset) else ds).reset_index(drop=True)
-              for name, ds in datasets.items()}
+    frames = {name.upper(): as_frame(ds) for name, ds in datasets.items()}
     findings: list[Finding] = []
     for name, frame in frames.items():
         findings += schema_findings(model_for(name), frame, name, standard="ADAM")

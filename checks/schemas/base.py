@@ -205,6 +205,18 @@ class Model(pa.DataFrameModel):
 
 
 # ---------------------------------------------------------------- findings
+def as_frame(dataset) -> pd.DataFrame:
+    """The frame of a :class:`~adam.metadata.Dataset` (or a frame) with a 0..n-1 index
+    and empty text (``''``, as raw XPT readers give) as missing, per the frame
+    conventions; the caller's frame is not modified."""
+    frame = getattr(dataset, "frame", dataset).reset_index(drop=True)
+    for col in frame.columns[frame.dtypes == object]:
+        empty = frame[col] == ""
+        if empty.any():
+            frame[col] = frame[col].mask(empty)
+    return frame
+
+
 _SEVERITY = {"column_in_dataframe": "error", "sas_type": "error", "not_nullable": "error",
              "multiple_fields_uniqueness": "error", "controlled_terms": "warning",
              "iso8601": "error", "whole_number": "error", "greater_than_or_equal_to": "error",

@@ -91,6 +91,15 @@ def test_accepts_dataset_objects():
     assert check_sdtm({"dm": Dataset("DM", dm()), "ae": Dataset("AE", ae())}) == []
 
 
+def test_empty_text_counts_as_blank_like_nan():
+    """Raw XPT readers give '' for blank text: same findings as with NaN."""
+    raw = dm(DTHFL=["Y", "", ""], SEX=["M", "", "F"])
+    findings = run(dm=raw)
+    assert hits(findings, "SDTM-REQ-NULL") == [("DM", 2, "SEX", "error")]
+    assert len(findings) == 1
+    assert (raw["SEX"] == "").sum() == 1  # the caller's frame is untouched
+
+
 # ------------------------------------------------------------------ variables present
 def test_missing_required_variable_is_one_error_whatever_the_size():
     big = pd.concat([ae()] * 400, ignore_index=True)
