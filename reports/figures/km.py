@@ -42,12 +42,27 @@ def km_plot(curves: list[Curve], *, risk_times: list[float], n_risk: dict[str, l
             annotation: list[str], ylabel: str, xlabel: str = "Time (months)",
             alt: str = "Kaplan-Meier plot", width_in: float = 10.0,
             height_in: float = 7.0) -> Figure:
-    """Draw the curves; ``n_risk[label]`` holds the formatted numbers at ``risk_times``."""
+    """Draw the curves; ``n_risk[label]`` holds the formatted numbers at ``risk_times``.
+    The summary box goes inside the plot where it hides no curve, else in a side panel."""
+    note = "\n".join(annotation)
+    fig = _draw(curves, risk_times, n_risk, note, ylabel, xlabel, width_in, height_in, outside=False)
+    if fig is None:
+        side_in = max(len(line) for line in annotation) * SMALL_SIZE * 0.62 / 72 + 0.6
+        fig = _draw(curves, risk_times, n_risk, note, ylabel, xlabel, width_in + side_in - 1.0,
+                    height_in, outside=True, side_in=side_in)
+    return to_figure(fig, alt)
+
+
+def _draw(curves, risk_times, n_risk, note, ylabel, xlabel, width_in, height_in, *, outside,
+          side_in=0.0):
+    """The figure, or None when ``note`` fits nowhere inside the plot (and not ``outside``)."""
     show_risk = bool(risk_times) and any(n_risk.values())
     fig = new_figure(width_in, height_in, layout="constrained")
-    ratios = [4.6, 0.3 + 0.28 * len(curves)] if show_risk else [1]
-    axes = fig.subplots(len(ratios), 1, gridspec_kw={"height_ratios": ratios}, squeeze=False)[:, 0]
-    ax = axes[0]
+    heights = [4.6, 0.3 + 0.28 * len(curves)] if show_risk else [1]
+    widths = [width_in - side_in, side_in] if outside else [1]
+    grid = fig.add_gridspec(len(heights), len(widths), height_ratios=heights, width_ratios=widths)
+    ax = fig.add_subplot(grid[0, 0])
+    risk_ax = fig.add_subplot(grid[1, 0]) if show_risk else None    # before measuring the layout
     xmax = max([max(risk_times, default=0.0)] + [float(np.max(c.time)) for c in curves if len(c.time)])
     for i, curve in enumerate(curves):
         t, s, lo, hi = _from_origin(curve)
@@ -70,12 +85,19 @@ def km_plot(curves: list[Curve], *, risk_times: list[float], n_risk: dict[str, l
     ax.tick_params(labelsize=BASE_SIZE)
     ax.grid(axis="y", color="0.9")
     ax.spines[["top", "right"]].set_visible(False)
-    if annotation:
-        _place_note(fig, ax, "\n".join(annotation), curves)
-    ax.legend(loc="best", fontsize=SMALL_SIZE, frameon=True, framealpha=0.9, edgecolor="0.8")
+    legend = {"fontsize": SMALL_SIZE, "frameon": True, "framealpha": 0.9, "edgecolor": "0.8"}
+    if outside:
+        side = fig.add_subplot(grid[0, 1])
+        side.set_axis_off()
+        _note(side, note, (0.0, 1.0, "left", "top"))
+        side.legend(*ax.get_legend_handles_labels(), loc="lower left", **legend)
+    else:
+        if note and not _place_note(fig, ax, note, curves):
+            return None
+        ax.legend(loc="best", **legend)
     if show_risk:
-        _risk_table(axes[1], curves, risk_times, n_risk, ax.get_xlim())
-    return to_figure(fig, alt)
+        _risk_table(risk_ax, curves, risk_times, n_risk, ax.get_xlim())
+    return fig
 
 
 # candidate anchors (axes fraction) for the summary box, in order of preference
@@ -98,21 +120,17 @@ def _covered(ax, bbox, curves: list[Curve]) -> int:
     return hits
 
 
-def _place_note(fig, ax, text: str, curves: list[Curve]) -> None:
-    """Put the summary box where it hides the fewest curve points (the legend, placed
-    afterwards with ``loc='best'``, avoids texts by itself)."""
+def _place_note(fig, ax, text: str, curves: list[Curve]) -> bool:
+    """Put the summary box at the first spot where it hides no curve (the legend, placed
+    afterwards with ``loc='best'``, avoids texts by itself); False when there is none."""
     renderer = fig.canvas.get_renderer()
     fig.draw_without_rendering()
-    best = None
     for spot in NOTE_SPOTS:
         note = _note(ax, text, spot)
-        score = _covered(ax, note.get_window_extent(renderer).padded(0.25 * fig.dpi), curves)
+        if _covered(ax, note.get_window_extent(renderer).padded(0.25 * fig.dpi), curves) == 0:
+            return True
         note.remove()
-        if best is None or score < best[0]:
-            best = (score, spot)
-        if score == 0:
-            break
-    _note(ax, text, best[1])
+    return False
 
 
 def _note(ax, text: str, spot):

@@ -79,12 +79,18 @@ def _contrast_rows(rows: pd.DataFrame, spec: dict, arms: list[str]) -> tuple[lis
     def line(label: str, first_arm: str, text: str) -> None:
         lines.setdefault(label, [""] * len(arms))[column.get(first_arm, 0)] = text
 
+    width = max(map(len, arms), default=0)
     for contrast in contrasts:
         arm, _, ref = contrast.partition(" vs ")
         st = select.stats(rows, method="cox", group=contrast)
         text = fmt.hr_ci(st.get("hr"), st.get("hr_lcl"), st.get("hr_ucl"))
         line(f"Hazard ratio (95% CI) vs {ref}", arm, text)
-        note.append(f"HR {contrast} (95% CI): {text}" if len(contrasts) > 1 else f"HR (95% CI): {text}")
+        if len(contrasts) == 1:
+            note.append(f"HR (95% CI): {text}")
+        else:
+            if f"HR (95% CI) vs {ref}" not in note:
+                note.append(f"HR (95% CI) vs {ref}")
+            note.append(f"  {arm:<{width}}  {text}")
     tests = logrank_tests(rows)
     for test in tests:
         arm, _, ref = test.group.partition(" vs ")
