@@ -194,6 +194,14 @@ def _cnsr_present(ds, study):
         yield Violation("CNSR", detail="CNSR is not present in a time-to-event dataset")
 
 
+def _tte_dates_present(ds, study):
+    cols = ds.frame.columns
+    if "STARTDT" not in cols and "STARTDTM" not in cols:
+        yield Violation("STARTDT", detail="STARTDT is not present")
+    if "ADT" not in cols and "ADTM" not in cols:
+        yield Violation("ADT", detail="neither ADT nor ADTM is present")
+
+
 def _cnsr_values(ds, study):
     if "CNSR" not in ds.frame.columns:
         return
@@ -348,6 +356,8 @@ RULES: tuple[Rule, ...] = (
     Rule("TTE-001", "error", "CNSR is not present in a time-to-event dataset", "AD0170",
          "tte", _cnsr_present),
     Rule("TTE-002", "error", "CNSR is not an integer >= 0", "AD0169", "tte", _cnsr_values),
+    Rule("TTE-005", "error", "Time-to-event origin or analysis date variable is not present",
+         "AD0245/AD0246", "tte", _tte_dates_present),
     Rule("TTE-003", "error", "ADT is before STARTDT", None, "tte", _adt_not_before_start),
     Rule("TTE-004", "error", "AVAL is not ADT - STARTDT + 1 (days)", None, "tte", _aval_days),
     Rule("ADAM-006", "error", "*DT variable is not numeric with a SAS date format",

@@ -358,3 +358,10 @@ def test_record_level_treatment_matches_adsl_period():
     ds2 = Dataset("ADTTE", frame2, adtte.label,
                   ds.variables + [Variable("APERIOD", "Period", "Num", 8)])
     assert check_adam_rules(study(adtte=ds2)) == []
+
+
+def test_tte_dates_absent():
+    adtte = make_adtte()
+    found = check_adam_rules(study(adtte=adtte.with_frame(adtte.frame.drop(columns=["ADT"]))))
+    assert [(f.rule_id, f.variable) for f in found] == [("TTE-005", "ADT")]
+    assert "AD0245/AD0246" in found[0].message
