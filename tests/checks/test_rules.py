@@ -365,3 +365,17 @@ def test_tte_dates_absent():
     found = check_adam_rules(study(adtte=adtte.with_frame(adtte.frame.drop(columns=["ADT"]))))
     assert [(f.rule_id, f.variable) for f in found] == [("TTE-005", "ADT")]
     assert "AD0245/AD0246" in found[0].message
+
+
+def test_datetime_variable_needs_datetime_format():
+    adtte = make_adtte()
+    frame = adtte.frame.assign(ADTM=adtte.frame["ADT"] + pd.Timedelta(hours=9),
+                               STARTDTM=adtte.frame["STARTDT"] + pd.Timedelta(hours=8))
+    good = [Variable("ADTM", "Analysis Datetime", "Num", 8, "DATETIME20."),
+            Variable("STARTDTM", "Time-to-Event Origin Datetime", "Num", 8, "E8601DT19.")]
+    ds = Dataset("ADTTE", frame, adtte.label, adtte.variables + good)
+    assert check_adam_rules(study(adtte=ds)) == []
+    bad = [Variable("ADTM", "Analysis Datetime", "Num", 8, "DATE9."), good[1]]
+    ds = Dataset("ADTTE", frame, adtte.label, adtte.variables + bad)
+    assert [(f.rule_id, f.variable, f.value) for f in check_adam_rules(study(adtte=ds))] == [
+        ("ADAM-007", "ADTM", "DATE9.")]
