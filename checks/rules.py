@@ -400,6 +400,13 @@ _APPLIES = {
 }
 
 
+def rules_table(rules: Iterable[Rule] = RULES) -> pd.DataFrame:
+    """The rule catalogue (for documentation and reports)."""
+    return pd.DataFrame([(r.rule_id, r.severity, r.applies, r.p21_id or "", r.message)
+                         for r in rules],
+                        columns=["rule_id", "severity", "applies_to", "p21_id", "message"])
+
+
 # --------------------------------------------------------------------------- runner
 def check_adam_rules(datasets: dict[str, Dataset], rules: Iterable[Rule] = RULES
                      ) -> list[Finding]:

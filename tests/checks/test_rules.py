@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from adam.metadata import Dataset, Variable
-from checks.rules import RULES, check_adam_rules
+from checks.rules import RULES, check_adam_rules, rules_table
 
 D = pd.Timestamp
 
@@ -110,6 +110,9 @@ def test_rule_ids_are_unique_and_declared():
     assert all(r.severity in ("error", "warning", "note") for r in RULES)
     assert {"AD0054", "AD0047", "AD0256", "AD0143", "AD0141", "AD0142", "AD0169",
             "AD0016", "AD0013"} <= {r.p21_id for r in RULES}
+    table = rules_table()
+    assert table["rule_id"].tolist() == ids
+    assert table.set_index("rule_id").loc["ADSL-001", "p21_id"] == "AD0054"
 
 
 # ------------------------------------------------------------------ injected defects
