@@ -25,7 +25,9 @@ ADSL, one record per randomized subject (a DS ``RANDOMIZED`` record):
   ``SUBSEQUENT ANTI-MYELOMA THERAPY`` record (of that CMCLAS); ``N`` otherwise.
 - NACTDT, NACTTRT, NLPIFL: :func:`derivations.nextline.derive_vars_nextline` on those CM
   records, the line number from CMGRPID ``LINE n``; CMSTDTC partial dates imputed to the
-  first day of the period, not before the day after randomization.
+  first day of the period, but not before the day after randomization nor before the
+  first progression (admiral ``min_dates``: a bound counts only inside the partial
+  date's range), so a line known only to the month of the progression starts after it.
 
 ADTTE, one record per ITT subject and parameter, origin RANDDT, data cutoff DCUTDT
 (events after it ignored, censoring capped at it), sources of :mod:`derivations.sources`
@@ -336,9 +338,12 @@ def _subsequent_therapy(adsl: pd.DataFrame, sdtm: dict, findings: list) -> pd.Da
         adsl = derive_var_merged_exist_flag(adsl, cm, KEYS, flag, f"CMCLAS == '{klass}'",
                                             false_value="N", missing_value="N")
     findings.extend(find_invalid_dtc(cm, "CMSTDTC", "CM"))
-    cm = derive_vars_merged(cm, adsl, KEYS, new_vars=["RANDDT"])
+    rs = _assessments(sdtm, [])
+    first_pd = derive_vars_merged(adsl[KEYS], rs, KEYS, order=["RSDT"], new_vars={"PDDT": "RSDT"},
+                                  mode="first", filter_add=lambda f: (f["RSSTRESC"] == "PD") & f["RSDT"].notna())
+    cm = derive_vars_merged(cm, adsl.assign(PDDT=first_pd["PDDT"]), KEYS, new_vars=["RANDDT", "PDDT"])
     cm = derive_vars_dt(cm, "CMST", "CMSTDTC", highest_imputation="M", date_imputation="first",
-                        min_dates=[cm["RANDDT"] + pd.Timedelta(days=1)])
+                        min_dates=[cm["RANDDT"] + pd.Timedelta(days=1), "PDDT"])
     cm["CMLINE"] = pd.to_numeric(cm["CMGRPID"].str.extract(r"(\d+)\s*$")[0], errors="coerce")
     return derive_vars_nextline(adsl, cm, KEYS, start_date="RANDDT", date="CMSTDT", drug="CMDECOD",
                                 line="CMLINE", is_pi="CMCLAS == 'PROTEASOME INHIBITOR'")

@@ -1,0 +1,151 @@
+"""TOURMALINE twin ADSL/ADTTE against what the synthetic SDTM implies, computed here
+directly from the SDTM records, and against the published Table 1 / death counts
+(shared/study/tourmaline.md) that the full-size twin reproduces exactly."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from adam.metadata import CHAR, char_width
+from adam.synth import synthesize
+from derivations.studies.tourmaline import derive, derive_with_findings
+
+CUTOFF = {"tourmaline-mm3": "2023-09-08", "tourmaline-mm4": "2022-10-29"}
+
+
+def study(name):
+    return SimpleNamespace(name=name, studyid=name.upper(), data_cutoff=CUTOFF[name])
+
+
+@pytest.fixture(scope="module", params=["tourmaline-mm3", "tourmaline-mm4"])
+def twin(request):
+    sdtm = synthesize(request.param, n_subjects=240, seed=7)
+    out, findings = derive_with_findings(sdtm, study(request.param))
+    frames = {k: v.frame for k, v in sdtm.items()}
+    return request.param, frames, out, findings
+
+
+@pytest.fixture(scope="module")
+def mm3_full():
+    return derive(synthesize("tourmaline-mm3"), study("tourmaline-mm3"))
+
+
+def subjects(frame, mask):
+    return set(frame.loc[mask, "USUBJID"])
+
+
+def test_adsl_one_row_per_randomized_subject(twin):
+    _, sdtm, out, _ = twin
+    adsl = out["adsl"].frame
+    ds = sdtm["ds"]
+    randomized = subjects(ds, ds["DSDECOD"] == "RANDOMIZED")
+    assert adsl["USUBJID"].is_unique and set(adsl["USUBJID"]) == randomized
+    assert (adsl["ITTFL"] == "Y").all()
+    dm = sdtm["dm"].set_index("USUBJID")
+    a = adsl.set_index("USUBJID")
+    assert (a["TRT01P"] == dm.loc[a.index, "ARM"]).all()
+    assert set(a.index[a["SAFFL"] == "Y"]) == set(dm.index[dm["ACTARMCD"] != "NOTTRT"]) & randomized
+    assert a["TRT01PN"].map({1.0: "Ixazomib", 2.0: "Placebo"}).eq(a["TRT01P"]).all()
+
+
+def test_adtte_keys_and_event_counts_match_the_sdtm(twin):
+    name, sdtm, out, _ = twin
+    adsl, adtte = out["adsl"].frame, out["adtte"].frame
+    assert not adtte.duplicated(["USUBJID", "PARAMCD"]).any()
+    assert len(adtte) == 4 * len(adsl)
+    dm, rs, cm, ds = sdtm["dm"], sdtm["rs"], sdtm["cm"], sdtm["ds"]
+    dead = subjects(dm, dm["DTHFL"] == "Y")
+    pd_on_study = subjects(rs, (rs["RSCAT"] == "ON-STUDY DISEASE ASSESSMENT") & (rs["RSSTRESC"] == "PD"))
+    pd_next = subjects(rs, (rs["RSCAT"] == "PROGRESSION ON NEXT-LINE THERAPY") & (rs["RSSTRESC"] == "PD"))
+    next_line = subjects(cm, cm["CMCAT"] == "SUBSEQUENT ANTI-MYELOMA THERAPY")
+    pd_death = subjects(ds, ds["DSTERM"] == "DEATH DUE TO PROGRESSIVE DISEASE")
+    expected_events = {"OS": dead, "PFS": pd_on_study | dead, "PFS2": pd_next | dead,
+                       "TTNT": next_line | pd_death}
+    arm = dm.set_index("USUBJID")["ARM"]
+    for paramcd, events in expected_events.items():
+        rows = adtte.loc[adtte["PARAMCD"] == paramcd]
+        got = rows.loc[rows["CNSR"] == 0].groupby("TRT01P").size()
+        want = arm.loc[sorted(events)].value_counts()
+        assert got.to_dict() == want.to_dict(), paramcd
+
+
+def test_adtte_times_and_traceability(twin):
+    _, sdtm, out, _ = twin
+    adtte = out["adtte"].frame
+    assert (adtte["ADT"] >= adtte["STARTDT"]).all()
+    days = (adtte["ADT"] - adtte["STARTDT"]).dt.days + 1
+    assert (adtte["AVAL"] == days).all()
+    assert (adtte["ADT"] <= out["adsl"].frame["DCUTDT"].iloc[0]).all()
+    assert adtte[["EVNTDESC", "SRCDOM", "SRCVAR"]].notna().all().all()
+    assert adtte.loc[adtte["CNSR"] > 0, "CNSDTDSC"].notna().all()
+    # RS-sourced records point at the RS record of that date (RSSEQ / RSDTC)
+    rs = sdtm["rs"]
+    from_rs = adtte.loc[adtte["SRCDOM"] == "RS"]
+    assert len(from_rs) and (from_rs["SRCVAR"] == "RSDTC").all()
+    linked = from_rs.merge(rs, left_on=["USUBJID", "SRCSEQ"], right_on=["USUBJID", "RSSEQ"], how="left")
+    assert (pd.to_datetime(linked["RSDTC"]) == linked["ADT"]).all()
+    pd_rows = linked.loc[linked["CNSR"] == 0]
+    assert (pd_rows["RSSTRESC"] == "PD").all()
+    # ADSL-sourced records carry the ADSL date they name
+    adsl = out["adsl"].frame.set_index("USUBJID")
+    from_adsl = adtte.loc[(adtte["SRCDOM"] == "ADSL") & (adtte["CNSDTDSC"] != "DATA CUTOFF")]
+    for var, rows in from_adsl.groupby("SRCVAR"):
+        assert (adsl.loc[rows["USUBJID"], var].to_numpy() == rows["ADT"].to_numpy()).all(), var
+
+
+def test_death_dates_partial_imputed_with_flags(twin):
+    _, sdtm, out, _ = twin
+    adsl = out["adsl"].frame.merge(sdtm["dm"][["USUBJID", "DTHDTC"]], on="USUBJID")
+    length = adsl["DTHDTC"].str.len()
+    assert (adsl.loc[length == 10, "DTHDTF"].isna()).all()
+    assert (adsl.loc[length == 7, "DTHDTF"] == "D").all()
+    assert (adsl.loc[length == 4, "DTHDTF"] == "M").all()
+    partial = adsl.loc[length < 10]
+    assert len(partial) > 0
+    imputed = partial["DTHDT"].dt.strftime("%Y-%m-%d")
+    assert all(day.startswith(dtc) for day, dtc in zip(imputed, partial["DTHDTC"]))
+    assert (adsl.loc[adsl["DTHDT"].notna(), "DTHDT"] >= adsl.loc[adsl["DTHDT"].notna(), "RANDDT"]).all()
+
+
+def test_next_line_follows_the_line_1_records(twin):
+    _, sdtm, out, _ = twin
+    adsl = out["adsl"].frame.set_index("USUBJID")
+    cm = sdtm["cm"]
+    line1 = cm.loc[(cm["CMCAT"] == "SUBSEQUENT ANTI-MYELOMA THERAPY") & (cm["CMGRPID"] == "LINE 1")]
+    has_pi = line1.groupby("USUBJID")["CMCLAS"].agg(lambda c: (c == "PROTEASOME INHIBITOR").any())
+    expected = has_pi.map({True: "Y", False: "N"})
+    assert adsl.loc[expected.index, "NLPIFL"].eq(expected).all()
+    assert adsl.loc[~adsl.index.isin(expected.index), "NLPIFL"].isna().all()
+    complete = line1.loc[line1["CMSTDTC"].str.len() == 10].groupby("USUBJID")["CMSTDTC"].min()
+    whole = line1.groupby("USUBJID")["CMSTDTC"].agg(lambda s: (s.str.len() == 10).all())
+    ids = whole.index[whole]
+    assert (adsl.loc[ids, "NACTDT"] == pd.to_datetime(complete.loc[ids])).all()
+
+
+def test_metadata_on_every_variable(twin):
+    _, _, out, _ = twin
+    for ds in out.values():
+        assert [v.name for v in ds.variables] == list(ds.frame.columns)
+        for v in ds.variables:
+            assert v.label and len(v.label) <= 40, v.name
+            if v.type == CHAR:
+                assert v.length >= max(1, char_width(ds.frame[v.name])), v.name
+            elif pd.api.types.is_datetime64_any_dtype(ds.frame[v.name]):
+                assert v.format == "DATE9.", v.name
+            else:
+                assert ds.frame[v.name].dtype == np.float64, v.name
+
+
+def test_full_size_twin_reproduces_table1_and_deaths(mm3_full):
+    adsl = mm3_full["adsl"].frame
+    saf = adsl.loc[adsl["SAFFL"] == "Y"]
+    counts = saf.groupby("TRT01A")[["SUBTHFL", "STCORTFL", "STIMIDFL", "STPIFL", "STCD38FL", "STALKFL"]] \
+        .agg(lambda c: int((c == "Y").sum()))
+    # shared/study/tourmaline.md, Table 1, MM3 (safety N 394 / 259)
+    assert counts.loc["Ixazomib"].tolist() == [288, 263, 255, 182, 138, 105]
+    assert counts.loc["Placebo"].tolist() == [190, 169, 161, 141, 74, 71]
+    assert saf["TRT01A"].value_counts().to_dict() == {"Ixazomib": 394, "Placebo": 259}
+    os_ = mm3_full["adtte"].frame.query("PARAMCD == 'OS' and CNSR == 0")
+    assert os_["TRT01P"].value_counts().to_dict() == {"Ixazomib": 144, "Placebo": 93}
