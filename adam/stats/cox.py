@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2, norm
+from adam.stats._dist import chi2, norm
 
 from adam.errors import ConvergenceError, StatError
 from adam.stats._arrays import (as_event, as_float, check_lengths, factor, merge_near_ties,

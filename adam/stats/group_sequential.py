@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
-from scipy.stats import norm
+from adam.stats._dist import norm
 
 from adam.errors import StatError
 
@@ -34,6 +33,15 @@ def _simpson(lo: float, hi: float, n: int):
     w = np.ones(n)
     w[1:-1:2], w[2:-1:2] = 4, 2
     return grid, w * (hi - lo) / (n - 1) / 3
+
+
+def _bisect(f, lo: float, hi: float, tol: float = 1e-12) -> float:
+    """Root of a decreasing ``f`` on [lo, hi] (the crossing probability falls as the
+    boundary rises)."""
+    while hi - lo > tol:
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if f(mid) > 0 else (lo, mid)
+    return (lo + hi) / 2
 
 
 def obf_boundaries(fractions, alpha: float = 0.025, sides: int = 1) -> pd.DataFrame:
@@ -64,7 +72,7 @@ def obf_boundaries(fractions, alpha: float = 0.025, sides: int = 1) -> pd.DataFr
                     upper = upper + norm.cdf((-c * np.sqrt(tk) - nodes) / sd)
                 return float(np.sum(weights * density * upper)) - increments[k]
 
-            z[k] = brentq(cross, 0.0, 40.0, xtol=1e-12)
+            z[k] = _bisect(cross, 0.0, 40.0)
         # carry the sub-density of B(t_k) on its continuation region to the next look
         hi = z[k] * np.sqrt(tk)
         lo = -hi if sides == 2 else -SPAN * np.sqrt(tk)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from adam.stats._dist import norm
 
 from adam.errors import StatError
 from adam.stats._arrays import as_event, as_float, check_lengths, first_of_runs, merge_near_ties

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
+from adam.stats._dist import chi2
 
 from adam.stats._arrays import (as_event, as_float, check_lengths, factor, merge_near_ties,
                                 strata_codes)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
+from adam.stats._dist import chi2
 
 from adam.errors import StatError
 from adam.stats._arrays import factor

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from adam.stats._dist import norm
 
 from adam.errors import ConvergenceError, StatError
 from adam.stats.cox import CoxPH, treatment_dummies
