@@ -41,7 +41,7 @@ from adam.findings import Finding
 from adam.metadata import Dataset
 from derivations.dates import convert_dtc_to_dt, derive_vars_dt, find_invalid_dtc
 from derivations.common import Col
-from derivations.metadata import apply_metadata, check_metadata
+from derivations.metadata import conform
 from derivations.tte import CensorSource, EventSource, derive_param_tte
 
 #: the sponsor define when a study names none (this checkout's shared reference data)
@@ -82,8 +82,8 @@ def derive_with_findings(sdtm: dict[str, Dataset], study=None,
     frames["adtte"] = derive_adtte(frames["adsl"], frames["adae"], findings)
     datasets = {}
     for name, frame in frames.items():
-        findings += check_metadata(frame, spec[name], spec.codelists)
-        datasets[name] = apply_metadata(frame, spec[name])
+        datasets[name], found = conform(frame, spec[name], spec.codelists)
+        findings += found
     return datasets, findings
 
 
@@ -244,8 +244,10 @@ def derive_adae(sdtm: dict[str, Dataset], adsl: pd.DataFrame) -> pd.DataFrame:
     subsets = {None: adae["TRTEMFL"] == "Y",
                "serious": (adae["TRTEMFL"] == "Y") & (adae["AESER"] == "Y"),
                "derm": (adae["TRTEMFL"] == "Y") & adae["CQ01NAM"].notna()}
+    chronological = adae[["ASTDT", "AESEQ"]].sort_values(
+        ["ASTDT", "AESEQ"], na_position="first", kind="stable").index
     for name, subset, within in OCCURRENCE_FLAGS:
-        adae[name] = _first_flag(adae, subsets[subset], ["USUBJID", *within])
+        adae[name] = _first_flag(adae, chronological, subsets[subset], ["USUBJID", *within])
     adae = adae.drop(columns=[c for c in AE_NOT_IN_ADAE if c in adae.columns])
     return adae.sort_values(["USUBJID", "ASTDT", "AESEQ"], na_position="first",
                             kind="stable").reset_index(drop=True)
@@ -266,11 +268,12 @@ def _dermatologic(adae: pd.DataFrame) -> pd.Series:
     return by_term | by_soc
 
 
-def _first_flag(adae: pd.DataFrame, subset: pd.Series, by: list[str]) -> pd.Series:
-    """"Y" on the first record (by ASTDT, AESEQ) of each ``by`` group within ``subset``."""
-    rows = adae.loc[subset.to_numpy(), [*by, "ASTDT", "AESEQ"]]
-    rows = rows.sort_values([*by, "ASTDT", "AESEQ"], na_position="first", kind="stable")
-    first = rows.index[~rows.duplicated(by)]
+def _first_flag(adae: pd.DataFrame, chronological: pd.Index, subset: pd.Series,
+                by: list[str]) -> pd.Series:
+    """"Y" on the first record of each ``by`` group within ``subset``, records taken in
+    ``chronological`` (ASTDT, AESEQ) order."""
+    rows = adae.loc[chronological, by][subset.loc[chronological].to_numpy()]
+    first = rows.index[~rows.duplicated()]
     return pd.Series(np.nan, index=adae.index, dtype=object).mask(adae.index.isin(first), "Y")
 
 
