@@ -25,7 +25,7 @@ import pandera.pandas as pa
 from adam.findings import Finding
 from adam.metadata import Dataset
 from checks.schemas.base import (DATE, EXP, PERM, REQ, Model, Var, as_frame, char, dataframe_rule, date,
-                                 has_columns, num, record_findings,
+                                 has_columns, num, one_to_one, record_findings,
                                  schema_findings)
 from checks.schemas.sdtm import AGEU, NY, SEX
 
@@ -125,16 +125,6 @@ class ADAE(AdamKeys):
         if not has_columns(frame, "ASTDT", "AENDT"):
             return True
         return ~(frame["AENDT"] < frame["ASTDT"])
-
-
-def one_to_one(frame: pd.DataFrame, code: str, label: str):
-    """Per row: its ``code`` has a single ``label`` and its ``label`` a single ``code``."""
-    if not has_columns(frame, code, label):
-        return True
-    pairs = frame[[code, label]]
-    n_labels = pairs.groupby(code, dropna=False)[label].transform("nunique")
-    n_codes = pairs.groupby(label, dropna=False)[code].transform("nunique")
-    return (n_labels <= 1) & (n_codes <= 1)
 
 
 MODELS: dict[str, type[Model]] = {m.__config__.name.lower(): m for m in (ADSL, ADTTE, ADAE)}

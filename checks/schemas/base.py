@@ -180,13 +180,25 @@ RULES: dict[str, Rule] = {}
 
 def dataframe_rule(rule_id: str, severity: str, message: str, variable: str | None = None):
     """Decorate a model method ``(cls, frame) -> bool Series`` as a pandera dataframe
-    check named ``rule_id``. ``message`` is filled with the failing row's values.
+    check named ``rule_id``. ``message`` is filled with the failing row's values; in
+    ``message`` and ``variable`` ``--`` stands for the domain code, as in the SDTMIG.
     (pandera may later report the check under its method name: both are registered,
     so method names must be unique across models.)"""
     def decorate(method):
         RULES[rule_id] = RULES[method.__name__] = Rule(rule_id, severity, message, variable)
         return pa.dataframe_check(name=rule_id)(method)
     return decorate
+
+
+def one_to_one(frame: pd.DataFrame, code: str, label: str):
+    """Per row: its ``code`` has a single ``label`` and its ``label`` a single ``code``
+    (PARAMCD/PARAM, ARMCD/ARM, --TESTCD/--TEST). True when a column is absent."""
+    if not has_columns(frame, code, label):
+        return True
+    pairs = frame[[code, label]]
+    n_labels = pairs.groupby(code, dropna=False)[label].transform("nunique")
+    n_codes = pairs.groupby(label, dropna=False)[code].transform("nunique")
+    return (n_labels <= 1) & (n_codes <= 1)
 
 
 def has_columns(frame: pd.DataFrame, *names) -> bool:
@@ -411,10 +423,11 @@ def _blank_required_findings(group, frame, dataset, standard) -> list[Finding]:
 
 def _rule_findings(rule: Rule, group, frame, dataset) -> list[Finding]:
     rows = sorted({int(i) for i in group["index"].dropna()})
+    message = rule.message.replace("--", dataset)
+    variable = rule.variable.replace("--", dataset) if rule.variable else None
     if not rows:  # a rule on the whole frame
-        return [Finding(dataset, rule.rule_id, rule.severity, rule.message, variable=rule.variable)]
-    return record_findings(frame, rows, dataset, rule.rule_id, rule.variable, rule.message,
-                           rule.severity)
+        return [Finding(dataset, rule.rule_id, rule.severity, message, variable=variable)]
+    return record_findings(frame, rows, dataset, rule.rule_id, variable, message, rule.severity)
 
 
 def record_findings(frame: pd.DataFrame, rows, dataset: str, rule_id: str, variable: str,

@@ -15,7 +15,8 @@ from functools import lru_cache
 import pandas as pd
 import pandera.pandas as pa
 
-from checks.schemas.base import EXP, PERM, REQ, Model, Var, char, num
+from checks.schemas.base import (EXP, PERM, REQ, Model, Var, char, dataframe_rule, has_columns,
+                                 num, one_to_one)
 
 # closed codelists (NCI CT / SDTMIG assumptions)
 NY = ("N", "Y")  # --SER, --OCCUR, serious-criteria flags: Y/N per SDTMIG
@@ -51,9 +52,17 @@ class StudyKeys(Model):
 
 
 class SubjectKeys(StudyKeys):
-    """A subject-level domain: USUBJID (present in DM, checked across datasets)."""
+    """A subject-level domain: USUBJID (present in DM, checked across datasets);
+    in findings domains --TESTCD and --TEST one-to-one."""
 
     USUBJID: Var = char(REQ)
+
+    @dataframe_rule("SDTM-TESTCD-TEST", "error",
+                    "--TESTCD {--TESTCD!r} with --TEST {--TEST!r}: --TESTCD and --TEST are "
+                    "not one-to-one", "--TESTCD")
+    def testcd_one_to_one(cls, frame: pd.DataFrame):
+        code = cls.__config__.name
+        return one_to_one(frame, f"{code}TESTCD", f"{code}TEST")
 
 
 class VisitKeys(SubjectKeys):
@@ -88,6 +97,24 @@ class DM(SubjectKeys):
     class Config:
         name = "DM"
         unique = ["STUDYID", "USUBJID"]
+
+    @dataframe_rule("SDTM-DM-ARM-ARMCD", "error",
+                    "ARMCD {ARMCD!r} with ARM {ARM!r}: ARMCD and ARM are not one-to-one", "ARMCD")
+    def arm_one_to_one(cls, frame: pd.DataFrame):
+        return one_to_one(frame, "ARMCD", "ARM")
+
+    @dataframe_rule("SDTM-DM-ACTARM-ACTARMCD", "error",
+                    "ACTARMCD {ACTARMCD!r} with ACTARM {ACTARM!r}: ACTARMCD and ACTARM are not "
+                    "one-to-one", "ACTARMCD")
+    def actarm_one_to_one(cls, frame: pd.DataFrame):
+        return one_to_one(frame, "ACTARMCD", "ACTARM")
+
+    @dataframe_rule("SDTM-DM-DTHFL-DTHDTC", "warning",
+                    "DTHDTC {DTHDTC} is given but DTHFL is not Y", "DTHFL")
+    def death_flagged(cls, frame: pd.DataFrame):
+        if not has_columns(frame, "DTHFL", "DTHDTC"):
+            return True
+        return frame["DTHDTC"].isna() | (frame["DTHFL"] == "Y")
 
 
 class DS(SubjectKeys):

@@ -169,6 +169,27 @@ def test_status_not_done_in_oncology_response():
     assert hits(findings, "SDTM-RS-RSSTAT-CT") == [("RS", 1, "RSSTAT", "warning")]
 
 
+def test_testcd_one_to_one_with_test():
+    findings = run(rs=rs(RSTEST={1: "Overall response (IMWG)"}))
+    found = [f for f in findings if f.rule_id == "SDTM-TESTCD-TEST"]
+    assert [(f.record, f.variable, f.value) for f in found] == [(1, "RSTESTCD", "OVRLRESP"),
+                                                                (2, "RSTESTCD", "OVRLRESP")]
+    assert found[1].message.startswith("RSTESTCD 'OVRLRESP' with RSTEST 'Overall response (IMWG)'")
+
+
+def test_arm_one_to_one_with_armcd():
+    assert hits(run(dm=dm(ARMCD={1: "A"})), "SDTM-DM-ARM-ARMCD") == [
+        ("DM", 1, "ARMCD", "error"), ("DM", 2, "ARMCD", "error")]
+    assert hits(run(dm=dm(ACTARM={0: "Placebo"})), "SDTM-DM-ACTARM-ACTARMCD") == [
+        ("DM", 1, "ACTARMCD", "error"), ("DM", 2, "ACTARMCD", "error")]
+
+
+def test_death_date_needs_death_flag():
+    findings = run(dm=dm(DTHDTC={1: "2020-02"}))
+    assert hits(findings, "SDTM-DM-DTHFL-DTHDTC") == [("DM", 2, "DTHFL", "warning")]
+    assert run(dm=dm(DTHDTC={1: "2020-02"}, DTHFL={1: "Y"})) == []
+
+
 def test_domain_value_must_be_the_dataset():
     findings = run(ae=ae(DOMAIN={2: "CM"}))
     assert hits(findings, "SDTM-DOMAIN-VALUE") == [("AE", 3, "DOMAIN", "error")]
@@ -190,8 +211,8 @@ def test_sequence_number_is_a_positive_whole_number():
 
 
 def test_test_code_format():
-    assert run(rs=rs(RSTESTCD={1: "OVRL_R2"})) == []
-    findings = run(rs=rs(RSTESTCD={1: "OVERALLRESP"}))
+    assert run(rs=rs(RSTESTCD={1: "OVRL_R2"}, RSTEST={1: "Response 2"})) == []
+    findings = run(rs=rs(RSTESTCD={1: "OVERALLRESP"}, RSTEST={1: "Response 2"}))
     assert hits(findings, "SDTM-RS-RSTESTCD-FORMAT") == [("RS", 2, "RSTESTCD", "error")]
 
 
