@@ -167,3 +167,23 @@ def test_check_metadata_reports_length_type_codelist_and_missing(tmp_path):
     typed = check_metadata(pd.DataFrame({"AVAL": ["1", "n/a", None]}), define["ADTTE"])
     assert [(f.rule_id, f.record, f.value) for f in typed if f.rule_id == "META-TYPE"] == [
         ("META-TYPE", 2, "n/a")]
+
+
+def test_conform_converts_dates_and_text(tmp_path):
+    import pandas as pd
+    from derivations.metadata import conform
+    define = _spec(tmp_path)
+    spec = define["ADTTE"]
+    # a numeric SAS date count under a DATE9. format becomes datetime64 (22000 = 21915,
+    # 2020-01-01, + 85 days = 2020-03-26); a date under a text variable becomes ISO 8601
+    # text; numbers under text lose a ".0"
+    from dataclasses import replace
+    dated = replace(spec, variables=(replace(spec["AVAL"], display_format="DATE9."),
+                                     spec["USUBJID"], spec["PARAMCD"]))
+    frame = pd.DataFrame({"AVAL": [0.0, 22000.0], "USUBJID": pd.to_datetime(["2020-01-02", None]),
+                          "PARAMCD": [1.0, 2.5]})
+    ds, findings = conform(frame, dated)
+    assert ds.frame["AVAL"].tolist() == [pd.Timestamp("1960-01-01"), pd.Timestamp("2020-03-26")]
+    assert ds.frame["USUBJID"].iloc[0] == "2020-01-02" and pd.isna(ds.frame["USUBJID"].iloc[1])
+    assert ds.frame["PARAMCD"].tolist() == ["1", "2.5"]
+    assert ds["AVAL"].format == "DATE9." and not findings

@@ -11,6 +11,11 @@ Left out (their source domains are not shipped with this SDTM), reported as
 - ADSL.MMSETOT: needs QS (sum of the MMSE item results).
 
 Readings of the define where its text is ambiguous or does not match the data:
+- TRT01A = TRT01P as the define says ("no difference between actual and randomized
+  treatment"), although this SDTM's DM.ACTARM shows 12 high-dose subjects as low dose;
+  the published TTDE arm sizes (84/84) agree with the define.
+- TRTEMFL is 'Y'/'N' and ADSL has no ACTARM/ACTARMCD, as the define specifies (ADaM
+  2.1 era); newer conformance rules (flag values Y/null, ACTARM required) disagree.
 - SITEGR1 (SAP 7.1): a site is pooled into "900" when any planned arm has fewer than
   3 subjects there (sites 702, 706, 707, 711, 714, 715, 717).
 - TRTEDT: EXENDTC of the last EX record (by EXSEQ); when missing and the subject ended
