@@ -1,7 +1,6 @@
 """derive_vars_merged and friends, filter_extreme: hand-built input/expected pairs
 (the cases of admiral's derive_vars_merged help page, reduced)."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
