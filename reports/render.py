@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -29,21 +28,19 @@ SPEC_KEYS = {"id", "program", "analysis_id", "analysis_ids", "number", "title", 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-@dataclass(frozen=True)
 class Page:
-    """RTF page geometry in twips (US letter; margins 0.75 in, header/footer 0.35 in)."""
-    landscape: bool
+    """RTF page geometry in twips: US letter, margins 0.75 in (0.6 in top/bottom),
+    header/footer 0.35 in from the edge; ``figure_h_in`` leaves room for title and footnotes."""
 
-    width = property(lambda self: rtf.twips(11 if self.landscape else 8.5))
-    height = property(lambda self: rtf.twips(8.5 if self.landscape else 11))
-    margin = rtf.twips(0.75)
-    top = rtf.twips(0.6)
-    bottom = rtf.twips(0.6)
-    edge = rtf.twips(0.35)
-    text = property(lambda self: self.width - 2 * self.margin)
-    half = property(lambda self: self.text // 2)
-    # room for the figure: the text height less the title block and footnotes
-    figure_h_in = property(lambda self: (8.5 if self.landscape else 11) - 3.1)
+    margin, top, bottom, edge = rtf.twips(0.75), rtf.twips(0.6), rtf.twips(0.6), rtf.twips(0.35)
+
+    def __init__(self, landscape: bool):
+        self.landscape = landscape
+        width_in, height_in = (11.0, 8.5) if landscape else (8.5, 11.0)
+        self.width, self.height = rtf.twips(width_in), rtf.twips(height_in)
+        self.text = self.width - 2 * self.margin
+        self.half = self.text // 2
+        self.figure_h_in = height_in - 3.1
 
 
 def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
