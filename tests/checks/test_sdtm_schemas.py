@@ -1,11 +1,15 @@
 """SDTM pandera models and check_sdtm: one passing and one failing case per rule, on
 small hand-built frames (blank = NaN, numbers float64, as adam.io.read_sdtm gives)."""
 
+import datetime
+import itertools
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adam.metadata import Dataset
 from checks.schemas.base import is_iso8601
@@ -228,6 +232,29 @@ INVALID_DTC = ["2019-5-15", "15MAY2019", "2019-13-01", "2019-02-30", "2021-02-29
 def test_iso8601_forms():
     assert is_iso8601(pd.Series(VALID_DTC)).all()
     assert not is_iso8601(pd.Series(INVALID_DTC)).any()
+
+
+def test_complete_dates_valid_exactly_when_the_calendar_has_them():
+    """Oracle: Python's calendar (datetime.date) decides whether a YYYY-MM-DD exists;
+    every month 0-13 and day 0-32 of ordinary, leap and century years."""
+    values, exists = [], []
+    for year, month, day, time in itertools.product(
+            (1900, 2000, 2019, 2020, 2100), range(14), range(33), ("", "T23:59:59")):
+        values.append(f"{year:04d}-{month:02d}-{day:02d}{time}")
+        try:
+            exists.append(bool(datetime.date(year, month, day)))
+        except ValueError:
+            exists.append(False)
+    assert is_iso8601(pd.Series(values)).tolist() == exists
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.datetimes(datetime.datetime(1950, 1, 1), datetime.datetime(2050, 12, 31)),
+                min_size=1, max_size=30),
+       st.sampled_from([4, 7, 10, 13, 16, 19]))
+def test_every_right_truncation_of_a_datetime_is_valid(moments, width):
+    values = pd.Series([m.isoformat(timespec="seconds")[:width] for m in moments])
+    assert is_iso8601(values).all()
 
 
 def test_dtc_finding_names_variable_record_and_value():
