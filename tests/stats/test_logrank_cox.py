@@ -145,3 +145,12 @@ def test_monotone_likelihood_is_flagged_as_r_does():
     arm2 = np.where(np.isin(arm, ["A", "C"]), "A", "B")
     res = subgroup_analysis(time, event, arm2, sub, ref="A")
     assert np.isnan(res.level_stats("x")["hr"]) and np.isfinite(res.level_stats("y")["hr"])
+
+
+def test_non_convergence_is_reported_or_raised():
+    from adam.errors import ConvergenceError
+
+    fit = CoxPH(iter_max=1).fit(LUNG["time"], LUNG["status"], LUNG["sex"])
+    assert not fit.converged
+    with pytest.raises(ConvergenceError):
+        CoxPH(iter_max=1, strict=True).fit(LUNG["time"], LUNG["status"], LUNG["sex"])
