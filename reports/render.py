@@ -3,7 +3,9 @@ figure, and an ``index.html`` linking them all."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +28,7 @@ SPEC_KEYS = {"id", "program", "analysis_id", "analysis_ids", "number", "title", 
              "footnotes", "labels", "contrast", "overall_analysis_id", "ylabel", "time_unit", "branches",
              "row_header"}
 TEMPLATES = Path(__file__).parent / "templates"
+SAFE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 
 
 class Page:
@@ -43,7 +46,10 @@ class Page:
         self.figure_h_in = height_in - 3.1
 
 
+@functools.lru_cache(maxsize=1)
 def _environments() -> tuple[jinja2.Environment, jinja2.Environment]:
+    """The HTML environment (autoescape on) and the RTF one (RTF-escaping finalize hook,
+    angle-bracket delimiters because braces are RTF syntax)."""
     loader = jinja2.FileSystemLoader(TEMPLATES)
     html = jinja2.Environment(loader=loader, autoescape=True, trim_blocks=True, lstrip_blocks=True,
                               undefined=jinja2.StrictUndefined)
@@ -79,6 +85,8 @@ def check_spec(spec: dict) -> None:
         raise UsageError(f"output {name}: unknown key(s) {', '.join(sorted(unknown))}")
     if "id" not in spec or "program" not in spec:
         raise UsageError(f"output {name}: 'id' and 'program' are required")
+    if not SAFE_ID.fullmatch(str(spec["id"])):
+        raise UsageError(f"output {name}: id must be a plain file name (letters, digits, '.', '_', '-')")
     if spec["program"] not in PROGRAMS:
         raise UsageError(f"output {name}: unknown program {spec['program']!r} "
                          f"(one of {', '.join(PROGRAMS)})")
@@ -132,6 +140,10 @@ def render_reports(ard: pd.DataFrame, study, out_dir: Path, formats=FORMATS,
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise UsageError(f"unknown format(s) {', '.join(bad)} (choose from {', '.join(FORMATS)})")
+    ids = [str(spec.get("id")) for spec in study.outputs]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise UsageError(f"output id(s) used more than once: {', '.join(repeated)}")
     out_dir = Path(out_dir)
     run = run_stamp(run_datetime)
     written: list[Path] = []

@@ -132,5 +132,7 @@ def test_bad_specs_are_usage_errors(ard_mm3, new_study):
         render_output(ard_mm3, study, {"id": "x", "program": "pie", "analysis_id": "OS"}, "now")
     with pytest.raises(UsageError, match="output x: ARD has no rows for analysis_id 'NOPE'"):
         render_output(ard_mm3, study, {"id": "x", "program": "km", "analysis_id": "NOPE"}, "now")
+    with pytest.raises(UsageError, match="plain file name"):
+        render_output(ard_mm3, study, {"id": "../x", "program": "km", "analysis_id": "OS-PRIMARY"}, "now")
     with pytest.raises(UsageError, match="unknown key"):
         render_output(ard_mm3, study, {"id": "x", "program": "km", "analysis_id": "OS", "colour": 1}, "now")

@@ -111,3 +111,10 @@ def test_pdf_from_rtf(tmp_path, ard_mm3, new_study, mm3_specs):
     fig2 = (tmp_path / "fig2.pdf").read_bytes()
     assert len(re.findall(rb"/Type\s*/Page[^s]", fig2)) == 2
     assert re.search(rb"/MediaBox\s*\[\s*0 0 792 612\s*\]", fig2)
+
+
+def test_duplicate_output_ids_are_refused(tmp_path, ard_mm3, new_study, mm3_specs):
+    from adam.errors import UsageError
+    with pytest.raises(UsageError, match="more than once: t1"):
+        render_reports(ard_mm3, new_study([mm3_specs["t1"], mm3_specs["t1"]]), tmp_path)
+    assert not list(tmp_path.iterdir())
