@@ -87,9 +87,16 @@ def derive_with_findings(sdtm: dict[str, Dataset], study=None,
     frames["adtte"] = derive_adtte(frames["adsl"], frames["adae"], findings)
     datasets = {}
     for name, frame in frames.items():
+        frame = _sorted_by_keys(frame, spec[name].keys)
         datasets[name], found = conform(frame, spec[name], spec.codelists)
         findings += found
     return datasets, findings
+
+
+def _sorted_by_keys(frame: pd.DataFrame, keys: tuple[str, ...]) -> pd.DataFrame:
+    """Rows in the order of the define's key variables (missing values first, as SAS)."""
+    keys = [k for k in keys if k in frame.columns]
+    return frame.sort_values(keys, na_position="first", kind="stable") if keys else frame
 
 
 def _define_path(study, define) -> Path:
@@ -136,12 +143,12 @@ def derive_adsl(sdtm: dict[str, Dataset], define: Define) -> pd.DataFrame:
                                            | ~ended_on_treatment, adsl["RFENDT"])
     adsl["TRTDUR"] = _days(adsl["TRTSDT"], adsl["TRTEDT"]) + 1
     adsl["CUMDOSE"] = _cumulative_dose(adsl)
-    adsl["AVGDD"] = sas_round(adsl["CUMDOSE"] / adsl["TRTDUR"], 1)
+    adsl["AVGDD"] = _sas_round(adsl["CUMDOSE"] / adsl["TRTDUR"], 1)
 
     adsl = adsl.merge(_education(_frame(sdtm, "sc")), on="USUBJID", how="left")
     adsl = adsl.merge(_disease_onset(_frame(sdtm, "mh")), on="USUBJID", how="left")
-    adsl["DURDIS"] = sas_round((_days(adsl["DISONSDT"], adsl["VISIT1DT"]) + 1)
-                               / DAYS_PER_MONTH, 1)
+    adsl["DURDIS"] = _sas_round((_days(adsl["DISONSDT"], adsl["VISIT1DT"]) + 1)
+                                / DAYS_PER_MONTH, 1)
     adsl["DURDSGR1"] = np.select([adsl["DURDIS"] < 12, adsl["DURDIS"] >= 12],
                                  ["<12", ">=12"], None)
     return adsl.drop(columns=[c for c in adsl.columns if c.startswith("_")] + ["ARMCD"])
@@ -253,9 +260,7 @@ def derive_adae(sdtm: dict[str, Dataset], adsl: pd.DataFrame) -> pd.DataFrame:
         ["ASTDT", "AESEQ"], na_position="first", kind="stable").index
     for name, subset, within in OCCURRENCE_FLAGS:
         adae[name] = _first_flag(adae, chronological, subsets[subset], ["USUBJID", *within])
-    adae = adae.drop(columns=[c for c in AE_NOT_IN_ADAE if c in adae.columns])
-    return adae.sort_values(["USUBJID", "ASTDT", "AESEQ"], na_position="first",
-                            kind="stable").reset_index(drop=True)
+    return adae.drop(columns=[c for c in AE_NOT_IN_ADAE if c in adae.columns])
 
 
 def _study_day(date: pd.Series, ref: pd.Series) -> pd.Series:
@@ -343,8 +348,8 @@ def _decode_of(codes: pd.Series, codelist: CodeList) -> pd.Series:
     return codes.map(decodes)
 
 
-def sas_round(x: pd.Series, digits: int = 0) -> pd.Series:
-    """SAS ``round(x, 10**-digits)``: halves away from zero (with a 1e-9 relative fuzz)."""
+def _sas_round(x: pd.Series, digits: int = 0) -> pd.Series:
+    """SAS ``round(x, 10**-digits)``: halves away from zero (1e-12 relative fuzz)."""
     scale = 10.0 ** digits
     y = np.asarray(x, dtype="float64") * scale
     out = np.sign(y) * np.floor(np.abs(y) * (1 + 1e-12) + 0.5) / scale
