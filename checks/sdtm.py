@@ -8,6 +8,7 @@ Cross-dataset rules (all ``error``):
 - ``SDTM-SUPP-RDOMAIN``: RDOMAIN of ``suppxx`` is ``XX``.
 - ``SDTM-SUPP-PARENT``: the parent dataset exists, has IDVAR, and a record with that
   USUBJID and IDVAR = IDVARVAL (or the subject itself when IDVAR is blank).
+- ``SDTM-RELREC-PARENT``: the same for every RELREC record and its RDOMAIN.
 - ``SDTM-STUDYID-VALUE`` (when a study is given): STUDYID is the study's.
 
 Across variables of one dataset (``warning``):
@@ -27,7 +28,7 @@ from checks.schemas.base import as_frame, record_findings, schema_findings
 from checks.schemas.sdtm import model_for
 
 TRIAL_DESIGN = {"ta", "te", "ti", "ts", "tv", "td", "tm", "tdm"}
-NOT_SUBJECT = TRIAL_DESIGN | {"dm", "relrec"}
+NOT_SUBJECT = TRIAL_DESIGN | {"dm"}
 
 
 def check_sdtm(datasets: dict[str, Dataset], study=None) -> list[Finding]:
@@ -37,19 +38,28 @@ def check_sdtm(datasets: dict[str, Dataset], study=None) -> list[Finding]:
     frames = {name.lower(): as_frame(ds) for name, ds in datasets.items()}
     findings: list[Finding] = []
     for name, frame in frames.items():
-        if name == "relrec":
-            continue
         findings += schema_findings(model_for(name, frame), frame, name.upper())
+        findings += _guarded(start_after_end, frame, name.upper())
+    findings += _guarded(usubjid_in_dm, frames)
     for name, frame in frames.items():
-        findings += start_after_end(frame, name.upper())
-    findings += usubjid_in_dm(frames)
-    for name in frames:
         if name.startswith("supp"):
-            findings += supp_parent(name, frames)
+            findings += _guarded(supp_parent, name, frames)
+        elif name == "relrec":
+            findings += _guarded(referenced_records, frame, "RELREC", frames, "SDTM-RELREC-PARENT")
     studyid = getattr(study, "studyid", None)
     if studyid:
-        findings += studyid_value(frames, studyid)
+        findings += _guarded(studyid_value, frames, studyid)
     return findings
+
+
+def _guarded(rule, *args) -> list[Finding]:
+    """Run a cross-dataset rule; data it cannot handle (e.g. unhashable cells) becomes
+    one error finding instead of a traceback."""
+    try:
+        return rule(*args)
+    except (TypeError, ValueError, KeyError) as exc:
+        return [Finding("SDTM", "SDTM-CHECK-FAILED", "error",
+                        f"rule {rule.__name__} could not run on these data: {exc}")]
 
 
 _PLAIN_DTC = r"^\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}(?::\d{2}(?::\d{2})?)?)?)?)?"
@@ -101,29 +111,45 @@ def usubjid_in_dm(frames: dict[str, pd.DataFrame]) -> list[Finding]:
 def supp_parent(name: str, frames: dict[str, pd.DataFrame]) -> list[Finding]:
     """``SDTM-SUPP-RDOMAIN`` / ``SDTM-SUPP-PARENT`` for the ``supp--`` dataset ``name``."""
     supp, dataset = frames[name], name.upper()
-    needed = {"RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL"}
-    if not needed <= set(supp.columns):
+    if not {"RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL"} <= set(supp.columns):
         return []  # absent variables are reported by the SUPPQUAL schema
     code = name[4:].upper()
     wrong = supp["RDOMAIN"].notna() & (supp["RDOMAIN"] != code)
     out = record_findings(supp, np.flatnonzero(wrong.to_numpy()), dataset, "SDTM-SUPP-RDOMAIN",
                           "RDOMAIN", f"RDOMAIN {{RDOMAIN!r}} in {dataset}: expected {code!r}")
-    parent = frames.get(code.lower())
-    if parent is None:
-        return out + [Finding(dataset, "SDTM-SUPP-PARENT", "error",
-                              f"parent dataset {code} of {dataset} is not present",
-                              variable="RDOMAIN", value=code)]
-    for idvar, rows in supp.groupby(supp["IDVAR"].fillna(""), sort=False).groups.items():
-        rows = supp.index.get_indexer(rows)
-        if idvar and idvar not in parent.columns:
-            out += record_findings(supp, rows, dataset, "SDTM-SUPP-PARENT", "IDVAR",
-                                   f"IDVAR {idvar} is not a variable of {code}")
+    return out + referenced_records(supp.assign(RDOMAIN=code), dataset, frames,
+                                    "SDTM-SUPP-PARENT")
+
+
+def referenced_records(frame: pd.DataFrame, dataset: str, frames: dict[str, pd.DataFrame],
+                       rule_id: str) -> list[Finding]:
+    """``rule_id`` where RDOMAIN/USUBJID/IDVAR/IDVARVAL (SUPP--, RELREC) point to no
+    record: the dataset RDOMAIN is absent (one finding), IDVAR is not one of its
+    variables, or no record has that USUBJID and IDVAR = IDVARVAL (blank IDVAR: no
+    record of the subject). Records without USUBJID (dataset-level RELREC) are skipped."""
+    if not {"RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL"} <= set(frame.columns):
+        return []
+    out = []
+    linked = frame[frame["USUBJID"].notna()]
+    groups = linked.groupby([linked["RDOMAIN"].fillna(""), linked["IDVAR"].fillna("")], sort=False)
+    for (rdomain, idvar), labels in groups.groups.items():
+        rows = frame.index.get_indexer(labels)  # positions in ``frame`` (records - 1)
+        parent = frames.get(str(rdomain).lower())
+        if parent is None:
+            out.append(Finding(dataset, rule_id, "error",
+                               f"dataset {rdomain or '(blank RDOMAIN)'} referenced by {len(rows)} "
+                               f"record(s) of {dataset} is not present",
+                               variable="RDOMAIN", value=str(rdomain) or None))
             continue
-        found = _parent_found(supp.iloc[rows], parent, idvar)
-        message = (f"no {code} record with USUBJID {{USUBJID!r}} and {idvar} = {{IDVARVAL!r}}"
-                   if idvar else f"USUBJID {{USUBJID!r}} has no {code} record")
-        out += record_findings(supp, rows[~found], dataset, "SDTM-SUPP-PARENT",
-                               "IDVAR" if not idvar else "IDVARVAL", message)
+        if idvar and idvar not in parent.columns:
+            out += record_findings(frame, rows, dataset, rule_id, "IDVAR",
+                                   f"IDVAR {idvar} is not a variable of {rdomain}")
+            continue
+        found = _parent_found(frame.iloc[rows], parent, idvar)
+        message = (f"no {rdomain} record with USUBJID {{USUBJID!r}} and {idvar} = {{IDVARVAL!r}}"
+                   if idvar else f"USUBJID {{USUBJID!r}} has no {rdomain} record")
+        out += record_findings(frame, rows[~found], dataset, rule_id,
+                               "IDVARVAL" if idvar else "IDVAR", message)
     return out
 
 

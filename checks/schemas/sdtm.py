@@ -376,9 +376,25 @@ class SUPPQUAL(Model):
         unique = ["STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM"]
 
 
+class RELREC(Model):
+    """Related records: each points to a record (checked across datasets)."""
+
+    STUDYID: Var = char(REQ)
+    RDOMAIN: Var = char(REQ)
+    USUBJID: Var = char(EXP)
+    IDVAR: Var = char(REQ)
+    IDVARVAL: Var = char(EXP)
+    RELTYPE: Var = char(EXP, ct=("MANY", "ONE"))
+    RELID: Var = char(REQ)
+
+    class Config:
+        name = "RELREC"
+        unique = ["STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "RELID"]
+
+
 MODELS: dict[str, type[Model]] = {
     m.__config__.name.lower(): m
-    for m in (DM, DS, EX, AE, CM, MH, PR, SV, SE, TS, SC, LB, MB, RS, TU, TR)}
+    for m in (DM, DS, EX, AE, CM, MH, PR, SV, SE, TS, SC, LB, MB, RS, TU, TR, RELREC)}
 
 
 def model_for(name: str, frame: pd.DataFrame | None = None) -> type[Model]:

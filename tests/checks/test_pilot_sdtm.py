@@ -8,8 +8,8 @@ The findings were inspected one by one; each is a true property of the pilot dat
 - TS lacks TSVALCD, TSVCDREF and TSVCDVER: Expected in SDTMIG 3.2+, absent from the
   3.1.2 pilot (warnings).
 
-Everything else (DOMAIN values, ISO 8601 dates, codelists, keys, USUBJIDs in DM,
-SUPPAE/SUPPDM/SUPPDS parent records) conforms.
+Everything else (DOMAIN values, ISO 8601 dates, study days, codelists, keys, USUBJIDs
+in DM, start/end order, SUPPAE/SUPPDM/SUPPDS and RELREC parent records) conforms.
 """
 
 import pandas as pd
@@ -64,7 +64,7 @@ def test_subject_removed_from_dm_is_reported_on_each_of_its_records(pilot):
     orphans = pd.Series([f.dataset for f in findings if f.rule_id == "SDTM-USUBJID-IN-DM"])
     expected = {name.upper(): int((ds.frame["USUBJID"] == subject).sum())
                 for name, ds in pilot.items()
-                if name not in ("dm", "relrec", "ta", "te", "ti", "ts", "tv")}
+                if name not in ("dm", "ta", "te", "ti", "ts", "tv")}
     expected = {k: v for k, v in expected.items() if v}
     assert orphans.value_counts().to_dict() == expected
     assert all(f.usubjid == subject for f in findings if f.rule_id == "SDTM-USUBJID-IN-DM")
@@ -72,11 +72,16 @@ def test_subject_removed_from_dm_is_reported_on_each_of_its_records(pilot):
     assert len(parents) == expected["SUPPDM"] and {f.dataset for f in parents} == {"SUPPDM"}
 
 
-def test_adverse_events_removed_leave_suppae_orphans(pilot):
-    """SUPPAE points at AESEQ: removing a subject's AEs orphans exactly its SUPPAE rows."""
-    ae = pilot["ae"]
-    subject = ae.frame["USUBJID"].iat[0]
+def test_adverse_events_removed_leave_suppae_and_relrec_orphans(pilot):
+    """SUPPAE and RELREC point at AESEQ: removing a subject's AEs orphans exactly its
+    SUPPAE rows and its RELREC rows with RDOMAIN AE."""
+    ae, relrec = pilot["ae"], pilot["relrec"].frame
+    subject = relrec.loc[relrec["RDOMAIN"] == "AE", "USUBJID"].iat[0]
     datasets = dict(pilot, ae=ae.with_frame(ae.frame[ae.frame["USUBJID"] != subject]))
-    parents = [f for f in check_sdtm(datasets) if f.rule_id == "SDTM-SUPP-PARENT"]
+    findings = check_sdtm(datasets)
     supp = pilot["suppae"].frame
-    assert sorted(f.record for f in parents) == list(supp.index[supp["USUBJID"] == subject] + 1)
+    assert sorted(f.record for f in findings if f.rule_id == "SDTM-SUPP-PARENT") == \
+        list(supp.index[supp["USUBJID"] == subject] + 1)
+    orphans = relrec.index[(relrec["USUBJID"] == subject) & (relrec["RDOMAIN"] == "AE")] + 1
+    assert len(orphans) > 0
+    assert sorted(f.record for f in findings if f.rule_id == "SDTM-RELREC-PARENT") == list(orphans)

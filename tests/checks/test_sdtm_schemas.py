@@ -353,6 +353,26 @@ def test_supp_parent_variable_or_dataset_absent():
     assert hits(findings, "SDTM-SUPP-PARENT") == [("SUPPAE", None, "RDOMAIN", "error")]
 
 
+def relrec(**changes) -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "STUDYID": ["S1"] * 3, "RDOMAIN": ["AE", "CM", "AE"], "USUBJID": ["S1-01", "S1-01", NA],
+        "IDVAR": ["AESEQ", "CMSEQ", "AEGRPID"], "IDVARVAL": ["2", "1", NA],
+        "RELTYPE": [NA, NA, "ONE"], "RELID": ["R1", "R1", "R9"]})
+    return _change(frame, changes)
+
+
+def test_relrec_points_to_existing_records():
+    cm = pd.DataFrame({"STUDYID": ["S1"], "DOMAIN": ["CM"], "USUBJID": ["S1-01"], "CMSEQ": [1.0],
+                       "CMTRT": ["ASPIRIN"]})
+    assert run(ae=ae(), cm=cm, relrec=relrec()) == []  # record 3: dataset level, skipped
+    findings = run(ae=ae(), cm=cm, relrec=relrec(IDVARVAL={0: "3"}, RELTYPE={2: "SOME"}))
+    assert hits(findings, "SDTM-RELREC-PARENT") == [("RELREC", 1, "IDVARVAL", "error")]
+    assert hits(findings, "SDTM-RELREC-RELTYPE-CT") == [("RELREC", 3, "RELTYPE", "warning")]
+    findings = run(ae=ae(), relrec=relrec())  # no CM dataset
+    assert [(f.variable, f.value, f.record) for f in hits_all(findings, "SDTM-RELREC-PARENT")] == [
+        ("RDOMAIN", "CM", None)]
+
+
 def test_studyid_of_the_study():
     study = SimpleNamespace(studyid="S1")
     assert check_sdtm({"dm": dm(), "ae": ae()}, study) == []
