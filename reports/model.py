@@ -12,6 +12,11 @@ class Row:
     indent: int = 0          # indentation level of the first cell
     bold: bool = False       # a group heading row
 
+    @property
+    def spans(self) -> bool:
+        """A heading whose other cells are empty: printed across the whole table width."""
+        return self.bold and not any(self.cells[1:])
+
 
 @dataclass
 class Table:

@@ -1,6 +1,5 @@
 """TLF programs against published TOURMALINE-MM3 numbers (shared/study/tourmaline.md)."""
 
-import numpy as np
 import pytest
 
 from adam.errors import UsageError

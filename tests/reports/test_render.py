@@ -69,6 +69,7 @@ def test_rtf_is_well_formed_with_submission_furniture(rendered):
 
 def test_html_furniture(rendered):
     out, _, _ = rendered
+    assert '<td class="indent-0" colspan="5">Overall survival</td>' in (out / "s5.html").read_text()
     html = (out / "fig2.html").read_text()
     assert "Figure 2" in html and "Intent-to-treat population" in html
     assert 'src="data:image/png;base64,' in html
