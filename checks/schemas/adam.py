@@ -153,7 +153,11 @@ def validate_adam(datasets: dict[str, Dataset]) -> list[Finding]:
     findings: list[Finding] = []
     for name, frame in frames.items():
         findings += schema_findings(model_for(name), frame, name, standard="ADAM")
-    return findings + usubjid_in_adsl(frames)
+    try:
+        return findings + usubjid_in_adsl(frames)
+    except (TypeError, ValueError) as exc:  # e.g. unhashable cells: a finding, not a traceback
+        return findings + [Finding("ADSL", "ADAM-CHECK-FAILED", "error",
+                                   f"subjects could not be compared with ADSL: {exc}")]
 
 
 def usubjid_in_adsl(frames: dict[str, pd.DataFrame]) -> list[Finding]:

@@ -425,8 +425,11 @@ def _rule_findings(rule: Rule, group, frame, dataset) -> list[Finding]:
     rows = sorted({int(i) for i in group["index"].dropna()})
     message = rule.message.replace("--", dataset)
     variable = rule.variable.replace("--", dataset) if rule.variable else None
-    if not rows:  # a rule on the whole frame
-        return [Finding(dataset, rule.rule_id, rule.severity, message, variable=variable)]
+    if not rows:  # no failing record: the rule itself could not be evaluated
+        reason = "; ".join(map(str, group["failure_case"].dropna().unique()))
+        return [Finding(dataset, rule.rule_id, "error",
+                        f"{rule.rule_id} could not be evaluated on {dataset}: {reason}",
+                        variable=variable)]
     return record_findings(frame, rows, dataset, rule.rule_id, variable, message, rule.severity)
 
 

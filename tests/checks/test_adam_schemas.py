@@ -158,8 +158,10 @@ def test_adae_keys_and_dates():
     assert hits(findings, "ADAM-ADAE-AENDT-GE-ASTDT") == [("ADAE", 1, "AENDT", "warning")]
 
 
-@pytest.mark.parametrize("frame", [pd.DataFrame(), adtte().iloc[:0],
-                                   pd.DataFrame({"USUBJID": ["S1-01"], "CNSR": ["x"], "ADT": [1]})])
+@pytest.mark.parametrize("frame", [
+    pd.DataFrame(), adtte().iloc[:0],
+    pd.DataFrame({"USUBJID": ["S1-01"], "CNSR": ["x"], "ADT": [1]}),
+    adtte(PARAM=[["a"], ["b"], ["c"], ["d"]], USUBJID=[["x"]] * 4)])
 def test_bad_data_gives_findings_never_a_traceback(frame):
     findings = run(adtte=frame)
     assert all(f.dataset in ("ADTTE", "ADSL") for f in findings)
