@@ -201,7 +201,7 @@ def _dataset(name: str, label: str, frame: pd.DataFrame, table) -> Dataset:
     variables = []
     for var, lab, typ, length, fmt in cols:
         if typ == CHAR:
-            width = max(1, char_width(frame[var]))
+            width = max(1, char_width(pd.Series(pd.unique(frame[var].dropna()), dtype=object)))
             length = max(length or 1, width)
         variables.append(Variable(var, lab, typ, length, fmt))
     return Dataset(name, frame, label, variables)
