@@ -21,8 +21,7 @@ def _default_ids(ard: pd.DataFrame) -> list[str]:
 
 def _analysis_rows(rows: pd.DataFrame, arms: list[str], label: str) -> list[Row]:
     rows = rows[rows["subgroup_var"] == ""]
-    ncol = len(arms) + 2
-    out = [Row([label] + [""] * (ncol - 1), bold=True)]
+    out = [Row([label] + [""] * (len(arms) + 2), bold=True)]
     per_arm = [select.stats(rows, method="km", group=a) for a in arms]
     if any(per_arm):
         out.append(Row(["Events / N"] + [f"{fmt.count(s.get('n_events'))} / {fmt.count(s.get('n'))}"
