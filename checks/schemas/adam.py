@@ -6,7 +6,8 @@ Rules beyond the per-variable ones of :mod:`checks.schemas.base` (prefix ``ADAM`
 - every ``*DT`` / ``*DTM`` is a ``datetime64`` date (``ADAM-VAR-TYPE``);
 - every ``*FL`` is Y, N or blank (``ADAM-<DS>-<VAR>-CT``, ADaMIG: flags are Y/N/null);
   subject-level population flags (ITTFL, SAFFL, ...) must be Y or N (``ADAM-REQ-NULL``);
-- ADSL: one record per subject (``ADAM-KEY-UNIQUE``);
+- ADSL: one record per subject (``ADAM-KEY-UNIQUE``); ACTARM absent is a warning
+  (required from ADaMIG 1.1, absent from the ADaMIG 1.0 CDISC pilot);
 - ADTTE: one record per USUBJID and PARAMCD, CNSR a whole number >= 0, AVAL >= 0,
   ADT >= STARTDT (``ADAM-ADTTE-ADT-GE-STARTDT``), PARAM one-to-one with PARAMCD
   (``ADAM-PARAM-PARAMCD``);
@@ -24,9 +25,9 @@ import pandera.pandas as pa
 
 from adam.findings import Finding
 from adam.metadata import Dataset
-from checks.schemas.base import (DATE, EXP, PERM, REQ, Model, Var, as_frame, char, dataframe_rule, date,
-                                 has_columns, num, one_to_one, record_findings,
-                                 schema_findings)
+from checks.schemas.base import (DATE, EXP, PERM, REQ, Model, Var, as_frame, char,
+                                 dataframe_rule, date, has_columns, num, one_to_one,
+                                 record_findings, schema_findings)
 from checks.schemas.sdtm import AGEU, NY, SEX
 
 FLAG_VALUES = ("N", "Y")

@@ -349,7 +349,8 @@ def _describe(name, var, schema, dataset, standard) -> tuple[str, str]:
     if name == "iso8601":
         return f"{standard}-DTC-ISO8601", "{var} = {quoted} is not ISO 8601"
     if name == "whole_number":
-        return f"{prefix}-INTEGER", f"{{var}} = {{value}} is not a whole number >= {stat('minimum')}"
+        return (f"{prefix}-INTEGER",
+                f"{{var}} = {{value}} is not a whole number >= {stat('minimum')}")
     if name == "greater_than_or_equal_to":
         return f"{prefix}-RANGE", f"{{var}} = {{value}} is below {stat('min_value')}"
     if name == "sas_name":
@@ -359,7 +360,8 @@ def _describe(name, var, schema, dataset, standard) -> tuple[str, str]:
     if name == "domain_code":
         return f"{standard}-DOMAIN-VALUE", f"DOMAIN = {{quoted}} but the dataset is {dataset}"
     if name == "study_day":
-        return f"{standard}-DY-VALUE", "{var} = {value} is not a study day (a whole number, never 0)"
+        return (f"{standard}-DY-VALUE",
+                "{var} = {value} is not a study day (a whole number, never 0)")
     return f"{prefix}-{name.upper()}", f"{{var}} = {{quoted}} fails the check {name}"
 
 
