@@ -51,7 +51,6 @@ DTM_LEVELS = ("n", "s", "m", "h", "D", "M", "Y")
 PART_LEVEL = {"year": "Y", "month": "M", "day": "D", "hour": "h", "minute": "m", "second": "s"}
 MIN_YEAR, MAX_YEAR = 1678, 2261  # whole years that datetime64[ns] holds
 
-_TWO = r"(\d{2}|-)"
 _DTC = re.compile(
     r"^(?P<year>\d{4}|-)?(?:-(?P<month>\d{2}|-))?(?:-(?P<day>\d{2}|-))?"
     r"(?:T(?P<hour>\d{2}|-))?(?::(?P<minute>\d{2}|-))?"

@@ -44,6 +44,8 @@ def _pi_mask(add: pd.DataFrame, drug: str, is_pi) -> np.ndarray:
 def _joined(records: pd.DataFrame, keys: list[str], column: str, separator: str) -> pd.Series:
     """Per ``keys`` group, the distinct sorted values of ``column`` joined by
     ``separator`` (vectorized over groups: one pass per position in the list)."""
+    if records.empty:
+        return pd.Series(dtype=object)
     uniq = records.drop_duplicates(keys + [column]).sort_values(keys + [column], kind="stable")
     uniq = uniq.assign(__k=uniq.groupby(keys, sort=False).cumcount())
     wide = uniq.set_index(keys + ["__k"])[column].unstack("__k")

@@ -221,7 +221,7 @@ def derive_param_tte(dataset_adsl, source_datasets: Mapping, start_date: str,
         out[name] = value
     for name in TRACE_VARS:
         if name not in out.columns:
-            out[name] = np.nan
+            out[name] = pd.Series(np.nan, index=out.index, dtype=float if name == "SRCSEQ" else object)
     out["SRCSEQ"] = pd.to_numeric(out["SRCSEQ"], errors="coerce").astype(float)
     lead = keys + list(set_values_to) + ["STARTDT", "ADT", "AVAL", "CNSR"] + list(TRACE_VARS)
     rest = [c for c in out.columns if c not in lead]

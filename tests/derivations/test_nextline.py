@@ -92,3 +92,8 @@ def test_many_subjects(adsl):
     first = cm.groupby("USUBJID")["CMSTDT"].min()
     assert (out.set_index("USUBJID")["NACTDT"] == first.reindex(out["USUBJID"]).to_numpy()).all()
     assert out["NLPIFL"].isin(["Y", "N"]).all()
+
+
+def test_no_therapy_records_at_all(adsl, cm):
+    out = derive_vars_nextline(adsl, cm.iloc[:0])
+    assert out["NACTDT"].isna().all() and out["NLPIFL"].isna().all() and len(out) == len(adsl)

@@ -210,3 +210,9 @@ def test_many_subjects_vectorized():
     assert len(out) == n and out["USUBJID"].is_unique
     assert (out["CNSR"] == 0).sum() == dead.sum()
     np.testing.assert_array_equal(out["AVAL"].to_numpy(), follow.days.to_numpy() + 1)
+
+
+def test_empty_adsl_and_sources_give_typed_empty_records():
+    adsl = adsl_frame([])
+    out = derive_param_tte(adsl, {"adsl": adsl}, "RANDDT", [death_event], [lastalive_censor], OS)
+    assert len(out) == 0 and out["ADT"].dtype == "datetime64[ns]" and out["EVNTDESC"].dtype == object
