@@ -106,7 +106,7 @@ MM3 = Profile(
           "newly diagnosed multiple myeloma",
     population="POST-ASCT",
     cutoff="2023-09-08",
-    accrual=("2014-10-15", "2016-07-15"),
+    accrual=("2015-02-15", "2016-06-15"),
     n_itt=(395, 261),
     never_treated=(2, 1),
     crossover=1,
@@ -138,10 +138,11 @@ MM3 = Profile(
     },
     median_followup=(94.4, 94.5),
     model=Model(
-        pfs_median=(26.5, 21.3), pfs_shape=(1.5, 1.5), death_no_pd=(0.03, 0.03),
-        gap_median=(3.0, 3.0), gap_shape=(1.0, 1.0), nl_tau=20.0, nlpi_share=(0.6, 0.6),
-        pps_pi=(40.0, 35.0), pps_nopi=(12.0, 25.0), pps_none=(200.0, 200.0), pps_shape=(0.7, 0.7),
-        pfs2_median=(75.0, 78.0), pfs2_shape=1.0,
+        lost_share=0.02, withdrew_share=0.03,
+        pfs_median=(26.5, 21.3), pfs_shape=(1.5, 1.5), death_no_pd=(0.01, 0.01),
+        gap_median=(3.0, 3.0), gap_shape=(1.0, 1.0), nl_tau=20.0, nlpi_share=(0.7, 0.5),
+        pps_pi=(30.0, 14.0), pps_nopi=(10.0, 13.5), pps_none=(400.0, 400.0), pps_shape=(0.6, 1.8),
+        pfs2_median=(73.0, 66.0), pfs2_shape=1.0,
     ),
 )
 
@@ -152,7 +153,7 @@ MM4 = Profile(
           "multiple myeloma",
     population="TRANSPLANT-INELIGIBLE",
     cutoff="2022-10-29",
-    accrual=("2016-07-01", "2019-03-31"),
+    accrual=("2016-07-20", "2019-04-20"),
     n_itt=(425, 281),
     never_treated=(1, 3),
     crossover=2,
@@ -184,10 +185,11 @@ MM4 = Profile(
     },
     median_followup=(57.2, 57.6),
     model=Model(
-        pfs_median=(17.4, 9.4), pfs_shape=(0.7, 0.7), death_no_pd=(0.10, 0.05),
-        gap_median=(2.2, 2.5), gap_shape=(1.0, 0.7), nl_tau=20.0, nlpi_share=(0.7, 0.7),
-        pps_pi=(50.0, 24.0), pps_nopi=(55.0, 22.0), pps_none=(8.0, 40.0), pps_shape=(1.0, 1.0),
-        pfs2_median=(46.0, 48.0), pfs2_shape=1.0,
+        lost_share=0.02, withdrew_share=0.02,
+        pfs_median=(17.4, 9.4), pfs_shape=(0.75, 0.7), death_no_pd=(0.10, 0.025),
+        gap_median=(1.8, 2.0), gap_shape=(1.0, 0.7), nl_tau=20.0, nlpi_share=(0.7, 0.7),
+        pps_pi=(58.0, 19.0), pps_nopi=(56.0, 18.0), pps_none=(3.0, 100.0), pps_shape=(1.0, 1.5),
+        pfs2_median=(52.0, 52.0), pfs2_shape=1.0,
     ),
 )
 
