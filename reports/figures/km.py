@@ -74,6 +74,9 @@ def _draw(curves, risk_times, n_risk, note, ylabel, xlabel, width_in, height_in,
         ax.plot(np.asarray(curve.time, float)[cens], np.asarray(curve.surv, float)[cens],
                 ls="none", marker="|", ms=9, mew=1.4, color=col)
     ax.plot([], [], ls="none", marker="|", ms=9, mew=1.4, color="0.3", label="Censored")
+    if not any(len(c.time) for c in curves):
+        ax.text(0.5, 0.5, "No curve rows (method 'km-curve') in the ARD for this analysis",
+                transform=ax.transAxes, ha="center", va="center", fontsize=BASE_SIZE, color="#b00020")
     ax.set_ylim(0, 1.02)
     ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_xlim(0, xmax * 1.02 if xmax > 0 else 1)

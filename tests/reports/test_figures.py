@@ -67,3 +67,9 @@ def test_forest_log_axis_and_not_estimable_row():
     assert figure.png[:4] == b"\x89PNG"
     lo, hi = forest_mod._limits(rows)
     assert lo < 0.8 and hi == 20.0                    # CI beyond 20 is clipped (drawn with an arrow)
+
+
+def test_missing_curve_rows_are_said_on_the_figure():
+    empty = [Curve("A", np.array([]), np.array([]), np.array([], bool))]
+    fig = km_mod._draw(empty, [], {}, "", "S", "Time", 10, 7, outside=False)
+    assert any("No curve rows" in t.get_text() for t in fig.axes[0].texts)

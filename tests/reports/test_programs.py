@@ -135,3 +135,11 @@ def test_bad_specs_are_usage_errors(ard_mm3, new_study):
         render_output(ard_mm3, study, {"id": "../x", "program": "km", "analysis_id": "OS-PRIMARY"}, "now")
     with pytest.raises(UsageError, match="unknown key"):
         render_output(ard_mm3, study, {"id": "x", "program": "km", "analysis_id": "OS", "colour": 1}, "now")
+
+
+def test_every_table_row_fills_every_column(ard_mm3, mm3_specs, build):
+    for output_id in mm3_specs:
+        for table in build(ard_mm3, output_id).tables:
+            assert len(table.widths) == len(table.columns), output_id
+            bad = [row.cells for row in table.rows if len(row.cells) != len(table.columns)]
+            assert not bad, (output_id, bad[:2])
