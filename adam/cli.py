@@ -95,9 +95,17 @@ def derive(study: str = typer.Option(..., "--study", help="Built-in study or spe
     """ADaM datasets from SDTM, validated before anything is written."""
     from adam import pipeline
 
-    datasets = pipeline.derive(study, sdtm, out)
+    from adam.errors import ValidationFailed
+
+    try:
+        datasets, findings = pipeline.derive(study, sdtm, out)
+    except ValidationFailed as exc:
+        pipeline.print_findings(pipeline.CheckResult("adam", exc.findings or []), stdout)
+        raise
     for name, ds in datasets.items():
         stdout.print(f"wrote {out / (name.lower() + '.xpt')} ({len(ds.frame)} records, {len(ds.variables)} variables)")
+    if findings:
+        pipeline.print_findings(pipeline.CheckResult("adam", findings, sorted(datasets)), stdout, max_rows=20)
 
 
 @app.command()

@@ -55,8 +55,9 @@ def check(study: str | Study, sdtm: Path | None = None, adam: Path | None = None
         write_findings_csv(findings, findings_csv, inputs=inputs)
     if report is not None:
         from checks.report import write_findings_html
+        links = {"GX Data Docs": f"{report.stem}-datadocs/index.html"} if expectations else None
         write_findings_html(result.frame, report, title=f"{spec.studyid} {kind.upper()} checks",
-                            inputs=inputs)
+                            links=links, inputs=inputs)
     return result
 
 
@@ -93,23 +94,35 @@ def print_findings(result: CheckResult, console, max_rows: int = 40) -> None:
     summary = (frame.groupby(["dataset", "rule_id", "severity"], sort=False)
                .agg(count=("message", "size"), example=("message", "first")).reset_index())
     table = Table(title="Findings by rule", show_lines=False)
-    for col in ("dataset", "rule_id", "severity", "count", "example"):
-        table.add_column(col, overflow="fold")
+    for col in ("dataset", "rule_id", "severity", "count"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("example", overflow="fold")
     for row in summary.itertuples(index=False):
         table.add_row(row.dataset, row.rule_id, row.severity, str(row.count), str(row.example))
     console.print(table)
-    detail = Table(title=f"Findings (first {min(max_rows, len(frame))} of {len(frame)})")
-    for col in ("dataset", "rule_id", "severity", "usubjid", "variable", "value", "message"):
-        detail.add_column(col, overflow="fold")
-    for row in frame.head(max_rows).itertuples(index=False):
-        detail.add_row(*["" if pd.isna(v) else str(v) for v in
-                         (row.dataset, row.rule_id, row.severity, row.usubjid, row.variable,
-                          row.value, row.message)])
-    console.print(detail)
+    shown = frame.head(max_rows)
+    console.print(f"Findings (first {len(shown)} of {len(frame)}; all of them go to --findings CSV):")
+    for row in shown.itertuples(index=False):
+        subject = f" {row.usubjid}" if isinstance(row.usubjid, str) and row.usubjid else ""
+        target = f" {row.variable}" if isinstance(row.variable, str) and row.variable else ""
+        value = f"={row.value!s}" if isinstance(row.value, str) and row.value else ""
+        record = f" record {int(row.record)}" if pd.notna(row.record) else ""
+        console.print(f"  {row.severity:<7} {row.dataset}{record} {row.rule_id}{subject}{target}{value}: {row.message}",
+                      markup=False)
 
 
 # ----------------------------------------------------------------------------- derive
-def derive(study: str | Study, sdtm: Path, out: Path, expectations: bool = False) -> dict:
+def derive_datasets(study: Study, sdtm: dict) -> tuple[dict, list]:
+    """Run the study's dataset program: it returns the ADaM datasets, or the datasets and
+    the findings it made (invalid dates, metadata departures...)."""
+    result = study.derive_function()(sdtm, study)
+    if isinstance(result, tuple):
+        datasets, findings = result
+        return datasets, list(findings)
+    return result, []
+
+
+def derive(study: str | Study, sdtm: Path, out: Path, expectations: bool = False) -> tuple[dict, list]:
     """SDTM folder -> ADaM datasets, validated before anything is written, then written
     atomically as XPT v5 into ``out``. Raises :class:`ValidationFailed` (nothing written)
     when a schema or conformance rule finds an error."""
@@ -118,8 +131,8 @@ def derive(study: str | Study, sdtm: Path, out: Path, expectations: bool = False
 
     spec = _study(study)
     sdtm_sets = read_sdtm(sdtm)
-    adam_sets = spec.derive_function()(sdtm_sets, spec)
-    findings = run_checks(adam_sets, "adam", spec, expectations=expectations)
+    adam_sets, findings = derive_datasets(spec, sdtm_sets)
+    findings = findings + run_checks(adam_sets, "adam", spec, expectations=expectations)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         first = errors[0]
@@ -132,7 +145,7 @@ def derive(study: str | Study, sdtm: Path, out: Path, expectations: bool = False
     inputs = list(Path(sdtm).glob("*"))
     for name, ds in adam_sets.items():
         write_dataset(ds, out / f"{name.lower()}.xpt", inputs=inputs)
-    return adam_sets
+    return adam_sets, findings
 
 
 # ----------------------------------------------------------------------------- analyze

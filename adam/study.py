@@ -30,6 +30,7 @@ _SCHEMA = {
     "title": (str, False),
     "description": (str, False),
     "derive": (str, False),
+    "define": (str, False),
     "data_cutoff": ((str, date), False),
     "treatment": (dict, False),
     "populations": (dict, False),
@@ -51,6 +52,7 @@ class Study:
     title: str = ""
     description: str = ""
     derive: str = ""
+    define: str = ""  # ADaM define.xml driving metadata, resolved against the spec's folder
     data_cutoff: str = ""
     treatment: dict = field(default_factory=dict)
     populations: dict = field(default_factory=dict)
@@ -141,6 +143,11 @@ def _validated(doc: dict, path: Path) -> Study:
         except ValueError:
             raise UsageError(f"'data_cutoff' is not an ISO 8601 date: {cutoff!r}", file=path) from None
     values = {k: v for k, v in doc.items() if k != "data_cutoff"}
+    if values.get("define"):
+        define = (path.parent / values["define"]).resolve()
+        if not define.exists():
+            raise UsageError(f"'define' file not found: {define}", file=path)
+        values["define"] = str(define)
     study = Study(path=path, data_cutoff=cutoff, **values)
     from adam.analysis import validate_analyses  # the engine knows the analysis types
 

@@ -29,11 +29,18 @@ def atomic_path(path: str | Path, inputs=()):
         raise OutputError(f"cannot write here: {exc.strerror or exc}", file=path) from None
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; outputs follow the umask
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def guard_output(path: str | Path, inputs=()) -> None:

@@ -114,10 +114,11 @@ class WeightedCoxResult:
     frame: pd.DataFrame = field(repr=False)  # analysis rows with the weights ``sw``
     conf_level: float = 0.95
     boot_hr: np.ndarray | None = field(default=None, repr=False)
+    covariate: int = 0  # index of the coefficient reported
 
     @property
     def hr(self) -> float:
-        return float(np.exp(self.cox.coef[0]))
+        return float(np.exp(self.cox.coef[self.covariate]))
 
     def confidence_interval(self) -> tuple[float, float]:
         if self.boot_hr is not None:
@@ -125,7 +126,7 @@ class WeightedCoxResult:
             a = (1 - self.conf_level) / 2
             return tuple(np.quantile(ok, [a, 1 - a]))
         z = norm.ppf(1 - (1 - self.conf_level) / 2)
-        b, se = self.cox.coef[0], self.cox.se[0]
+        b, se = self.cox.coef[self.covariate], self.cox.se[self.covariate]
         return float(np.exp(b - z * se)), float(np.exp(b + z * se))
 
     def stats(self) -> dict:
@@ -133,7 +134,7 @@ class WeightedCoxResult:
         else robust Wald), robust Wald p."""
         lcl, ucl = self.confidence_interval()
         return {"hr": self.hr, "hr_lcl": lcl, "hr_ucl": ucl,
-                "p_value": float(self.cox.summary["p"].iloc[0])}
+                "p_value": float(self.cox.summary["p"].iloc[self.covariate])}
 
 
 def _weighted_cox(frame, id, start, stop, event, x, strata, ties, robust=True):
@@ -143,7 +144,7 @@ def _weighted_cox(frame, id, start, stop, event, x, strata, ties, robust=True):
                                 cluster=frame[id] if robust else None, robust=robust)
 
 
-def _bootstrap(data, id, n_boot, seed, refit) -> np.ndarray:
+def _bootstrap(data, id, n_boot, seed, refit, covariate: int = 0) -> np.ndarray:
     """HR of ``refit(resampled frame)`` over ``n_boot`` subject resamples."""
     frame = data.sort_values(id, kind="stable").reset_index(drop=True)
     codes = pd.factorize(frame[id])[0]
@@ -162,7 +163,7 @@ def _bootstrap(data, id, n_boot, seed, refit) -> np.ndarray:
         except (StatError, np.linalg.LinAlgError):
             continue
         if fit.converged:
-            hrs[b] = np.exp(fit.coef[0])
+            hrs[b] = np.exp(fit.coef[covariate])
     return hrs
 
 
@@ -186,9 +187,15 @@ def ipcw_cox(data: pd.DataFrame, *, id: str, start: str, stop: str, event: str, 
 
 def msm_cox(data: pd.DataFrame, *, id: str, start: str, stop: str, event: str, exposure: str,
             baseline=(), time_varying=(), adjust=(), strata=(), ties: str = "efron",
-            n_boot: int = 0, seed: int | None = None, conf_level: float = 0.95) -> WeightedCoxResult:
-    """Marginal structural Cox model: HR of the time-varying 0/1 ``exposure`` (first
-    covariate), optionally adjusted for baseline ``adjust`` columns."""
+            n_boot: int = 0, seed: int | None = None, conf_level: float = 0.95,
+            report: str | None = None) -> WeightedCoxResult:
+    """Marginal structural Cox model of the time-varying 0/1 ``exposure`` and the baseline
+    ``adjust`` columns; the HR reported is that of ``report`` (default: ``exposure``),
+    e.g. the randomized arm when the weights only correct for subsequent therapy."""
+    names = [exposure, *adjust]
+    if report is not None and report not in names:
+        raise StatError(f"report={report!r} is neither the exposure nor an adjust column")
+    index = names.index(report) if report is not None else 0
 
     def fit(d, robust=True):
         w = msm_weights(d, id=id, start=start, exposure=exposure, baseline=baseline,
@@ -197,5 +204,6 @@ def msm_cox(data: pd.DataFrame, *, id: str, start: str, stop: str, event: str, e
                                 ties, robust)
 
     weighted, cox = fit(data)
-    boot = _bootstrap(data, id, n_boot, seed, lambda d: fit(d, robust=False)[1]) if n_boot else None
-    return WeightedCoxResult(cox, weighted, conf_level, boot)
+    boot = (_bootstrap(data, id, n_boot, seed, lambda d: fit(d, robust=False)[1], index)
+            if n_boot else None)
+    return WeightedCoxResult(cox, weighted, conf_level, boot, index)
