@@ -185,3 +185,14 @@ def test_whole_frame_is_vectorized_over_many_rows():
     got = convert_dtc_to_dtm(dtc, "M")
     assert got.iloc[:4].tolist()[:3] == [T("2019-07-01"), T("2019-01-01"), T("2019-07-18 10:00")]
     assert got.isna().sum() == 50_000
+
+
+def test_preserve_keeps_lower_parts_of_datetimes():
+    # derive_vars_dtm help, "preserve" example: "2019---18T15:-:05" -> 2019-06-18 15:59:05
+    mhdt = pd.DataFrame({"MHSTDTC": ["2019-07-18T15:25", "2019---18T15:-:05", "2019-02", "2019---07"]})
+    out = derive_vars_dtm(mhdt, "AST", "MHSTDTC", "M", "mid", "last", preserve=True,
+                          ignore_seconds_flag=False)
+    assert values(out["ASTDTM"]) == [T("2019-07-18 15:25:59"), T("2019-06-18 15:59:05"),
+                                     T("2019-02-15 23:59:59"), T("2019-06-07 23:59:59")]
+    assert values(out["ASTDTF"]) == [None, "M", "D", "M"]
+    assert values(out["ASTTMF"]) == ["S", "M", "H", "H"]
