@@ -25,7 +25,8 @@ Output spec keys (one ``[[outputs]]`` table of the study TOML, a dict here):
 ``population``       ``ITT`` / ``SAF`` / ... (shown as e.g. "Intent-to-treat population")
 ``footnotes``        extra footnotes (list of strings) after the program's own
 ``labels``           ``{VARIABLE: "display label"}`` for subgroup / baseline variables
-``contrast``         contrast ``group`` to show (default: the first ``cox`` contrast)
+``contrast``         the one ``cox`` contrast ``group`` to show (default: every contrast in
+                     ``km``/``efficacy``, the first one in ``forest``)
 ``overall_analysis_id``  ``forest``: analysis giving the 'All patients' line
 ``branches``         ``consort``: {exclusion label: flow box it branches off into}
 ``ylabel``           ``km``: y-axis label
@@ -37,12 +38,13 @@ What each program reads (``group`` = arm for per-arm rows, ``"A vs B"`` for cont
 
 - ``subseq`` (Table 1) / ``baseline``: ``count`` rows n, pct (a percentage, 0-100), denom
   per ``subgroup_var``/``subgroup``; baseline also ``summary`` rows n, mean, sd, median,
-  min, max. Column headers ``Arm (N=denom)``; row order = ARD order.
+  q1, q3, min, max (lines without statistics in the ARD are left out). Column headers ``Arm (N=denom)``; row order = ARD order.
 - ``consort``: DISPOSITION ``count`` n per arm and node label (``subgroup``); see
   :mod:`reports.figures.consort` for how labels become flow / exclusion / reason boxes.
 - ``km``: ``km`` n, n_events, n_censored, median(+_lcl/_ucl), and at ``timepoint`` (days)
-  surv(+_lcl/_ucl) and n_risk (the risk-table times); ``cox`` hr/hr_lcl/hr_ucl;
-  ``logrank`` p_value (labelled stratified when ``options`` has ``strata=``).
+  surv(+_lcl/_ucl) and n_risk (the risk-table times); ``cox`` hr/hr_lcl/hr_ucl per
+  contrast (shown in the column of the arm compared); ``logrank`` p_value per contrast or
+  across all arms (``"A vs B vs C"``), labelled stratified when ``options`` has ``strata=``.
 - ``forest``: per subgroup level ``km`` n, n_events per arm and ``cox`` hr/hr_lcl/hr_ucl
   (empty = NE); ``cox`` ``p_interaction`` with an empty ``subgroup``.
 - ``efficacy``: the ``km``, ``cox``/``ipcw``/``msm``, ``logrank`` and ``revkm`` rows.
@@ -50,7 +52,8 @@ What each program reads (``group`` = arm for per-arm rows, ``"A vs B"`` for cont
 ARD extension used to draw Kaplan-Meier curves (emitted by the analysis runner):
 method ``km-curve``, per arm (``group_var``/``group`` as the ``km`` rows), one row per
 distinct time (``timepoint``, days) with stat_name ``surv`` (the KM estimate just after
-that time) and ``n_censor`` (subjects censored at that time; > 0 draws a censor mark);
+that time) and ``n_censor`` (subjects censored at that time; > 0 draws a censor mark;
+a missing row means 0);
 optional ``surv_lcl``/``surv_ucl`` at the same times draw a confidence band. The curve
 starts at (0, 1) when the first time is later than 0.
 """
