@@ -5,6 +5,7 @@ admiral's test-derive_date_vars.R inputs)."""
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from adam.errors import UsageError
 from adam.metadata import Dataset
@@ -196,3 +197,21 @@ def test_preserve_keeps_lower_parts_of_datetimes():
                                      T("2019-02-15 23:59:59"), T("2019-06-07 23:59:59")]
     assert values(out["ASTDTF"]) == [None, "M", "D", "M"]
     assert values(out["ASTTMF"]) == ["S", "M", "H", "H"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(day=st.dates(min_value=pd.Timestamp("1900-01-01").date(), max_value=pd.Timestamp("2100-12-31").date()),
+       precision=st.sampled_from([4, 7, 10]), shift=st.integers(-400, 400),
+       imputation=st.sampled_from(["first", "mid", "last"]))
+def test_imputed_dates_keep_known_parts_and_respect_bounds_in_range(day, precision, shift, imputation):
+    dtc = day.isoformat()[:precision]
+    bound = pd.Timestamp(day) + pd.Timedelta(days=shift)
+    plain = convert_dtc_to_dt([dtc], "M", imputation).iloc[0]
+    low = convert_dtc_to_dt([dtc], "M", "first").iloc[0]
+    high = convert_dtc_to_dt([dtc], "M", "last").iloc[0]
+    assert plain.strftime("%Y-%m-%d").startswith(dtc) and low <= plain <= high
+    bounded_min = convert_dtc_to_dt([dtc], "M", imputation, min_dates=[bound]).iloc[0]
+    bounded_max = convert_dtc_to_dt([dtc], "M", imputation, max_dates=[bound]).iloc[0]
+    inside = low <= bound <= high
+    assert bounded_min == (max(plain, bound) if inside else plain)
+    assert bounded_max == (min(plain, bound) if inside else plain)
