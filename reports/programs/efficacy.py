@@ -12,6 +12,17 @@ from reports.model import Display, Row, Table
 from reports.programs.common import analysis_label, arm_headers, logrank_tests
 
 METHOD_LABELS = {"cox": "Cox", "ipcw": "IPCW", "msm": "MSM"}
+METHOD_NOTES = {"cox": "Cox model, stratified when the analysis names strata",
+                "ipcw": "Cox model with inverse probability of censoring weights",
+                "msm": "marginal structural Cox model"}
+
+
+def _hr_note(rows: pd.DataFrame) -> str:
+    """Footnote naming only the hazard-ratio methods the table shows."""
+    shown = [m for m in select.CONTRAST_METHODS if (rows["method"] == m).any()]
+    methods = "; ".join(f"{METHOD_LABELS[m]}: {METHOD_NOTES[m]}" for m in shown)
+    return (f"HR: hazard ratio of the first arm named versus the second ({methods}); "
+            "p-value of an HR row: Wald test of that model.")
 
 
 def _default_ids(ard: pd.DataFrame) -> list[str]:
@@ -59,7 +70,5 @@ def build(ard, study, spec: dict) -> Display:
     notes = [f"Time in months = days / {fmt.DAYS_PER_MONTH}. NR: not reached; NE: not estimable.",
              "N in the column headers: patients in the first analysis listed; Events / N per endpoint "
              "use the patients of that analysis.",
-             "HR: hazard ratio of the first arm versus the reference (Cox: Cox model, stratified when the analysis names strata; "
-             "IPCW: inverse probability of censoring weighted; MSM: marginal structural model); "
-             "p-value of the HR row: Wald test of that model."]
+             _hr_note(pd.concat(parts))]
     return Display(tables=[table], footnotes=notes, landscape=True)
