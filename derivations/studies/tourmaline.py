@@ -52,6 +52,7 @@ from adam.findings import Finding
 from adam.metadata import CHAR, NUM, Dataset, Variable, char_width
 from derivations.common import Col
 from derivations.dates import convert_dtc_to_dt, derive_vars_dt, find_invalid_dtc
+from derivations.extreme import DateSource, derive_var_extreme_dt
 from derivations.filters import filter_extreme
 from derivations.merge import derive_var_merged_exist_flag, derive_vars_merged
 from derivations.nextline import derive_vars_nextline
@@ -308,12 +309,11 @@ def _death_and_last_alive(adsl, sdtm, ds, findings) -> pd.DataFrame:
     adsl["DTHCAUS"] = _mapped(adsl["DTHCAUS"], DEATH_CAUSES)
     ss = _domain(sdtm, "ss")
     ss = ss.assign(SSDT=_dates(ss, "SSDTC", "SS", findings))
-    alive_records = (ss["SSTESTCD"] == "SURVSTAT") & (ss["SSSTRESC"] == "ALIVE") & ss["SSDT"].notna()
-    adsl = derive_vars_merged(adsl, ss.loc[alive_records], KEYS, order=["SSDT"], new_vars={"__ALIVE": "SSDT"},
-                              mode="last")
-    alive = adsl[["__ALIVE", "TRTEDT", "RANDDT"]].max(axis=1)
-    adsl["LSTALVDT"] = adsl["DTHDT"].where(adsl["DTHDT"].notna(), alive)
-    return adsl.drop(columns=["__LASTRS", "__ALIVE"])
+    alive = [DateSource("ss", "SSDT", "SSTESTCD == 'SURVSTAT' and SSSTRESC == 'ALIVE'"),
+             DateSource("adsl", "TRTEDT"), DateSource("adsl", "RANDDT")]
+    adsl = derive_var_extreme_dt(adsl, "LSTALVDT", alive, {"adsl": adsl, "ss": ss}, subject_keys=KEYS)
+    adsl["LSTALVDT"] = adsl["DTHDT"].where(adsl["DTHDT"].notna(), adsl["LSTALVDT"])
+    return adsl.drop(columns=["__LASTRS"])
 
 
 def _disposition(adsl: pd.DataFrame, ds: pd.DataFrame) -> pd.DataFrame:
