@@ -1,5 +1,7 @@
 """TOURMALINE-MM3 / -MM4 twins: ADSL and ADTTE from the synthetic SDTM (where each fact
-lives: :mod:`adam.synth`). ``derive(sdtm, study)`` returns ``{'adsl': ..., 'adtte': ...}``.
+lives: :mod:`adam.synth`). ``derive(sdtm, study)`` returns ``{'adsl': ..., 'adtte': ...}``;
+``derive_with_findings`` also returns the derivation findings (invalid dates, subjects
+without a time-to-event date, dates before randomization).
 
 ADSL, one record per randomized subject (a DS ``RANDOMIZED`` record):
 
@@ -8,7 +10,7 @@ ADSL, one record per randomized subject (a DS ``RANDOMIZED`` record):
 - TRTSDT/TRTEDT: first EXSTDTC / last EXENDTC (else EXSTDTC) of EX records with a dose
   (EXDOSE > 0, or placebo). SAFFL ``Y`` when TRTSDT is present.
 - DCUTDT: TS ``DCUTDTC`` (else the study's ``data_cutoff``).
-- DTHDT: DM.DTHDTC, partial dates imputed to the first day of the month/year
+- DTHFL: DM.DTHFL. DTHDT: DM.DTHDTC, partial dates imputed to the first day of the month/year
   (admiral ``highest_imputation='M'``) but not before the last day the subject is known
   alive from RANDDT, TRTEDT and the disease assessments, nor after DCUTDT; DTHDTF the
   imputation flag. DTHCAUS from the DS death record's DSTERM (``PROGRESSIVE DISEASE``,
