@@ -31,12 +31,13 @@ def dtc(days: np.ndarray, precision: np.ndarray | str = DAY) -> np.ndarray:
     lo = int(d.min())
     table = np.arange(lo, int(d.max()) + 1).astype("datetime64[D]").astype(str).astype(object)
     full = table[d - lo]
-    prec = np.broadcast_to(np.asarray(precision, dtype=object), days.shape)[ok]
-    if (prec != DAY).any():
-        month_tab = np.array([s[:7] for s in table], dtype=object)
-        year_tab = np.array([s[:4] for s in table], dtype=object)
-        full = np.where(prec == MONTH, month_tab[d - lo], full)
-        full = np.where(prec == YEAR, year_tab[d - lo], full)
+    if not (isinstance(precision, str) and precision == DAY):
+        prec = np.broadcast_to(np.asarray(precision).astype("U1"), days.shape)[ok]
+        for code, width in ((MONTH, 7), (YEAR, 4)):
+            hit = prec == code
+            if hit.any():
+                short = np.array([t[:width] for t in table], dtype=object)
+                full[hit] = short[d[hit] - lo]
     out[ok] = full
     return out
 

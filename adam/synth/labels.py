@@ -106,10 +106,10 @@ def make_dataset(domain: str, columns: dict) -> Dataset:
     for name, values in columns.items():
         arr = np.asarray(values)
         if arr.dtype.kind in "fiub":
-            frame[name] = arr.astype(np.float64)
+            frame[name] = arr.astype(np.float64, copy=False)
             variables.append(Variable(name, label_of(domain, name), NUM, 8))
         else:
-            frame[name] = arr.astype(object)
+            frame[name] = arr.astype(object, copy=False)
             variables.append(Variable(name, label_of(domain, name), CHAR))
     df = pd.DataFrame(frame, copy=False)
     return Dataset(domain, df, DATASET_LABELS[domain], variables)
