@@ -149,3 +149,20 @@ def test_full_size_twin_reproduces_table1_and_deaths(mm3_full):
     assert saf["TRT01A"].value_counts().to_dict() == {"Ixazomib": 394, "Placebo": 259}
     os_ = mm3_full["adtte"].frame.query("PARAMCD == 'OS' and CNSR == 0")
     assert os_["TRT01P"].value_counts().to_dict() == {"Ixazomib": 144, "Placebo": 93}
+
+
+def test_bad_sdtm_dates_become_findings_not_exceptions():
+    sdtm = synthesize("tourmaline-mm3", n_subjects=60, seed=3)
+    dm, cm = sdtm["dm"].frame.copy(), sdtm["cm"].frame.copy()
+    dead = dm.index[dm["DTHFL"] == "Y"][0]
+    dm.loc[dead, "DTHDTC"] = "2019-13-45"
+    later = cm.index[cm["CMCAT"] == "SUBSEQUENT ANTI-MYELOMA THERAPY"][0]
+    cm.loc[later, "CMSTDTC"] = "abc"
+    sdtm = {**sdtm, "dm": sdtm["dm"].with_frame(dm), "cm": sdtm["cm"].with_frame(cm)}
+    out, findings = derive_with_findings(sdtm, study("tourmaline-mm3"))
+    got = {(f.dataset, f.rule_id, f.usubjid) for f in findings}
+    assert ("DM", "DTC-CALENDAR", dm.loc[dead, "USUBJID"]) in got
+    assert ("CM", "DTC-ISO8601", cm.loc[later, "USUBJID"]) in got
+    adsl = out["adsl"].frame.set_index("USUBJID")
+    assert pd.isna(adsl.loc[dm.loc[dead, "USUBJID"], "DTHDT"])
+    assert adsl.loc[dm.loc[dead, "USUBJID"], "DTHFL"] == "Y"
