@@ -53,7 +53,7 @@ def _ci_method(rows: pd.DataFrame) -> str:
 
 
 def _landmarks(rows: pd.DataFrame, arms: list[str], unit: str) -> list[Row]:
-    """Event-free rate (%) with CI at each ``surv`` timepoint > 0 of the ``km`` rows."""
+    """Kaplan-Meier estimate (%) with CI at each ``surv`` timepoint > 0 of the ``km`` rows."""
     km = rows[(rows["method"] == "km") & rows["timepoint"].notna()]
     out = []
     for day in np.sort(pd.unique(km.loc[km["stat_name"] == "surv", "timepoint"])):
@@ -63,7 +63,7 @@ def _landmarks(rows: pd.DataFrame, arms: list[str], unit: str) -> list[Row]:
         for arm in arms:
             s = select.stats(km, group=arm, timepoint=day)
             cells.append(fmt.estimate_ci(*(100 * s.get(k, np.nan) for k in ("surv", "surv_lcl", "surv_ucl"))))
-        out.append(Row([f"Event-free rate at {fmt.fixed(fmt.in_unit(day, unit), 0)} {unit} (95% CI), %"]
+        out.append(Row([f"Kaplan-Meier estimate at {fmt.fixed(fmt.in_unit(day, unit), 0)} {unit} (95% CI), %"]
                        + cells))
     return out
 
@@ -134,8 +134,8 @@ def build(ard, study, spec: dict) -> Display:
                   caption="Summary of the Kaplan-Meier analysis")
     notes = [("Time in months = days / 30.4375. " if unit == "months" else "")
              + "NR: not reached; NE: not estimable.",
-             "Vertical ticks mark censored observations. Medians and event-free rates: Kaplan-Meier "
-             "estimates" + _ci_method(rows) + "."]
+             "Vertical ticks mark censored observations. Medians and rates at fixed times are "
+             "Kaplan-Meier estimates" + _ci_method(rows) + "."]
     if any(r.cells[0].startswith("Hazard ratio") for r in contrast_rows):
         notes.append("Hazard ratio from a Cox model (stratified when the analysis names strata), "
                      "shown in the column of the arm compared; HR < 1 favours that arm.")

@@ -41,6 +41,14 @@ def test_km_summary_reads_the_ard(ard_mm3, build):
     assert display.landscape and display.figure.png[:4] == b"\x89PNG"
 
 
+def test_km_rates_at_fixed_times(ard_mm3, build):
+    # fixture: surv(24 months) = (1 - 144/395) ** (24/96) = 0.89283, CI -0.04 / +0.035
+    cells = {r.cells[0]: r.cells[1:] for r in build(ard_mm3, "fig2").tables[0].rows}
+    assert cells["Kaplan-Meier estimate at 24 months (95% CI), %"] == ["89.3 (85.3, 92.8)",
+                                                                       "89.6 (85.6, 93.1)"]
+    assert "Kaplan-Meier estimate at 48 months (95% CI), %" in cells
+
+
 def test_km_medians_in_months(ard_mm3, build):
     cells = {r.cells[0]: r.cells[1:] for r in build(ard_mm3, "fs1").tables[0].rows}
     assert cells["Median (95% CI), months"] == ["26.5 (NE, NE)", "21.3 (NE, NE)"]
