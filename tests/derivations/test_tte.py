@@ -216,3 +216,44 @@ def test_empty_adsl_and_sources_give_typed_empty_records():
     adsl = adsl_frame([])
     out = derive_param_tte(adsl, {"adsl": adsl}, "RANDDT", [death_event], [lastalive_censor], OS)
     assert len(out) == 0 and out["ADT"].dtype == "datetime64[ns]" and out["EVNTDESC"].dtype == object
+
+
+def test_admiral_help_page_examples():
+    """The examples of admiral's derive_param_tte help page (by_vars left out):
+    ttae/eos, then two event and two censoring sources, then a second censoring value
+    for a new drug given before the start date."""
+    adsl = pd.DataFrame({"STUDYID": "AB42", "USUBJID": ["01", "02"],
+                         "TRTSDT": pd.to_datetime(["2020-12-06", "2021-01-16"]),
+                         "EOSDT": pd.to_datetime(["2021-03-06", "2021-02-03"]),
+                         "NEWDRGDT": pd.to_datetime([None, "2021-01-03"])})
+    adae = pd.DataFrame({"STUDYID": "AB42", "USUBJID": ["01", "01", "01"],
+                         "ASTDT": pd.to_datetime(["2021-01-03", "2021-03-04", "2021-03-05"]),
+                         "AESEQ": [1, 2, 3], "AEDECOD": ["Flu", "Cough", "Cough"]})
+    adlb = pd.DataFrame({"STUDYID": "AB42", "USUBJID": ["01"], "ADT": pd.to_datetime(["2020-12-22"]),
+                         "PARAMCD": ["HGB"], "ANRIND": ["LOW"]})
+    ttae = EventSource("adae", date="ASTDT", set_values_to={
+        "EVNTDESC": "AE", "SRCDOM": "ADAE", "SRCVAR": "ASTDT", "SRCSEQ": "AESEQ"})
+    eos = CensorSource("adsl", date="EOSDT", set_values_to={
+        "EVNTDESC": "END OF STUDY", "SRCDOM": "ADSL", "SRCVAR": "EOSDT"})
+    low_hgb = EventSource("adlb", date="ADT", filter="PARAMCD == 'HGB' and ANRIND == 'LOW'",
+                          set_values_to={"EVNTDESC": "POSSIBLE ANEMIA", "SRCDOM": "ADLB", "SRCVAR": "ADT"})
+    trt_start = CensorSource("adsl", date="TRTSDT", set_values_to={
+        "EVNTDESC": "TREATMENT START", "SRCDOM": "ADSL", "SRCVAR": "TRTSDT"})
+    newdrug = CensorSource("adsl", date="NEWDRGDT", censor=2, set_values_to={
+        "EVNTDESC": "NEW DRUG RECEIVED", "SRCDOM": "ADSL", "SRCVAR": "NEWDRGDT"})
+    eos_nonewdrug = replace(eos, filter=lambda f: f["NEWDRGDT"].isna())
+    data = {"adsl": adsl, "adae": adae, "adlb": adlb}
+    ttae_param = {"PARAMCD": "TTAE", "PARAM": "Time to First Adverse Event"}
+
+    def run(events, censors):
+        out = derive_param_tte(adsl, data, "TRTSDT", events, censors, ttae_param)
+        return list(zip(out["ADT"], out["CNSR"], out["EVNTDESC"]))
+
+    assert run([ttae], [eos]) == [(T("2021-01-03"), 0.0, "AE"), (T("2021-02-03"), 1.0, "END OF STUDY")]
+    assert run([ttae, low_hgb], [eos, trt_start]) == [
+        (T("2020-12-22"), 0.0, "POSSIBLE ANEMIA"), (T("2021-02-03"), 1.0, "END OF STUDY")]
+    assert run([ttae], [eos, newdrug]) == [
+        (T("2021-01-03"), 0.0, "AE"), (T("2021-02-03"), 1.0, "END OF STUDY")]
+    # censoring at the new drug: its date precedes TRTSDT, so ADT is TRTSDT (AVAL 1)
+    assert run([ttae], [eos_nonewdrug, newdrug]) == [
+        (T("2021-01-03"), 0.0, "AE"), (T("2021-01-16"), 2.0, "NEW DRUG RECEIVED")]
