@@ -244,35 +244,37 @@ def build_rs(s, p: Profile, rng):
     pd_subj = np.flatnonzero(s["pd_observed"])
     pd2_subj = np.flatnonzero(np.isfinite(s["pd2_day"]))
     entry_day = rand - np.floor(rng.uniform(1, 14, n))
+    visit_names = np.array([f"DISEASE ASSESSMENT {k}" for k in range(MAX_ASSESSMENTS + 1)], dtype=object)
 
-    def block(subj, testcd, test, cat, res, day, epoch, visit):
+    def block(subj, testcd, test, cat, res, day, epoch, visit, visitnum):
         m = len(subj)
         return {"_subj": subj, "_day": day, "RSTESTCD": _const(testcd, m), "RSTEST": _const(test, m),
                 "RSCAT": _const(cat, m), "RSORRES": res, "RSSTRESC": res,
-                "RSEVAL": _const("INVESTIGATOR", m), "VISIT": visit, "EPOCH": epoch,
+                "RSEVAL": _const("INVESTIGATOR", m), "VISITNUM": np.broadcast_to(np.float64(visitnum), m)
+                if np.ndim(visitnum) == 0 else visitnum, "VISIT": visit, "EPOCH": epoch,
                 "RSDTC": dtc(day), "RSDY": study_day(day, s["first_dose"][subj])}
 
     on_study_epoch = _where(day <= np.nan_to_num(s["eot_day"][subj], nan=-1), "TREATMENT", "FOLLOW-UP")
     blocks = [
         block(idx, "ISSSTAGE", "ISS Stage", "INTERNATIONAL STAGING SYSTEM",
               np.array(["I", "II", "III"], dtype=object)[s["iss"]], s["diag"], _const("SCREENING", n),
-              _const("DIAGNOSIS", n)),
+              _const("SCREENING", n), 1.0),
         block(idx, "OVRLRESP", "Overall Response", "RESPONSE AT STUDY ENTRY", RESPONSES[s["resp"]],
-              entry_day, _const("SCREENING", n), _const("SCREENING", n)),
+              entry_day, _const("SCREENING", n), _const("SCREENING", n), 1.0),
         block(subj, "OVRLRESP", "Overall Response", "ON-STUDY DISEASE ASSESSMENT", RESPONSES[level],
-              day, on_study_epoch, _const("DISEASE ASSESSMENT", len(subj))),
+              day, on_study_epoch, visit_names[j], 100.0 + j),
         block(pd_subj, "OVRLRESP", "Overall Response", "ON-STUDY DISEASE ASSESSMENT",
               _const("PD", len(pd_subj)), s["pd_day"][pd_subj],
               _where(s["pd_day"][pd_subj] <= np.nan_to_num(s["eot_day"][pd_subj], nan=-1),
-                     "TREATMENT", "FOLLOW-UP"), _const("UNSCHEDULED", len(pd_subj))),
+                     "TREATMENT", "FOLLOW-UP"), _const("UNSCHEDULED", len(pd_subj)), np.nan),
         block(pd2_subj, "OVRLRESP", "Overall Response", "PROGRESSION ON NEXT-LINE THERAPY",
               _const("PD", len(pd2_subj)), s["pd2_day"][pd2_subj], _const("FOLLOW-UP", len(pd2_subj)),
-              _const("FOLLOW-UP", len(pd2_subj))),
+              _const("FOLLOW-UP", len(pd2_subj)), np.nan),
     ]
     if p.is_mm4:
         blocks.insert(1, block(idx, "FRAILTY", "IMWG Frailty Status", "IMWG FRAILTY",
                                _where(s["frail"], "FRAIL", "NON-FRAIL"), entry_day,
-                               _const("SCREENING", n), _const("SCREENING", n)))
+                               _const("SCREENING", n), _const("SCREENING", n), 1.0))
     head, cols, _ = _records("RS", s, blocks)
     return make_dataset("RS", {**head, **cols})
 
@@ -377,9 +379,11 @@ def build_lb(s, p: Profile, rng):
 def _lb_block(s, subj, testcd, test, cat, method, res, day):
     m = len(subj)
     return {"_subj": subj, "_day": day, "LBTESTCD": _const(testcd, m), "LBTEST": _const(test, m),
-            "LBCAT": _const(cat, m), "LBORRES": res, "LBSTRESC": res,
+            "LBCAT": _const(cat, m), "LBORRES": res, "LBORRESU": _const(np.nan, m), "LBSTRESC": res,
+            "LBSTRESN": np.full(m, np.nan), "LBSTRESU": _const(np.nan, m),
             "LBSPEC": _const("BONE MARROW", m), "LBMETHOD": _const(method, m),
-            "LBBLFL": _const("Y", m), "EPOCH": _const("SCREENING", m), "LBDTC": dtc(day),
+            "LBBLFL": _const("Y", m), "VISITNUM": np.ones(m), "VISIT": _const("SCREENING", m),
+            "EPOCH": _const("SCREENING", m), "LBDTC": dtc(day),
             "LBDY": study_day(day, s["first_dose"][subj])}
 
 
@@ -470,4 +474,5 @@ def build_ts(s, p: Profile, rng):
         "TSPARMCD": np.array([r[0] for r in rows], dtype=object),
         "TSPARM": np.array([r[1] for r in rows], dtype=object),
         "TSVAL": np.array([r[2] for r in rows], dtype=object),
+        "TSVALCD": _const(np.nan, m), "TSVCDREF": _const(np.nan, m), "TSVCDVER": _const(np.nan, m),
     })

@@ -49,6 +49,9 @@ SUFFIX = {
     "ACN": "Action Taken with Study Treatment", "REL": "Causality", "OUT": "Outcome of Adverse Event",
     "SDTH": "Results in Death", "PARMCD": "Trial Summary Parameter Short Name",
     "PARM": "Trial Summary Parameter", "VAL": "Parameter Value", "VALNF": "Parameter Null Flavor",
+    "ORRESU": "Original Units", "STRESN": "Numeric Result/Finding in Standard Units",
+    "STRESU": "Standard Units", "VALCD": "Parameter Value Code",
+    "VCDREF": "Name of the Reference Terminology", "VCDVER": "Version of the Reference Terminology",
 }
 
 #: domain-specific wording where SDTMIG names the concept

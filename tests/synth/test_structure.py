@@ -111,3 +111,32 @@ def test_bad_arguments():
         synthesize("tourmaline-mm5")
     with pytest.raises(UsageError):
         synthesize("tourmaline-mm3", n_subjects=5)
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_histories_exercise_the_derivations(twins, study):
+    """Lost to follow-up, death without progression, progression without next line,
+    several lines, progression on the next line: each present."""
+    sd = twins[study]
+    ds, rs, cm = sd["ds"].frame, sd["rs"].frame, sd["cm"].frame
+    dm = sd["dm"].frame.set_index("USUBJID")
+    assert (ds.DSDECOD == "LOST TO FOLLOW-UP").sum() > 5
+    progressed = set(rs.loc[(rs.RSORRES == "PD") & (rs.RSCAT == "ON-STUDY DISEASE ASSESSMENT"), "USUBJID"])
+    dead = set(dm.index[dm.DTHFL == "Y"])
+    assert len(dead - progressed) > 5
+    treated_again = set(cm.loc[cm.CMCAT == "SUBSEQUENT ANTI-MYELOMA THERAPY", "USUBJID"])
+    assert len(progressed - treated_again) > 10
+    lines = cm.loc[cm.CMCAT == "SUBSEQUENT ANTI-MYELOMA THERAPY"].groupby("USUBJID").CMGRPID.nunique()
+    assert (lines >= 3).sum() > 20
+    assert (rs.RSCAT == "PROGRESSION ON NEXT-LINE THERAPY").sum() > 100
+    causes = set(ds.loc[ds.DSDECOD == "DEATH", "DSTERM"])
+    assert causes == {"DEATH DUE TO PROGRESSIVE DISEASE", "DEATH DUE TO ADVERSE EVENT",
+                      "DEATH DUE TO OTHER CAUSE"}
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_no_sdtm_conformance_errors(twins, study):
+    from checks.sdtm import check_sdtm
+
+    findings = check_sdtm(twins[study])
+    assert [f for f in findings if f.severity == "error"] == []
