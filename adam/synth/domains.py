@@ -117,9 +117,10 @@ def build_dm(s, p: Profile, rng):
     races = np.array(["WHITE", "ASIAN", "BLACK OR AFRICAN AMERICAN", "OTHER"], dtype=object)
     return make_dataset("DM", {
         "STUDYID": _const(p.studyid, n), "DOMAIN": _const("DM", n), "USUBJID": s["usubjid"],
-        "SUBJID": s["subjid"], "RFSTDTC": dtc(first), "RFENDTC": dtc(s["last_alive"]),
+        "SUBJID": s["subjid"], "RFSTDTC": dtc(first), "RFENDTC": dtc(s["last_alive"], s["death_prec"]),
         "RFXSTDTC": dtc(first), "RFXENDTC": dtc(last), "RFICDTC": dtc(s["consent"]),
-        "RFPENDTC": dtc(s["last_alive"]), "DTHDTC": dtc(s["death_day"], s["death_prec"]),
+        "RFPENDTC": dtc(s["last_alive"], s["death_prec"]),
+        "DTHDTC": dtc(s["death_day"], s["death_prec"]),
         "DTHFL": _where(s["dead"], "Y", np.nan), "SITEID": s["siteid"], "AGE": s["age"],
         "AGEU": _const("YEARS", n), "SEX": _where(s["male"], "M", "F"), "RACE": races[s["race"]],
         "ETHNIC": _where(s["hispanic"], "HISPANIC OR LATINO", "NOT HISPANIC OR LATINO"),
@@ -131,14 +132,14 @@ def build_dm(s, p: Profile, rng):
 
 def _death_precision(s, rng) -> np.ndarray:
     """Death dates: 6% known to the month only, 1% to the year only (when the death year is
-    after the year of the last contact alive before it, so the year alone stays informative)."""
+    after the year of randomization and last dose); deaths on treatment have full dates."""
     n = s["n"]
     prec = partial_precision(rng, n, 0.06, 0.01)
     death = np.nan_to_num(s["death_day"], nan=0).astype("datetime64[D]")
     before = np.nan_to_num(np.maximum(s["rand"], s["last_dose"]), nan=0).astype("datetime64[D]")
     later_year = death.astype("datetime64[Y]") > before.astype("datetime64[Y]")
     prec = np.where((prec == YEAR) & ~later_year, P_MONTH, prec)
-    return np.where(s["dead"], prec, DAY).astype(object)
+    return np.where(s["dead"] & ~s["on_tx_death"], prec, DAY).astype(object)
 
 
 def build_suppdm(s, p: Profile, rng):
