@@ -227,6 +227,91 @@ def _run_subgroup(adam: dict[str, Dataset], study: Study, spec: dict) -> list[di
     return rows
 
 
+# ----------------------------------------------------------------------------- switching
+def person_periods(time: np.ndarray, event: np.ndarray, period: float) -> pd.DataFrame:
+    """Split each subject's follow-up (0, time] into periods of ``period`` days:
+    columns ROW (subject index), START, STOP, EVENT (1 on the last period of an event)."""
+    time = np.asarray(time, dtype=float)
+    counts = np.maximum(np.ceil(time / period).astype(np.int64), 1)
+    row = np.repeat(np.arange(len(time)), counts)
+    k = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    start = k * period
+    stop = np.minimum(start + period, time[row])
+    last = k == counts[row] - 1
+    return pd.DataFrame({"ROW": row, "START": start, "STOP": stop,
+                         "EVENT": (last & (np.asarray(event)[row] == 1)).astype(float)})
+
+
+def _event_day(adam: dict[str, Dataset], paramcd: str, usubjid: pd.Series) -> np.ndarray:
+    """Day (AVAL units) of the event of ``paramcd`` per subject, NaN when censored."""
+    tte = adam["adtte"].frame
+    rows = tte.loc[(tte["PARAMCD"] == paramcd) & (tte["CNSR"] == 0), ["USUBJID", "AVAL"]]
+    return usubjid.map(rows.set_index("USUBJID")["AVAL"]).to_numpy(dtype=float)
+
+
+def _switch_frame(adam: dict[str, Dataset], study: Study, spec: dict):
+    """The long person-period frame of a switching analysis and its column roles."""
+    context = f"analysis {spec['id']}"
+    frame = _adtte(adam, study, spec).reset_index(drop=True)
+    adsl = adam["adsl"].frame.set_index("USUBJID")
+    switch_var = spec.get("switch_date", "NACTDT")
+    if switch_var not in adsl:
+        raise UsageError(f"{context}: ADSL lacks the switch date {switch_var}")
+    start_dt = frame["STARTDT"] if "STARTDT" in frame else frame["USUBJID"].map(adsl["RANDDT"])
+    switch_dt = frame["USUBJID"].map(adsl[switch_var])
+    switch_day = ((switch_dt - start_dt).dt.days + 1).to_numpy(dtype=float)
+    period = float(spec.get("period_months", 1)) * DAYS_PER_MONTH
+    event = (frame["CNSR"].to_numpy(dtype=float) == 0).astype(float)
+    long = person_periods(frame["AVAL"].to_numpy(dtype=float), event, period)
+    row = long["ROW"].to_numpy()
+    long["USUBJID"] = frame["USUBJID"].to_numpy()[row]
+    trt_var = spec.get("trt_var", study.trt_var)
+    long[trt_var] = frame[trt_var].astype(str).to_numpy()[row]
+    long["SWITCH"] = (switch_day[row] <= long["STOP"].to_numpy()).astype(float)
+    long["PSTART"] = long["START"] / DAYS_PER_MONTH
+    baseline = ["PSTART"]
+    for var in spec.get("covariates", []):
+        dummies = pd.get_dummies(frame[var].astype(str), prefix=var, drop_first=True, dtype=float)
+        for col in dummies:
+            long[col] = dummies[col].to_numpy()[row]
+            baseline.append(col)
+    time_varying = []
+    for paramcd in spec.get("time_varying", []):
+        day = _event_day(adam, paramcd, frame["USUBJID"])
+        long[f"TV_{paramcd}"] = (day[row] <= long["START"].to_numpy()).astype(float)
+        time_varying.append(f"TV_{paramcd}")
+    strata = list(spec.get("strata", []))
+    for var in strata:
+        long[var] = frame[var].astype(str).to_numpy()[row]
+    return long, trt_var, baseline, time_varying, strata
+
+
+def _run_switching(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
+    """IPCW (censor at switch) or MSM (weights for time-varying subsequent therapy) HR of
+    the randomized arm, on monthly (``period_months``) person-periods."""
+    from adam.stats.weighting import ipcw_cox, msm_cox
+
+    long, trt_var, baseline, time_varying, strata = _switch_frame(adam, study, spec)
+    levels = arm_levels(long[trt_var], study.trt_ref, study.treatment.get("order"))
+    ref = study.trt_ref or default_reference(levels)
+    arm = [lv for lv in levels if lv != ref][0]
+    common = dict(id="USUBJID", start="START", stop="STOP", event="EVENT", strata=strata,
+                  ties=spec.get("ties", "efron"), n_boot=int(spec.get("n_boot", 0)),
+                  seed=spec.get("seed", 20240101))
+    if spec["type"] == "ipcw":
+        result = ipcw_cox(long, treatment=trt_var, switch="SWITCH", baseline=baseline,
+                          time_varying=time_varying, ref=ref, **common)
+    else:
+        long["ARM"] = (long[trt_var] == arm).astype(float)
+        result = msm_cox(long, exposure="SWITCH", adjust=["ARM"], baseline=["ARM", *baseline],
+                         time_varying=time_varying, report="ARM", **common)
+    options = {"strata": strata, "ties": common["ties"], "n_boot": common["n_boot"],
+               "period_months": spec.get("period_months", 1)}
+    return ard_rows(result.stats(), study=study.studyid, analysis_id=spec["id"],
+                    paramcd=spec["paramcd"], population=spec.get("population", ""),
+                    method=spec["type"], group=f"{arm} vs {ref}", options=options)
+
+
 # ----------------------------------------------------------------------------- counts
 def _run_count(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
     context = f"analysis {spec['id']}"
@@ -283,7 +368,8 @@ def _run_baseline(adam: dict[str, Dataset], study: Study, spec: dict) -> list[di
 
 
 RUNNERS: dict[str, Callable] = {"tte": _run_tte, "subgroup": _run_subgroup, "count": _run_count,
-                                "baseline": _run_baseline}
+                                "baseline": _run_baseline, "ipcw": _run_switching,
+                                "msm": _run_switching}
 
 _COMMON_KEYS = {"id": str, "type": str, "population": str, "where": dict, "title": str}
 KEYS: dict[str, dict] = {
@@ -294,9 +380,11 @@ KEYS: dict[str, dict] = {
     "count": {"group_var": str, "rows": list},
     "baseline": {"group_var": str, "continuous": list, "categorical": list, "levels": dict},
     "ipcw": {"paramcd": str, "strata": list, "switch_date": str, "covariates": list,
-             "time_varying": list, "n_boot": int, "seed": int, "trt_var": str},
+             "time_varying": list, "n_boot": int, "seed": int, "trt_var": str,
+             "period_months": (int, float), "ties": str},
     "msm": {"paramcd": str, "strata": list, "switch_date": str, "covariates": list,
-            "time_varying": list, "n_boot": int, "seed": int, "trt_var": str},
+            "time_varying": list, "n_boot": int, "seed": int, "trt_var": str,
+            "period_months": (int, float), "ties": str},
 }
 
 

@@ -162,7 +162,7 @@ def _bootstrap(data, id, n_boot, seed, refit, covariate: int = 0) -> np.ndarray:
             fit = refit(sample)
         except (StatError, np.linalg.LinAlgError):
             continue
-        if fit.converged:
+        if fit.converged and not fit.infinite[covariate]:  # a monotone likelihood has no HR
             hrs[b] = np.exp(fit.coef[covariate])
     return hrs
 
