@@ -13,7 +13,8 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from adam.errors import UsageError
+from adam.ard import COLUMNS
+from adam.errors import InputError, UsageError
 from adam.io.atomic import write_bytes, write_text
 from reports import rtf
 from reports.model import Display, Table
@@ -119,10 +120,26 @@ def _rtf_globals(page: Page):
     return {"cell_edges": cell_edges, "picture": picture}
 
 
+def normalise_ard(ard: pd.DataFrame) -> pd.DataFrame:
+    """The ARD as the programs expect it whatever its origin (``read_ard`` or an in-memory
+    frame): text columns str with '' for empty, ``stat_value``/``timepoint`` float."""
+    missing = [c for c in COLUMNS if c not in ard.columns]
+    if missing:
+        raise InputError(f"not an ARD: missing column(s) {', '.join(missing)}")
+    out = ard.copy()
+    for col in COLUMNS:
+        if col in ("stat_value", "timepoint"):
+            blank = out[col].astype(str).str.strip() == ""
+            out[col] = pd.to_numeric(out[col].mask(blank), errors="coerce").astype(float)
+        else:
+            out[col] = out[col].fillna("").astype(str)
+    return out
+
+
 def render_output(ard: pd.DataFrame, study, spec: dict, run: str) -> tuple[Display, str, str]:
     """Build one output: its display, HTML text and RTF text."""
     check_spec(spec)
-    display = PROGRAMS[spec["program"]].build(ard, study, spec)
+    display = PROGRAMS[spec["program"]].build(normalise_ard(ard), study, spec)
     html_env, rtf_env = _environments()
     html = html_env.get_template(f"{spec['program']}.html.j2").render(
         _context(study, spec, display, "html", run))
@@ -145,6 +162,7 @@ def render_reports(ard: pd.DataFrame, study, out_dir: Path, formats=FORMATS,
     if repeated:
         raise UsageError(f"output id(s) used more than once: {', '.join(repeated)}")
     out_dir = Path(out_dir)
+    ard = normalise_ard(ard)
     run = run_stamp(run_datetime)
     written: list[Path] = []
     entries, rtf_paths = [], []

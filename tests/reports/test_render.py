@@ -119,3 +119,18 @@ def test_duplicate_output_ids_are_refused(tmp_path, ard_mm3, new_study, mm3_spec
     with pytest.raises(UsageError, match="more than once: t1"):
         render_reports(ard_mm3, new_study([mm3_specs["t1"], mm3_specs["t1"]]), tmp_path)
     assert not list(tmp_path.iterdir())
+
+
+def test_in_memory_ard_with_blank_strings_renders_the_same(tmp_path, ard_mm3, new_study, mm3_specs):
+    from reports.render import render_output
+    raw = ard_mm3.astype(object).where(ard_mm3.notna(), "")      # '' for empty numbers, as a CSV reader gives
+    study = new_study([mm3_specs["fig2"]])
+    _, html_a, _ = render_output(ard_mm3, study, mm3_specs["fig2"], "run")
+    _, html_b, _ = render_output(raw, study, mm3_specs["fig2"], "run")
+    assert html_a == html_b
+
+
+def test_not_an_ard_is_an_input_error(tmp_path, ard_mm3, new_study, mm3_specs):
+    from adam.errors import InputError
+    with pytest.raises(InputError, match="missing column"):
+        render_reports(ard_mm3.drop(columns="options"), new_study([mm3_specs["t1"]]), tmp_path)
