@@ -116,8 +116,8 @@ def char_width(s: pd.Series, encoding: str = "utf-8") -> int:
     vals = s.dropna()
     if vals.empty:
         return 0
-    vals = vals.astype(str)
-    return int(vals.str.encode(encoding, errors="replace").str.len().max())
+    distinct = pd.Series(pd.unique(vals.astype(str)))  # encode each distinct value once
+    return int(distinct.str.encode(encoding, errors="replace").str.len().max())
 
 
 def blank_to_missing(s: pd.Series) -> pd.Series:
