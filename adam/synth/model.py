@@ -260,6 +260,8 @@ def _survival(s, p: Profile, rng):
     cat = np.where(sel & nlpi, 0, np.where(sel, 1, 2))                # PI / no PI / no next line
     med = np.select([cat == 0, cat == 1], [np.take(m.pps_pi, arm), np.take(m.pps_nopi, arm)],
                     np.take(m.pps_none, arm))
+    early = (arm == IXA) & (cat == 0) & (s["pd_day"] - s["rand"] < m.early_pd * MONTH)
+    med = np.where(early, med * m.early_pi_factor, med)
     u = stratified_uniform(rng, arm * 3 + cat, s["score"], m.rho_os)
     pps = weibull_days(u, med, np.take(m.pps_shape, arm))
     base = np.where(sel, s["nl_day"] + 30, s["pd_day"] + 14)

@@ -42,6 +42,8 @@ class Model:
     pps_nopi: tuple[float, float]            # ... next line without PI
     pps_none: tuple[float, float]            # PD -> death, no next line
     pps_shape: tuple[float, float]
+    early_pi_factor: float                   # ixazomib arm, PI next line, PD within early_pd months:
+    early_pd: float                          # post-progression survival x early_pi_factor (PI-refractory)
     pfs2_median: tuple[float, float]         # next-line start -> PD on next line
     pfs2_shape: float
     rho_pfs: float = 0.5                     # prognostic score -> PFS rank correlation
@@ -142,6 +144,7 @@ MM3 = Profile(
         pfs_median=(26.5, 21.3), pfs_shape=(1.5, 1.5), death_no_pd=(0.01, 0.01),
         gap_median=(3.0, 3.0), gap_shape=(1.0, 1.0), nl_tau=20.0, nlpi_share=(0.7, 0.5),
         pps_pi=(30.0, 14.0), pps_nopi=(10.0, 13.5), pps_none=(400.0, 400.0), pps_shape=(0.6, 1.8),
+        early_pi_factor=1.0, early_pd=12.0,
         pfs2_median=(73.0, 66.0), pfs2_shape=1.0,
     ),
 )
@@ -188,7 +191,8 @@ MM4 = Profile(
         lost_share=0.02, withdrew_share=0.02,
         pfs_median=(17.4, 9.4), pfs_shape=(0.75, 0.7), death_no_pd=(0.10, 0.025),
         gap_median=(1.8, 2.0), gap_shape=(1.0, 0.7), nl_tau=20.0, nlpi_share=(0.7, 0.7),
-        pps_pi=(58.0, 19.0), pps_nopi=(56.0, 18.0), pps_none=(3.0, 100.0), pps_shape=(1.0, 1.5),
+        pps_pi=(90.0, 22.0), pps_nopi=(56.0, 18.0), pps_none=(3.0, 100.0), pps_shape=(1.5, 1.5),
+        early_pi_factor=0.55, early_pd=12.0,
         pfs2_median=(52.0, 52.0), pfs2_shape=1.0,
     ),
 )
