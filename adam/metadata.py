@@ -122,6 +122,10 @@ def char_width(s: pd.Series, encoding: str = "utf-8") -> int:
 
 def blank_to_missing(s: pd.Series) -> pd.Series:
     """Character column with trailing blanks removed and empty values as ``NaN``."""
-    s = s.astype(object)
-    stripped = s.where(s.isna(), s.astype(str).str.rstrip())
-    return stripped.mask(stripped == "", np.nan)
+    codes, uniques = pd.factorize(s.astype(object))  # work on distinct values only
+    cleaned = pd.Series(uniques, dtype=object).astype(str).str.rstrip()
+    cleaned = cleaned.mask(cleaned == "", np.nan).to_numpy(dtype=object)
+    out = np.full(len(s), np.nan, dtype=object)
+    present = codes >= 0
+    out[present] = cleaned[codes[present]]
+    return pd.Series(out, index=s.index, name=s.name, dtype=object)

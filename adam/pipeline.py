@@ -127,7 +127,7 @@ def derive(study: str | Study, sdtm: Path, out: Path, expectations: bool = False
     atomically as XPT v5 into ``out``. Raises :class:`ValidationFailed` (nothing written)
     when a schema or conformance rule finds an error."""
     from adam.errors import ValidationFailed
-    from adam.io import validate_xpt_rules, write_dataset
+    from adam.io import prepare_xpt, write_prepared
 
     spec = _study(study)
     sdtm_sets = read_sdtm(sdtm)
@@ -139,12 +139,11 @@ def derive(study: str | Study, sdtm: Path, out: Path, expectations: bool = False
         where = f"{first.dataset}" + (f" {first.usubjid}" if first.usubjid else "")
         raise ValidationFailed(f"{len(errors)} error-level finding(s); nothing written. First: "
                                f"{where}: {first.rule_id}: {first.message}", findings=findings)
-    for ds in adam_sets.values():
-        validate_xpt_rules(ds)
+    prepared = {name: prepare_xpt(ds) for name, ds in adam_sets.items()}  # all pass, or none is written
     out = Path(out)
     inputs = list(Path(sdtm).glob("*"))
-    for name, ds in adam_sets.items():
-        write_dataset(ds, out / f"{name.lower()}.xpt", inputs=inputs)
+    for name, xpt in prepared.items():
+        write_prepared(xpt, out / f"{name.lower()}.xpt", inputs=inputs)
     return adam_sets, findings
 
 

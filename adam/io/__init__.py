@@ -11,10 +11,11 @@ from pathlib import Path
 
 from adam.errors import InputError, UsageError
 from adam.io.datasetjson import read_dataset_json, write_dataset_json
-from adam.io.xpt import read_xpt, validate_xpt_rules, write_xpt
+from adam.io.xpt import prepare_xpt, read_xpt, validate_xpt_rules, write_prepared, write_xpt
 from adam.metadata import Dataset
 
-__all__ = ["read_dataset", "write_dataset", "read_sdtm", "read_adam", "validate_xpt_rules"]
+__all__ = ["read_dataset", "write_dataset", "read_sdtm", "read_adam", "validate_xpt_rules",
+           "prepare_xpt", "write_prepared"]
 
 _EXTENSIONS = (".xpt", ".json")
 

@@ -130,16 +130,31 @@ def _offset(values: np.ndarray, seconds_per_unit: int) -> np.ndarray:
 def write_xpt(ds: Dataset, path: str | Path, inputs=(), encoding: str = "ascii") -> Path:
     """Write ``ds`` as a SAS v5 transport file, atomically. ``encoding`` other than
     ASCII (e.g. ``cp1252``) is an explicit opt-out of the v5 ASCII rule."""
-    columns = _encode_columns(ds, encoding)
+    return write_prepared(prepare_xpt(ds, encoding), path, inputs)
+
+
+class PreparedXpt:
+    """A dataset that passed the v5 rules, encoded and ready to write."""
+
+    def __init__(self, ds: Dataset, columns):
+        self.ds, self.columns = ds, columns
+
+
+def prepare_xpt(ds: Dataset, encoding: str = "ascii") -> PreparedXpt:
+    """Check every v5 rule (an :class:`XptRuleError` for the first broken) and encode."""
+    return PreparedXpt(ds, _encode_columns(ds, encoding))
+
+
+def write_prepared(prepared: PreparedXpt, path: str | Path, inputs=()) -> Path:
     with atomic_path(path, inputs) as tmp, open(tmp, "wb") as fh:
-        fh.write(_headers(ds, columns))
-        fh.write(_observations(columns, len(ds.frame)))
+        fh.write(_headers(prepared.ds, prepared.columns))
+        fh.write(_observations(prepared.columns, len(prepared.ds.frame)))
     return Path(path)
 
 
 def validate_xpt_rules(ds: Dataset, encoding: str = "ascii") -> None:
     """Raise :class:`XptRuleError` for the first v5 rule ``ds`` breaks."""
-    _encode_columns(ds, encoding)
+    prepare_xpt(ds, encoding)
 
 
 def _fail(ds: Dataset, message: str, variable: str | None = None, record: int | None = None):
@@ -183,34 +198,37 @@ def _encode_columns(ds: Dataset, encoding: str) -> list[tuple[Variable, np.ndarr
 
 
 def _encode_char(ds: Dataset, var: Variable, series: pd.Series, encoding: str):
-    text = series.astype(object).where(series.notna(), "")
-    text = text.map(lambda v: v if isinstance(v, str) else _num_text(v))
-    try:
-        raw = text.str.encode(encoding)
-    except UnicodeEncodeError:
-        bad = int(np.flatnonzero(~text.map(_encodable(encoding)).to_numpy())[0])
-        value = text.iloc[bad]
-        rule = "is not ASCII (v5 is ASCII; pass an explicit encoding to override)" \
-            if encoding == "ascii" else f"cannot be encoded as {encoding}"
-        _fail(ds, f"value {value!r} {rule}", var.name, bad + 1)
-    widths = raw.str.len().to_numpy()
+    codes, uniques = pd.factorize(series.astype(object))  # encode each distinct value once
+    texts = [v if isinstance(v, str) else _num_text(v) for v in uniques]
+    raw = []
+    for text in texts:
+        try:
+            raw.append(text.encode(encoding))
+        except UnicodeEncodeError:
+            row = int(np.flatnonzero(codes == len(raw))[0])
+            rule = "is not ASCII (v5 is ASCII; pass an explicit encoding to override)" \
+                if encoding == "ascii" else f"cannot be encoded as {encoding}"
+            _fail(ds, f"value {text!r} {rule}", var.name, row + 1)
+    widths = np.array([len(b) for b in raw], dtype=np.int64)
     longest = int(widths.max()) if len(widths) else 0
-    if longest > 200:
-        bad = int(np.argmax(widths > 200))
-        _fail(ds, f"value is {widths[bad]} bytes (> 200): {text.iloc[bad][:60]!r}...",
-              var.name, bad + 1)
     length = var.length or max(1, longest)
+
+    def first_row(too_long):
+        bad = int(np.flatnonzero(too_long)[0])
+        return bad, int(np.flatnonzero(codes == bad)[0]) + 1
+
+    if longest > 200:
+        bad, row = first_row(widths > 200)
+        _fail(ds, f"value is {widths[bad]} bytes (> 200): {texts[bad][:60]!r}...", var.name, row)
     if length > 200:
         _fail(ds, f"declared length {length} exceeds 200 bytes", var.name)
     if longest > length:
-        bad = int(np.argmax(widths > length))
+        bad, row = first_row(widths > length)
         _fail(ds, f"value is {widths[bad]} bytes, longer than the declared length {length}: "
-                  f"{text.iloc[bad]!r}", var.name, bad + 1)
-    if not len(raw):
-        return var, np.zeros(0, f"S{length}"), length
-    arr = np.array(raw.to_list(), dtype=f"S{length}")
-    padded = np.char.ljust(arr, length, b" ")  # numpy pads with NUL; SAS pads with blanks
-    return var, padded.astype(f"S{length}"), length
+                  f"{texts[bad]!r}", var.name, row)
+    # blank-padded distinct values, plus one all-blank value for missing (code -1)
+    table = np.array([b.ljust(length, b" ") for b in raw] + [b" " * length], dtype=f"S{length}")
+    return var, table[np.where(codes >= 0, codes, len(raw))], length
 
 
 def _encodable(encoding):
