@@ -68,22 +68,25 @@ def _where(cond, a, b) -> np.ndarray:
     return np.where(cond, np.asarray(a, dtype=object), np.asarray(b, dtype=object))
 
 
-def _records(domain: str, s, blocks: list[dict], sort_keys=("_day",), seq=True):
+def _column(values) -> np.ndarray:
+    arr = np.asarray(values)
+    return arr if arr.dtype.kind == "O" else arr.astype(object if arr.dtype.kind in "US" else float)
+
+
+def _records(domain: str, s, blocks: list[dict], sort_keys=("_day",)):
     """Concatenate record blocks (each a dict of equal-length arrays with ``_subj`` the
-    subject index), sort by subject then ``sort_keys``, add STUDYID/DOMAIN/USUBJID/--SEQ."""
-    names = [k for k in blocks[0]]
-    cols = {k: np.concatenate([np.asarray(b[k], dtype=object if np.asarray(b[k]).dtype.kind in "OUS" else float)
-                               for b in blocks]) for k in names}
+    subject index), sort by subject then ``sort_keys``, add STUDYID/DOMAIN/USUBJID/--SEQ.
+    Returns the key columns and the other columns, both in record order."""
+    cols = {k: np.concatenate([_column(b[k]) for b in blocks]) for k in blocks[0]}
     order = np.lexsort(tuple(cols[k].astype(float) for k in reversed(sort_keys)) + (cols["_subj"],))
     cols = {k: v[order] for k, v in cols.items()}
     subj = cols.pop("_subj").astype(np.int64)
     for k in sort_keys:
         cols.pop(k, None)
     head = {"STUDYID": _const(s["studyid"], len(subj)), "DOMAIN": _const(domain, len(subj)),
-            "USUBJID": s["usubjid"][subj]}
-    if seq:
-        head[f"{domain}SEQ"] = rank_within(subj, np.arange(len(subj), dtype=float)) + 1.0
-    return head, cols, subj
+            "USUBJID": s["usubjid"][subj],
+            f"{domain}SEQ": rank_within(subj, np.arange(len(subj), dtype=float)) + 1.0}
+    return head, cols
 
 
 def subject_ids(s, p: Profile) -> None:
@@ -203,7 +206,7 @@ def build_ds(s, p: Profile, rng):
     ]
     for i, b in enumerate(blocks):
         b["_order"][:] = i
-    head, cols, _ = _records("DS", s, blocks, sort_keys=("_order", "_day"))
+    head, cols = _records("DS", s, blocks, sort_keys=("_order", "_day"))
     return make_dataset("DS", {**head, **cols})
 
 
@@ -276,7 +279,7 @@ def build_rs(s, p: Profile, rng):
         blocks.insert(1, block(idx, "FRAILTY", "IMWG Frailty Status", "IMWG FRAILTY",
                                _where(s["frail"], "FRAIL", "NON-FRAIL"), entry_day,
                                _const("SCREENING", n), _const("SCREENING", n), 1.0))
-    head, cols, _ = _records("RS", s, blocks)
+    head, cols = _records("RS", s, blocks)
     return make_dataset("RS", {**head, **cols})
 
 
@@ -319,7 +322,7 @@ def build_cm(s, p: Profile, rng):
                                 np.array([f"LINE {k}" for k in range(1, MAX_LINES + 1)], dtype=object)[line],
                                 starts[subj, line], ends[subj, line], start_prec[subj, line],
                                 end_prec[subj, line], "FOLLOW-UP"))
-    head, cols, _ = _records("CM", s, blocks, sort_keys=("_day", "_rank"))
+    head, cols = _records("CM", s, blocks, sort_keys=("_day", "_rank"))
     return make_dataset("CM", {**head, **cols})
 
 
@@ -373,7 +376,7 @@ def build_lb(s, p: Profile, rng):
     mrd_day = s["rand"][tested] - np.floor(rng.uniform(3, 20, len(tested)))
     blocks.append(_lb_block(s, tested, "MRD", "Minimal Residual Disease", "MINIMAL RESIDUAL DISEASE",
                             "FLOW CYTOMETRY", mrd_res, mrd_day))
-    head, cols, _ = _records("LB", s, blocks)
+    head, cols = _records("LB", s, blocks)
     return make_dataset("LB", {**head, **cols})
 
 
@@ -430,7 +433,7 @@ def build_ae(s, p: Profile, rng):
     blocks.append(_ae_block(s, disc, dterm, dsoc, np.nan, np.nan, "N", "3",
                             _const("DRUG WITHDRAWN", len(disc)), "RECOVERED/RESOLVED", start,
                             start + np.floor(rng.uniform(5, 60, len(disc)))))
-    head, cols, _ = _records("AE", s, blocks)
+    head, cols = _records("AE", s, blocks)
     return make_dataset("AE", {**head, **cols})
 
 

@@ -191,8 +191,8 @@ def _first_line(s, p: Profile, rng):
     j = np.minimum(week % 4, 2)
     s["n_cycles"] = np.where(treated, cyc + 1, 0)
     s["last_dose"] = np.where(treated, first + CYCLE * cyc + 7 * j, np.nan)
-    s["eot_day"] = np.where(treated, np.where(completed, s["last_dose"], np.maximum(stop, s["last_dose"])),
-                            np.nan)
+    eot_day = np.where(completed, s["last_dose"], np.maximum(stop, s["last_dose"]))
+    s["eot_day"] = np.where(treated, eot_day, np.nan)
     s["escalated"] = (s["actual"] == IXA) & (rng.random(n) < m.escalation_share)
 
 
@@ -221,7 +221,8 @@ def _next_lines(s, p: Profile, rng):
     """Who starts a next line of therapy before the cutoff (exact per actual arm)."""
     n, arm, actual = s["n"], s["arm"], s["actual"]
     m = p.model
-    gap = np.floor(np.maximum(weibull_days(rng.random(n), np.take(m.gap_median, arm), np.take(m.gap_shape, arm)), 7))
+    gap = weibull_days(rng.random(n), np.take(m.gap_median, arm), np.take(m.gap_shape, arm))
+    gap = np.floor(np.maximum(gap, 7))
     nl = s["pd_day"] + gap
     eligible = s["pd_observed"] & (nl <= s["censor_day"])
     n_act = np.bincount(actual, minlength=3)

@@ -28,10 +28,6 @@ def mm4_x3():
     return synthesize("tourmaline-mm4", n_subjects=3 * 706, seed=3)
 
 
-def _share(num, den):
-    return num / den
-
-
 def test_scaling_keeps_proportions(mm4_x3):
     """At 3x N the published shares (tourmaline.md) hold to within half a percentage point."""
     dm = mm4_x3["dm"].frame.set_index("USUBJID")
