@@ -22,7 +22,17 @@ from rich.console import Console
 from adam import __version__
 from adam.errors import AdamError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+class _FlowOrder(typer.core.TyperGroup):
+    """List commands in the order data flows, not alphabetically."""
+
+    ORDER = ("synth", "check", "derive", "analyze", "report", "run", "demo", "convert", "compare")
+
+    def list_commands(self, ctx):
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda n: self.ORDER.index(n) if n in self.ORDER else len(self.ORDER))
+
+
+app = typer.Typer(cls=_FlowOrder, add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   pretty_exceptions_enable=False,
                   help="adamant: SDTM -> ADaM -> ARD -> TLF for clinical trials.")
 stdout = Console(highlight=False, soft_wrap=True)
