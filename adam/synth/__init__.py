@@ -3,7 +3,8 @@
 ``synthesize(study, n_subjects=None, seed=20140701) -> dict[str, Dataset]`` builds one SDTM
 dataset per domain (keys: ``dm suppdm ds ex rs cm ae lb mh ss ts`` and ``pr`` for MM3);
 ``write_sdtm(datasets, out_dir)`` writes them as XPT v5 (``<key>.xpt``). Same seed, same
-output; ``n_subjects`` rescales every published count (``round(count * n / N)``).
+output; ``n_subjects`` rescales every published count (``round(count * n / N)``; below about
+100 subjects some exact counts may be infeasible and raise ``UsageError``).
 Published facts: shared/study/tourmaline.md; their encoding: :mod:`adam.synth.profiles`.
 
 Where each fact lives (for the ADaM derivations)
@@ -68,7 +69,9 @@ known alive. Partial dates are imputed to the first day of the period.
 Generative model
 ----------------
 Times are days from randomization; months are 30.4375 days. Randomization dates are
-uniform over the accrual window; strata are assigned with exact overall shares and arms
+uniform over the accrual window (MM3 2015-02-15..2016-06-15, MM4 2016-07-20..2019-04-20:
+chosen, later than the real enrollment, so that the reverse-KM median follow-up at the
+published cutoffs 2023-09-08 / 2022-10-29 matches 94 / 57 months); strata are assigned with exact overall shares and arms
 by 3:2 permuted blocks within strata in enrollment order (last blocks truncated to give the
 exact published arm sizes). Exact counts (arm sizes, never-treated, crossovers, deaths,
 discontinuations and reasons, Table 1 cells, MRD, high-risk and frailty shares, NPMs) are
@@ -85,7 +88,8 @@ assigned by choosing exactly k of the eligible subjects (:mod:`adam.synth.alloca
    dose; the others stop for AE / withdrawal / other at a random time before their event.
    Later PFS events are deaths without PD with probability death_no_pd.
 3. Follow-up: a fixed share is lost to follow-up or withdraws (uniform time after the end
-   of treatment); everyone else is followed to the data cutoff.
+   of treatment); everyone else is followed to the data cutoff (deaths up to the cutoff are
+   known; the last contact alive is 0-45 days before it).
 4. Next line: starts a Weibull gap after PD. Exactly the Table 1 number of subjects per
    actual arm (safety) start one before the cutoff, chosen among observed progressors with
    weights exp(-time to PD / nl_tau). Classes of any line are assigned exactly; a share

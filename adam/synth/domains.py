@@ -77,9 +77,11 @@ def _records(domain: str, s, blocks: list[dict], sort_keys=("_day",)):
     """Concatenate record blocks (each a dict of equal-length arrays with ``_subj`` the
     subject index), sort by subject then ``sort_keys``, add STUDYID/DOMAIN/USUBJID/--SEQ.
     Returns the key columns and the other columns, both in record order."""
-    cols = {k: np.concatenate([_column(b[k]) for b in blocks]) for k in blocks[0]}
+    # column by column, releasing each block column and each unsorted column once used
+    cols = {k: np.concatenate([_column(b.pop(k)) for b in blocks]) for k in list(blocks[0])}
     order = np.lexsort(tuple(cols[k].astype(float) for k in reversed(sort_keys)) + (cols["_subj"],))
-    cols = {k: v[order] for k, v in cols.items()}
+    for k in cols:
+        cols[k] = cols[k][order]
     subj = cols.pop("_subj").astype(np.int64)
     for k in sort_keys:
         cols.pop(k, None)
