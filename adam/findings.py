@@ -40,5 +40,27 @@ def findings_frame(findings) -> pd.DataFrame:
     return frame
 
 
+def merge_duplicates(findings) -> list[Finding]:
+    """One finding per (dataset, subject, variable, value, record): when several checkers
+    report the same fact (a conformance rule, a schema and an expectation suite), the
+    first one listed is kept, with the most severe severity and the others' rule IDs
+    named in its message."""
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    kept: dict[tuple, Finding] = {}
+    also: dict[tuple, list[str]] = {}
+    for f in findings:
+        key = (f.dataset, f.usubjid, f.variable, f.value, f.record)
+        if key not in kept:
+            kept[key], also[key] = f, []
+            continue
+        first = kept[key]
+        if f.rule_id != first.rule_id and f.rule_id not in also[key]:
+            also[key].append(f.rule_id)
+        if rank[f.severity] < rank[first.severity]:
+            kept[key] = Finding(**{**asdict(first), "severity": f.severity})
+    return [f if not also[k] else Finding(**{**asdict(f), "message": f"{f.message} (also: {', '.join(also[k])})"})
+            for k, f in kept.items()]
+
+
 def has_errors(findings) -> bool:
     return any(f.severity == "error" for f in findings)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from adam.errors import InputError
-from adam.findings import findings_frame
+from adam.findings import findings_frame, merge_duplicates
 from adam.io import read_adam, read_sdtm
 from adam.study import Study, load_study
 
@@ -68,15 +68,15 @@ def run_checks(datasets: dict, kind: str, study: Study, docs_dir: Path | None = 
     if kind == "sdtm":
         from checks.sdtm import check_sdtm
         findings += check_sdtm(datasets, study)
-    else:
-        from checks.schemas.adam import validate_adam
+    else:  # conformance rules first: their IDs mirror Pinnacle 21's
         from checks.rules import check_adam_rules
-        findings += validate_adam(datasets)
+        from checks.schemas.adam import validate_adam
         findings += check_adam_rules(datasets)
+        findings += validate_adam(datasets)
     if expectations:
         from checks.expectations import run_expectations
         findings += run_expectations(datasets, kind=kind, docs_dir=docs_dir)
-    return findings
+    return merge_duplicates(findings)
 
 
 def print_findings(result: CheckResult, console, max_rows: int = 40) -> None:
