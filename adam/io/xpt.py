@@ -18,8 +18,10 @@ expose them for XPT); the writer writes every missing numeric as the standard ``
 
 from __future__ import annotations
 
+import codecs
 import re
 import struct
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -38,8 +40,303 @@ FALLBACK_ENCODINGS = ("utf-8", "cp1252")
 
 
 # --------------------------------------------------------------------------- reading
+HEADER_TAG = b"HEADER RECORD*******"
+NAMESTR = struct.Struct(">hhhh8s40s8shhh2s8shhi")  # the first 88 bytes of a namestr
+NAMESTR_LENGTHS = (140, 136)                         # 136 on VAX/VMS
+TEXT_PADDING = b" "
+SIGN_BIT, FRACTION_BITS, MANTISSA_BITS = 1 << 63, (1 << 56) - 1, (1 << 52) - 1
+# bits the IBM fraction is shifted right by, from its leading hex digit (TS-140 xpt2ieee)
+_LEADING_DIGIT_SHIFT = np.array([0, 0, 1, 1, 2, 2, 2, 2] + [3] * 8, dtype=np.uint64)
+
+
+@dataclass
+class _Field:
+    """One variable of the member as its namestr describes it (text not yet decoded)."""
+
+    name: bytes
+    label: bytes
+    is_char: bool
+    length: int
+    position: int
+    format: str | None
+
+
+@dataclass
+class _Layout:
+    name: bytes
+    label: bytes
+    fields: list[_Field]
+    obs_start: int
+
+    @property
+    def row_length(self) -> int:
+        return sum(f.length for f in self.fields)
+
+
 def read_xpt(path: str | Path) -> Dataset:
-    """Read a SAS v5 transport file (first member) into a :class:`Dataset`."""
+    """Read a SAS v5 transport file (first member) into a :class:`Dataset`.
+
+    The observation block is parsed with numpy (one structured record per row); character
+    values are decoded once per distinct value; the frame equals what
+    :func:`read_xpt_pyreadstat` gives for the same file."""
+    path = Path(path)
+    _check_xpt_file(path)
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    layout = _parse_layout(data, path)
+    records = _observation_records(data, layout, path)
+    chars = {i: _distinct_values(records[f"f{i}"]) for i, f in enumerate(layout.fields)
+             if f.is_char and f.length}
+    last_error = None
+    for encoding in FALLBACK_ENCODINGS:
+        try:
+            texts = {i: _decode(values, encoding) for i, (_, values) in chars.items()}
+            names = [_text(f.name, encoding) for f in layout.fields]
+            labels = [_text(f.label, encoding) for f in layout.fields]
+            ds_name, ds_label = _text(layout.name, encoding), _text(layout.label, encoding)
+            break
+        except UnicodeDecodeError as exc:
+            last_error = exc
+    else:
+        raise InputError(f"text is neither UTF-8 nor cp1252 ({_reason(last_error)})", file=path)
+    columns, variables = {}, []
+    for i, (field, name, label) in enumerate(zip(layout.fields, names, labels)):
+        var = Variable(name, label=label, type=CHAR if field.is_char else NUM,
+                       length=field.length or (1 if field.is_char else 8),
+                       format=_normalize_format(field.format))
+        variables.append(var)
+        if not field.is_char:
+            columns[name] = _from_sas_values(_numeric_field(records[f"f{i}"], field.length), var.kind)
+        elif field.length:
+            columns[name] = _text_column(chars[i][0], texts[i])
+        else:
+            columns[name] = np.full(len(records), np.nan, dtype=object)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(records)), copy=False)
+    ds = Dataset((ds_name or path.stem).upper(), frame, ds_label, variables)
+    ds.encoding = encoding
+    return ds
+
+
+def _parse_layout(data: np.ndarray, path: Path) -> _Layout:
+    """Library, member and namestr headers of the first member (TS-140)."""
+    size = len(data)
+
+    def record(offset: int, what: str) -> bytes:
+        if offset + RECORD > size:
+            raise InputError(f"truncated SAS transport file: it ends before the {what}", file=path)
+        return bytes(data[offset:offset + RECORD])
+
+    def header(offset: int, name: bytes) -> bytes:
+        rec = record(offset, f"{name.decode()} header record")
+        if not rec.startswith(HEADER_TAG) or rec[20:28].rstrip() != name:
+            raise InputError(f"not a readable SAS transport file (no {name.decode()} header record "
+                             f"at byte {offset})", file=path)
+        return rec
+
+    member = header(3 * RECORD, b"MEMBER")
+    namestr_length = int(member[74:78]) if member[74:78].isdigit() else 140
+    if namestr_length not in NAMESTR_LENGTHS:
+        namestr_length = 140
+    header(4 * RECORD, b"DSCRPTR")
+    name = record(5 * RECORD, "member descriptor")[8:16]
+    label = record(6 * RECORD, "member descriptor")[32:72]
+    count = header(7 * RECORD, b"NAMESTR")[53:58]
+    if not count.isdigit():
+        raise InputError("not a readable SAS transport file (bad variable count in the NAMESTR "
+                         "header record)", file=path)
+    nvars, start = int(count), 8 * RECORD
+    end = start + nvars * namestr_length
+    if end > size:
+        raise InputError(f"truncated SAS transport file: the variable descriptors (namestr "
+                         f"block, {nvars} variables) are cut short", file=path)
+    block = bytes(data[start:end])
+    fields, position = [], 0
+    for k in range(nvars):
+        field = _namestr_field(block[k * namestr_length:(k + 1) * namestr_length], path)
+        if field.position != position:
+            raise InputError(f"not a readable SAS transport file (variable {_safe(field.name)}: "
+                             f"namestr position {field.position}, expected {position})", file=path)
+        fields.append(field)
+        position += field.length
+    obs = start + -(-(end - start) // RECORD) * RECORD
+    header(obs, b"OBS")
+    return _Layout(name, label, fields, obs + RECORD)
+
+
+def _namestr_field(raw: bytes, path: Path) -> _Field:
+    ntype, _, length, _, name, label, form, width, decimals, _, _, _, _, _, position = \
+        NAMESTR.unpack(raw[:NAMESTR.size])
+    is_char = ntype == 2
+    if length < 0 or (is_char and length > 32767) or (not is_char and not 2 <= length <= 8):
+        raise InputError(f"not a readable SAS transport file (variable {_safe(name)}: length "
+                         f"{length} is not valid for a {'character' if is_char else 'numeric'} "
+                         "variable)", file=path)
+    return _Field(name, label, is_char, length, position, _format_text(form, width, decimals))
+
+
+def _safe(raw: bytes) -> str:
+    return raw.rstrip(b" ").decode("latin-1")
+
+
+def _format_text(form: bytes, width: int, decimals: int) -> str | None:
+    """The display format as ReadStat spells it (name, width, '.decimals')."""
+    name = form.rstrip(b" ").split(b"\0", 1)[0].decode("latin-1")
+    fmt = f"{name}{width}.{decimals}" if decimals else f"{name}{width}" if width else name
+    return None if not fmt or fmt.upper() in ("$", "$.", "F", "BEST") else fmt
+
+
+def _observation_records(data: np.ndarray, layout: _Layout, path: Path) -> np.ndarray:
+    """The observations as a structured array (no copy), without the blank padding rows."""
+    width, start = layout.row_length, layout.obs_start
+    nrows = (len(data) - start) // width if width else 0
+    tail = data[start + nrows * width:]
+    if np.any((tail != 0x20) & (tail != 0)):
+        raise InputError(f"truncated SAS transport file: the last observation is cut short "
+                         f"({len(tail)} of {width} bytes)", file=path)
+    rows = np.frombuffer(data, dtype=np.uint8, count=nrows * width, offset=start).reshape(nrows, width)
+    nrows = _rows_before_blank_tail(rows)
+    dtype = np.dtype({
+        "names": [f"f{i}" for i in range(len(layout.fields))],
+        "formats": [">u8" if not f.is_char and f.length == 8 else np.dtype((np.uint8, (f.length,)))
+                    for f in layout.fields],
+        "offsets": [f.position for f in layout.fields], "itemsize": max(width, 1)})
+    return np.frombuffer(data, dtype=dtype, count=nrows, offset=start)
+
+
+def _rows_before_blank_tail(rows: np.ndarray, block: int = 4096) -> int:
+    """Number of rows up to the last one that is not all blanks (SAS pads the last
+    80-byte record with blanks, which can read as blank pseudo-rows)."""
+    end = len(rows)
+    while end > 0:
+        begin = max(0, end - block)
+        filled = np.flatnonzero((rows[begin:end] != 0x20).any(axis=1))
+        if filled.size:
+            return begin + int(filled[-1]) + 1
+        end = begin
+    return 0
+
+
+def _numeric_field(raw: np.ndarray, length: int) -> np.ndarray:
+    """IBM floats of 2..8 bytes (big-endian, SAS-truncated) -> float64."""
+    if length == 8:
+        return ibm_to_ieee(raw.astype(np.uint64))
+    padded = np.zeros((len(raw), 8), dtype=np.uint8)
+    padded[:, :length] = raw
+    return ibm_to_ieee(padded.view(">u8").ravel().astype(np.uint64))
+
+
+def ibm_to_ieee(words: np.ndarray) -> np.ndarray:
+    """IBM hexadecimal floats (uint64 words) -> IEEE doubles, bit for bit as TS-140's
+    ``xpt2ieee`` (the fraction is truncated to 53 bits). A zero fraction with a non-zero
+    first byte is a missing value (``.``, ``.A``-``.Z``, ``._``) -> NaN."""
+    words = np.asarray(words, dtype=np.uint64)
+    fraction = words & np.uint64(FRACTION_BITS)
+    shift = _LEADING_DIGIT_SHIFT[fraction >> np.uint64(52)]
+    exponent = ((words >> np.uint64(56)) & np.uint64(0x7F)) * np.uint64(4) + np.uint64(1023 - 260) + shift
+    bits = (words & np.uint64(SIGN_BIT)) | (exponent << np.uint64(52)) \
+        | ((fraction >> shift) & np.uint64(MANTISSA_BITS))
+    values = bits.view(np.float64)
+    zero_fraction = fraction == 0
+    if zero_fraction.any():
+        values[zero_fraction] = np.where(words[zero_fraction] == 0, 0.0, np.nan)
+    infinite = (words & np.uint64(SIGN_BIT - 1)) == np.uint64(SIGN_BIT - 1)
+    if infinite.any():
+        values[infinite] = np.where(words[infinite] >> np.uint64(63), -np.inf, np.inf)
+    return values
+
+
+def _distinct_values(raw: np.ndarray) -> tuple[np.ndarray, list[bytes]]:
+    """Codes (row -> distinct value) and the distinct raw values of a fixed-width text
+    field (rows x width bytes), each cut at its first NUL as a C string."""
+    codes, first = _factorize_rows(raw)
+    distinct = np.ascontiguousarray(raw[first])
+    values = distinct.view(f"S{distinct.shape[1]}").ravel().tolist()  # drops trailing NULs
+    if (distinct == 0).any():
+        values = [v.split(b"\0", 1)[0] for v in values]
+    return codes, values
+
+
+def _factorize_rows(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact factorization of byte rows: codes in order of first appearance and the first
+    row of each code. Rows are hashed from their 8-byte words; the hash is verified
+    against the bytes and an exact (slower) combination of per-word codes replaces it on
+    a collision."""
+    words = _as_words(raw)
+    if words.shape[1] == 1:
+        codes = pd.factorize(words[:, 0])[0]
+        return codes, _first_rows(codes)
+    codes = pd.factorize(_hash_words(words))[0]
+    first = _first_rows(codes)
+    if any(not np.array_equal(words[first[codes], j], words[:, j]) for j in range(words.shape[1])):
+        codes = pd.factorize(words[:, 0])[0]
+        for j in range(1, words.shape[1]):
+            word_codes, distinct = pd.factorize(words[:, j])
+            codes = pd.factorize(codes * len(distinct) + word_codes)[0]
+        first = _first_rows(codes)
+    return codes, first
+
+
+def _as_words(raw: np.ndarray) -> np.ndarray:
+    """Rows x width bytes -> rows x ceil(width/8) uint64 (zero padded)."""
+    nrows, width = raw.shape
+    padded = np.zeros((nrows, -(-width // 8) * 8), dtype=np.uint8)
+    padded[:, :width] = raw
+    return padded.view(np.uint64)
+
+
+def _hash_words(words: np.ndarray) -> np.ndarray:
+    h = words[:, 0].copy()
+    for j in range(1, words.shape[1]):
+        h *= np.uint64(0x9E3779B97F4A7C15)
+        h ^= h >> np.uint64(29)
+        h ^= words[:, j]
+    return h
+
+
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """Row where each code first appears (codes are numbered in order of appearance)."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.intp)
+    seen = np.maximum.accumulate(codes)
+    new = np.empty(len(codes), dtype=bool)
+    new[0] = True
+    np.greater(seen[1:], seen[:-1], out=new[1:])
+    return np.flatnonzero(new)
+
+
+def _decode(values: list[bytes], encoding: str) -> list[str]:
+    """Decode distinct values at once; like iconv in ReadStat, an incomplete multi-byte
+    character at the end of a value (SAS cut it at the length) is dropped."""
+    if not values:
+        return []
+    try:
+        return b"\0".join(values).decode(encoding).split("\0")
+    except UnicodeDecodeError:
+        decoder = codecs.getincrementaldecoder(encoding)
+        return [decoder().decode(v.rstrip(TEXT_PADDING), final=False) for v in values]
+
+
+def _text(raw: bytes, encoding: str) -> str:
+    """A header text (name, label): trailing blanks removed, cut at a NUL."""
+    return _decode([raw.rstrip(TEXT_PADDING).split(b"\0", 1)[0]], encoding)[0]
+
+
+def _text_column(codes: np.ndarray, texts: list[str]) -> np.ndarray:
+    """Object column from codes and decoded distinct values; blank -> NaN."""
+    table = np.array([t.rstrip() or np.nan for t in texts], dtype=object)
+    return table.take(codes)
+
+
+def _from_sas_values(values: np.ndarray, kind: str | None) -> np.ndarray:
+    if kind == "date":
+        return _offset(values, 86400)
+    if kind == "datetime":
+        return _offset(values, 1)
+    return values
+
+
+def read_xpt_pyreadstat(path: str | Path) -> Dataset:
+    """Reference reader (pyreadstat): the same Dataset as :func:`read_xpt`, slower.
+    Kept to cross-check the numpy reader."""
     import pyreadstat
 
     path = Path(path)
