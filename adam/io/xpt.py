@@ -44,6 +44,7 @@ HEADER_TAG = b"HEADER RECORD*******"
 NAMESTR = struct.Struct(">hhhh8s40s8shhh2s8shhi")  # the first 88 bytes of a namestr
 NAMESTR_LENGTHS = (140, 136)                         # 136 on VAX/VMS
 TEXT_PADDING = b" "
+BLOCK_ROWS = 32768  # rows of the observation block handled at once (cache-sized)
 SIGN_BIT, FRACTION_BITS, MANTISSA_BITS = 1 << 63, (1 << 56) - 1, (1 << 52) - 1
 # bits the IBM fraction is shifted right by, from its leading hex digit (TS-140 xpt2ieee)
 _LEADING_DIGIT_SHIFT = np.array([0, 0, 1, 1, 2, 2, 2, 2] + [3] * 8, dtype=np.uint64)
@@ -84,7 +85,8 @@ def read_xpt(path: str | Path) -> Dataset:
     data = np.memmap(path, dtype=np.uint8, mode="r")
     layout = _parse_layout(data, path)
     records = _observation_records(data, layout, path)
-    chars = {i: _distinct_values(records[f"f{i}"]) for i, f in enumerate(layout.fields)
+    extracted = _extract_fields(records, layout.fields)
+    chars = {i: _distinct_values(*extracted[i]) for i, f in enumerate(layout.fields)
              if f.is_char and f.length}
     last_error = None
     for encoding in FALLBACK_ENCODINGS:
@@ -105,12 +107,13 @@ def read_xpt(path: str | Path) -> Dataset:
                        format=_normalize_format(field.format))
         variables.append(var)
         if not field.is_char:
-            columns[name] = _from_sas_values(_numeric_field(records[f"f{i}"], field.length), var.kind)
+            columns[name] = _from_sas_values(extracted[i], var.kind)
         elif field.length:
             columns[name] = _text_column(chars[i][0], texts[i])
         else:
             columns[name] = np.full(len(records), np.nan, dtype=object)
     frame = pd.DataFrame(columns, index=pd.RangeIndex(len(records)), copy=False)
+    del records, extracted, data
     ds = Dataset((ds_name or path.stem).upper(), frame, ds_label, variables)
     ds.encoding = encoding
     return ds
@@ -215,13 +218,41 @@ def _rows_before_blank_tail(rows: np.ndarray, block: int = 4096) -> int:
     return 0
 
 
-def _numeric_field(raw: np.ndarray, length: int) -> np.ndarray:
-    """IBM floats of 2..8 bytes (big-endian, SAS-truncated) -> float64."""
+def _extract_fields(records: np.ndarray, fields: list[_Field]) -> list:
+    """Copy every field out of the records a block of rows at a time, so each block is
+    read from memory once: numeric fields become float64 values; text fields become
+    rows x words uint64 (zero padded) with a hash per row when wider than 8 bytes."""
+    nrows = len(records)
+    out = []
+    for f in fields:
+        if not f.is_char:
+            out.append(np.empty(nrows, dtype=np.float64))
+        else:
+            nwords = -(-f.length // 8)
+            out.append((np.zeros((nrows, nwords), dtype=np.uint64),
+                        np.empty(nrows, dtype=np.uint64) if nwords > 1 else None))
+    for start in range(0, nrows, BLOCK_ROWS):
+        block = records[start:start + BLOCK_ROWS]
+        stop = start + len(block)
+        for i, f in enumerate(fields):
+            raw = block[f"f{i}"]
+            if not f.is_char:
+                out[i][start:stop] = ibm_to_ieee(_ibm_words(raw, f.length))
+            elif f.length:
+                words, hashes = out[i]
+                words[start:stop].view(np.uint8)[:, :f.length] = raw
+                if hashes is not None:
+                    hashes[start:stop] = _hash_words(words[start:stop])
+    return out
+
+
+def _ibm_words(raw: np.ndarray, length: int) -> np.ndarray:
+    """Big-endian IBM floats of ``length`` bytes (SAS keeps the leading bytes) -> uint64."""
     if length == 8:
-        return ibm_to_ieee(raw.astype(np.uint64))
+        return raw.astype(np.uint64)
     padded = np.zeros((len(raw), 8), dtype=np.uint8)
     padded[:, :length] = raw
-    return ibm_to_ieee(padded.view(">u8").ravel().astype(np.uint64))
+    return padded.view(">u8").ravel().astype(np.uint64)
 
 
 def ibm_to_ieee(words: np.ndarray) -> np.ndarray:
@@ -244,43 +275,33 @@ def ibm_to_ieee(words: np.ndarray) -> np.ndarray:
     return values
 
 
-def _distinct_values(raw: np.ndarray) -> tuple[np.ndarray, list[bytes]]:
-    """Codes (row -> distinct value) and the distinct raw values of a fixed-width text
-    field (rows x width bytes), each cut at its first NUL as a C string."""
-    codes, first = _factorize_rows(raw)
-    distinct = np.ascontiguousarray(raw[first])
-    values = distinct.view(f"S{distinct.shape[1]}").ravel().tolist()  # drops trailing NULs
-    if (distinct == 0).any():
+def _distinct_values(words: np.ndarray, hashes: np.ndarray | None) -> tuple[np.ndarray, list[bytes]]:
+    """Codes (row -> distinct value) and the distinct raw values of a text field given as
+    rows x words, each value cut at its first NUL as a C string."""
+    codes, first = _factorize_rows(words, hashes)
+    distinct = words[first]
+    values = distinct.view(f"S{distinct.shape[1] * 8}").ravel().tolist()  # drops trailing NULs
+    if len(values) and np.any(distinct.view(np.uint8) == 0) and any(b"\0" in v for v in values):
         values = [v.split(b"\0", 1)[0] for v in values]
     return codes, values
 
 
-def _factorize_rows(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exact factorization of byte rows: codes in order of first appearance and the first
-    row of each code. Rows are hashed from their 8-byte words; the hash is verified
-    against the bytes and an exact (slower) combination of per-word codes replaces it on
-    a collision."""
-    words = _as_words(raw)
-    if words.shape[1] == 1:
+def _factorize_rows(words: np.ndarray, hashes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Exact factorization of rows of words: codes in order of first appearance and the
+    first row of each code. Wide rows are factorized by their hash, verified against the
+    words; on a collision an exact (slower) combination of per-word codes is used."""
+    if hashes is None:
         codes = pd.factorize(words[:, 0])[0]
         return codes, _first_rows(codes)
-    codes = pd.factorize(_hash_words(words))[0]
+    codes = pd.factorize(hashes)[0]
     first = _first_rows(codes)
-    if any(not np.array_equal(words[first[codes], j], words[:, j]) for j in range(words.shape[1])):
+    if not np.array_equal(words[first[codes]], words):
         codes = pd.factorize(words[:, 0])[0]
         for j in range(1, words.shape[1]):
             word_codes, distinct = pd.factorize(words[:, j])
             codes = pd.factorize(codes * len(distinct) + word_codes)[0]
         first = _first_rows(codes)
     return codes, first
-
-
-def _as_words(raw: np.ndarray) -> np.ndarray:
-    """Rows x width bytes -> rows x ceil(width/8) uint64 (zero padded)."""
-    nrows, width = raw.shape
-    padded = np.zeros((nrows, -(-width // 8) * 8), dtype=np.uint8)
-    padded[:, :width] = raw
-    return padded.view(np.uint64)
 
 
 def _hash_words(words: np.ndarray) -> np.ndarray:
