@@ -84,10 +84,10 @@ def read_xpt(path: str | Path) -> Dataset:
     _check_xpt_file(path)
     data = np.memmap(path, dtype=np.uint8, mode="r")
     layout = _parse_layout(data, path)
-    records = _observation_records(data, layout, path)
-    extracted = _extract_fields(records, layout.fields)
-    chars = {i: _distinct_values(*extracted[i]) for i, f in enumerate(layout.fields)
-             if f.is_char and f.length}
+    obs = _observation_rows(data, layout, path)
+    extracted = _extract_fields(obs, layout.fields)
+    chars = {i: _distinct_values(runs) for i, runs in enumerate(extracted)
+             if isinstance(runs, _Runs)}
     last_error = None
     for encoding in FALLBACK_ENCODINGS:
         try:
@@ -109,11 +109,11 @@ def read_xpt(path: str | Path) -> Dataset:
         if not field.is_char:
             columns[name] = _from_sas_values(extracted[i], var.kind)
         elif field.length:
-            columns[name] = _text_column(chars[i][0], texts[i])
+            columns[name] = _text_column(extracted[i], chars[i][0], texts[i])
         else:
-            columns[name] = np.full(len(records), np.nan, dtype=object)
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(records)), copy=False)
-    del records, extracted, data
+            columns[name] = np.full(obs.nrows, np.nan, dtype=object)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(obs.nrows), copy=False)
+    del obs, extracted, data
     ds = Dataset((ds_name or path.stem).upper(), frame, ds_label, variables)
     ds.encoding = encoding
     return ds
@@ -187,22 +187,26 @@ def _format_text(form: bytes, width: int, decimals: int) -> str | None:
     return None if not fmt or fmt.upper() in ("$", "$.", "F", "BEST") else fmt
 
 
-def _observation_records(data: np.ndarray, layout: _Layout, path: Path) -> np.ndarray:
-    """The observations as a structured array (no copy), without the blank padding rows."""
-    width, start = layout.row_length, layout.obs_start
-    nrows = (len(data) - start) // width if width else 0
-    tail = data[start + nrows * width:]
+@dataclass
+class _Observations:
+    """The observation block: ``nrows`` rows of ``width`` bytes at the start of
+    ``data`` (which runs on to the end of the file)."""
+
+    data: np.ndarray
+    nrows: int
+    width: int
+
+
+def _observation_rows(data: np.ndarray, layout: _Layout, path: Path) -> _Observations:
+    """The observation rows, without the blank padding rows at the end."""
+    width, data = layout.row_length, data[layout.obs_start:]
+    nrows = len(data) // width if width else 0
+    tail = data[nrows * width:]
     if np.any((tail != 0x20) & (tail != 0)):
         raise InputError(f"truncated SAS transport file: the last observation is cut short "
                          f"({len(tail)} of {width} bytes)", file=path)
-    rows = np.frombuffer(data, dtype=np.uint8, count=nrows * width, offset=start).reshape(nrows, width)
-    nrows = _rows_before_blank_tail(rows)
-    dtype = np.dtype({
-        "names": [f"f{i}" for i in range(len(layout.fields))],
-        "formats": [">u8" if not f.is_char and f.length == 8 else np.dtype((np.uint8, (f.length,)))
-                    for f in layout.fields],
-        "offsets": [f.position for f in layout.fields], "itemsize": max(width, 1)})
-    return np.frombuffer(data, dtype=dtype, count=nrows, offset=start)
+    rows = data[:nrows * width].reshape(nrows, width)
+    return _Observations(data, _rows_before_blank_tail(rows), width)
 
 
 def _rows_before_blank_tail(rows: np.ndarray, block: int = 4096) -> int:
@@ -218,41 +222,96 @@ def _rows_before_blank_tail(rows: np.ndarray, block: int = 4096) -> int:
     return 0
 
 
-def _extract_fields(records: np.ndarray, fields: list[_Field]) -> list:
-    """Copy every field out of the records a block of rows at a time, so each block is
-    read from memory once: numeric fields become float64 values; text fields become
-    rows x words uint64 (zero padded) with a hash per row when wider than 8 bytes."""
-    nrows = len(records)
-    out = []
-    for f in fields:
+@dataclass
+class _Runs:
+    """A text field as runs of equal consecutive values: the first row of each run and
+    each run's value as zero-padded little-endian uint64 words, word-major
+    (words x runs)."""
+
+    starts: np.ndarray
+    words: np.ndarray
+    nrows: int
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.starts, append=self.nrows)
+
+
+def _extract_fields(obs: _Observations, fields: list[_Field]) -> list:
+    """Every field out of the observation rows, a block of rows at a time so each block
+    is read from memory once. Each 8-byte word of a field is read as one strided uint64
+    column of the block (bytes past the field are masked off). Numeric fields become
+    float64 values, text fields :class:`_Runs` (sorted SDTM repeats STUDYID, USUBJID ...
+    over long runs)."""
+    out, scratch, parts = [], {}, {}
+    for i, f in enumerate(fields):
         if not f.is_char:
-            out.append(np.empty(nrows, dtype=np.float64))
-        else:
+            out.append(np.empty(obs.nrows, dtype=np.float64))
+        elif f.length:
             nwords = -(-f.length // 8)
-            out.append((np.zeros((nrows, nwords), dtype=np.uint64),
-                        np.empty(nrows, dtype=np.uint64) if nwords > 1 else None))
-    for start in range(0, nrows, BLOCK_ROWS):
-        block = records[start:start + BLOCK_ROWS]
-        stop = start + len(block)
+            out.append(_Runs(np.zeros(0, dtype=np.intp), np.zeros((nwords, 0), np.uint64), obs.nrows))
+            scratch[i] = np.empty((nwords, min(obs.nrows, BLOCK_ROWS)), np.uint64)
+            parts[i] = ([], [])
+        else:
+            out.append(None)
+    for start in range(0, obs.nrows, BLOCK_ROWS):
+        size = min(BLOCK_ROWS, obs.nrows - start)
+        block = _block_bytes(obs, start, size)
         for i, f in enumerate(fields):
-            raw = block[f"f{i}"]
             if not f.is_char:
-                out[i][start:stop] = ibm_to_ieee(_ibm_words(raw, f.length))
+                word = _strided_words(block, size, obs.width, f.position, ">u8")
+                out[i][start:start + size] = ibm_to_ieee(_keep_leading_bytes(word, f.length))
             elif f.length:
-                words, hashes = out[i]
-                words[start:stop].view(np.uint8)[:, :f.length] = raw
-                if hashes is not None:
-                    hashes[start:stop] = _hash_words(words[start:stop])
+                words = scratch[i][:, :size]
+                for j, row in enumerate(words):
+                    row[:] = _strided_words(block, size, obs.width, f.position + 8 * j, "<u8")
+                tail = f.length - 8 * (len(words) - 1)
+                if tail < 8:
+                    words[-1] &= np.uint64((1 << 8 * tail) - 1)
+                heads = _run_heads(words)
+                parts[i][0].append(heads + start)
+                parts[i][1].append(words[:, heads])
+    for i, (starts, words) in parts.items():
+        if starts:
+            out[i] = _Runs(np.concatenate(starts), np.concatenate(words, axis=1), obs.nrows)
     return out
 
 
-def _ibm_words(raw: np.ndarray, length: int) -> np.ndarray:
-    """Big-endian IBM floats of ``length`` bytes (SAS keeps the leading bytes) -> uint64."""
-    if length == 8:
-        return raw.astype(np.uint64)
-    padded = np.zeros((len(raw), 8), dtype=np.uint8)
-    padded[:, :length] = raw
-    return padded.view(">u8").ravel().astype(np.uint64)
+def _block_bytes(obs: _Observations, start: int, size: int) -> np.ndarray:
+    """Bytes of rows ``start .. start+size`` and at least 7 more (zeros past the end of
+    the file), so that every 8-byte word read stays inside the buffer."""
+    begin, end = start * obs.width, (start + size) * obs.width
+    if end + 8 <= len(obs.data):
+        return obs.data[begin:end + 8]
+    padded = np.zeros(end - begin + 8, dtype=np.uint8)
+    available = obs.data[begin:end + 8]
+    padded[:len(available)] = available
+    return padded
+
+
+def _strided_words(block: np.ndarray, size: int, width: int, offset: int, dtype: str) -> np.ndarray:
+    """The 8 bytes at ``offset`` of each of ``size`` rows as a (strided) uint64 view."""
+    return np.ndarray((size,), dtype=dtype, buffer=block, offset=offset, strides=(width,))
+
+
+def _keep_leading_bytes(word: np.ndarray, length: int) -> np.ndarray:
+    """Big-endian words -> native uint64 keeping ``length`` leading bytes (a SAS
+    numeric shorter than 8 bytes is the leading bytes of the IBM float)."""
+    native = word.astype(np.uint64)
+    if length < 8:
+        native &= np.uint64(~((1 << 8 * (8 - length)) - 1) & (2 ** 64 - 1))
+    return native
+
+
+def _run_heads(words: np.ndarray) -> np.ndarray:
+    """Rows (columns of the word-major block) that differ from the row before; the
+    first row always."""
+    changed = np.empty(words.shape[1], dtype=bool)
+    changed[:1] = True
+    np.not_equal(words[0, 1:], words[0, :-1], out=changed[1:])
+    for row in words[1:]:
+        changed[1:] |= row[1:] != row[:-1]
+    return np.flatnonzero(changed)
 
 
 def ibm_to_ieee(words: np.ndarray) -> np.ndarray:
@@ -275,41 +334,43 @@ def ibm_to_ieee(words: np.ndarray) -> np.ndarray:
     return values
 
 
-def _distinct_values(words: np.ndarray, hashes: np.ndarray | None) -> tuple[np.ndarray, list[bytes]]:
-    """Codes (row -> distinct value) and the distinct raw values of a text field given as
-    rows x words, each value cut at its first NUL as a C string."""
-    codes, first = _factorize_rows(words, hashes)
-    distinct = words[first]
+def _distinct_values(runs: _Runs) -> tuple[np.ndarray, list[bytes]]:
+    """Codes (run -> distinct value) and the distinct raw values of a text field, each
+    cut at its first NUL as a C string."""
+    codes, first = _factorize_rows(runs.words)
+    distinct = np.ascontiguousarray(runs.words[:, first].T)
     values = distinct.view(f"S{distinct.shape[1] * 8}").ravel().tolist()  # drops trailing NULs
-    if len(values) and np.any(distinct.view(np.uint8) == 0) and any(b"\0" in v for v in values):
+    if any(b"\0" in v for v in values):
         values = [v.split(b"\0", 1)[0] for v in values]
     return codes, values
 
 
-def _factorize_rows(words: np.ndarray, hashes: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """Exact factorization of rows of words: codes in order of first appearance and the
-    first row of each code. Wide rows are factorized by their hash, verified against the
+def _factorize_rows(words: np.ndarray, hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Exact factorization of rows given word-major (words x rows uint64): codes in order
+    of first appearance and the first row of each code. Rows of several words are
+    factorized by a hash (``hashes``, computed when not given), verified against the
     words; on a collision an exact (slower) combination of per-word codes is used."""
-    if hashes is None:
-        codes = pd.factorize(words[:, 0])[0]
+    if len(words) == 1:
+        codes = pd.factorize(words[0])[0]
         return codes, _first_rows(codes)
-    codes = pd.factorize(hashes)[0]
+    codes = pd.factorize(_hash_words(words) if hashes is None else hashes)[0]
     first = _first_rows(codes)
-    if not np.array_equal(words[first[codes]], words):
-        codes = pd.factorize(words[:, 0])[0]
-        for j in range(1, words.shape[1]):
-            word_codes, distinct = pd.factorize(words[:, j])
+    representative = first[codes]
+    if not all(np.array_equal(row[representative], row) for row in words):
+        codes = pd.factorize(words[0])[0]
+        for row in words[1:]:
+            word_codes, distinct = pd.factorize(row)
             codes = pd.factorize(codes * len(distinct) + word_codes)[0]
         first = _first_rows(codes)
     return codes, first
 
 
 def _hash_words(words: np.ndarray) -> np.ndarray:
-    h = words[:, 0].copy()
-    for j in range(1, words.shape[1]):
+    h = words[0].copy()
+    for row in words[1:]:
         h *= np.uint64(0x9E3779B97F4A7C15)
         h ^= h >> np.uint64(29)
-        h ^= words[:, j]
+        h ^= row
     return h
 
 
@@ -341,10 +402,11 @@ def _text(raw: bytes, encoding: str) -> str:
     return _decode([raw.rstrip(TEXT_PADDING).split(b"\0", 1)[0]], encoding)[0]
 
 
-def _text_column(codes: np.ndarray, texts: list[str]) -> np.ndarray:
-    """Object column from codes and decoded distinct values; blank -> NaN."""
+def _text_column(runs: _Runs, codes: np.ndarray, texts: list[str]) -> np.ndarray:
+    """Object column from the runs, their codes and the decoded distinct values;
+    trailing blanks removed, blank -> NaN."""
     table = np.array([t.rstrip() or np.nan for t in texts], dtype=object)
-    return table.take(codes)
+    return np.repeat(table.take(codes), runs.lengths)
 
 
 def _from_sas_values(values: np.ndarray, kind: str | None) -> np.ndarray:

@@ -182,7 +182,7 @@ def test_hash_collision_falls_back_to_exact_codes():
     rng = np.random.default_rng(5)
     words = rng.integers(0, 3, size=(1000, 3)).astype(np.uint64)
     colliding = np.zeros(len(words), dtype=np.uint64)  # every row hashes alike
-    codes, first = _factorize_rows(words, colliding)
+    codes, first = _factorize_rows(np.ascontiguousarray(words.T), colliding)
     expected_codes, _ = pd.factorize(pd.Series(list(map(tuple, words.tolist()))))
     np.testing.assert_array_equal(codes, expected_codes)
     np.testing.assert_array_equal(words[first[codes]], words)
