@@ -91,7 +91,7 @@ def read_xpt(path: str | Path) -> Dataset:
     last_error = None
     for encoding in FALLBACK_ENCODINGS:
         try:
-            texts = {i: _decode(values, encoding) for i, (_, values) in chars.items()}
+            texts = {i: _decode(distinct.values, encoding) for i, distinct in chars.items()}
             names = [_text(f.name, encoding) for f in layout.fields]
             labels = [_text(f.label, encoding) for f in layout.fields]
             ds_name, ds_label = _text(layout.name, encoding), _text(layout.label, encoding)
@@ -109,7 +109,7 @@ def read_xpt(path: str | Path) -> Dataset:
         if not field.is_char:
             columns[name] = _from_sas_values(extracted[i], var.kind)
         elif field.length:
-            columns[name] = _text_column(extracted[i], chars[i][0], texts[i])
+            columns[name] = _text_column(extracted[i], chars[i], texts[i])
         else:
             columns[name] = np.full(obs.nrows, np.nan, dtype=object)
     frame = pd.DataFrame(columns, index=pd.RangeIndex(obs.nrows), copy=False)
@@ -334,15 +334,34 @@ def ibm_to_ieee(words: np.ndarray) -> np.ndarray:
     return values
 
 
-def _distinct_values(runs: _Runs) -> tuple[np.ndarray, list[bytes]]:
-    """Codes (run -> distinct value) and the distinct raw values of a text field, each
-    cut at its first NUL as a C string."""
+@dataclass
+class _Distinct:
+    """The distinct values of a text field: ``codes`` (run -> value), the raw ``values``
+    (trailing blanks removed, cut at a NUL as a C string), which are ``blank``, and
+    which may still end in other whitespace once decoded (``needs_rstrip``)."""
+
+    codes: np.ndarray
+    values: list[bytes]
+    blank: np.ndarray
+    needs_rstrip: np.ndarray
+
+
+def _distinct_values(runs: _Runs) -> _Distinct:
     codes, first = _factorize_rows(runs.words)
-    distinct = np.ascontiguousarray(runs.words[:, first].T)
-    values = distinct.view(f"S{distinct.shape[1] * 8}").ravel().tolist()  # drops trailing NULs
-    if any(b"\0" in v for v in values):
-        values = [v.split(b"\0", 1)[0] for v in values]
-    return codes, values
+    distinct = np.ascontiguousarray(runs.words[:, first].T).view(np.uint8)  # values x bytes
+    width = distinct.shape[1]
+    content = (distinct != 0x20) & (distinct != 0)
+    blank = ~content.any(axis=1)
+    end = np.where(blank, 0, width - np.argmax(content[:, ::-1], axis=1))
+    inside = np.arange(width) < end[:, None]
+    distinct[~inside] = 0                    # trailing blanks and NULs -> dropped by tolist
+    values = distinct.view(f"S{width}").ravel().tolist()
+    cut = ((distinct == 0) & inside).any(axis=1)
+    for k in np.flatnonzero(cut):
+        values[k] = values[k].split(b"\0", 1)[0]
+    last = distinct[np.arange(len(values)), np.maximum(end - 1, 0)]
+    other_space = ((last >= 0x09) & (last <= 0x0D)) | ((last >= 0x1C) & (last <= 0x1F)) | (last >= 0x80)
+    return _Distinct(codes, values, blank, ~blank & (other_space | cut))
 
 
 def _factorize_rows(words: np.ndarray, hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -402,11 +421,18 @@ def _text(raw: bytes, encoding: str) -> str:
     return _decode([raw.rstrip(TEXT_PADDING).split(b"\0", 1)[0]], encoding)[0]
 
 
-def _text_column(runs: _Runs, codes: np.ndarray, texts: list[str]) -> np.ndarray:
-    """Object column from the runs, their codes and the decoded distinct values;
-    trailing blanks removed, blank -> NaN."""
-    table = np.array([t.rstrip() or np.nan for t in texts], dtype=object)
-    return np.repeat(table.take(codes), runs.lengths)
+def _text_column(runs: _Runs, distinct: _Distinct, texts: list[str]) -> np.ndarray:
+    """Object column from the runs and their decoded distinct values; trailing
+    whitespace removed, blank -> NaN."""
+    table = np.array(texts, dtype=object)
+    blank = distinct.blank.copy()
+    for k in np.flatnonzero(distinct.needs_rstrip):
+        table[k] = table[k].rstrip()
+        blank[k] = not table[k]
+    table[blank] = np.nan
+    if len(runs.starts) == runs.nrows:      # no run longer than one row
+        return table.take(distinct.codes)
+    return np.repeat(table.take(distinct.codes), runs.lengths)
 
 
 def _from_sas_values(values: np.ndarray, kind: str | None) -> np.ndarray:

@@ -168,6 +168,15 @@ def test_text_values_trailing_blanks_nul_and_cut_utf8(tmp_path):
     assert ds.frame["C"].tolist() == ["plain", "keep inner  blanks", "caf", "abc", "  lead"]
 
 
+def test_trailing_whitespace_other_than_blanks_is_removed(tmp_path):
+    path = tmp_path / "w.xpt"
+    frame = pd.DataFrame({"C": ["caf\u00e9\u00a0", "tab\t", "\t \u00a0", "x\x1f", "in\tside", "\u00e9"]})
+    write_dataset(Dataset("W", frame, "", [Variable("C", "", CHAR, 12)]), path, encoding="cp1252")
+    ds = assert_same_dataset(path)
+    assert ds.encoding == "cp1252"
+    assert ds.frame["C"].tolist() == ["caf\u00e9", "tab", np.nan, "x", "in\tside", "\u00e9"]
+
+
 def test_text_neither_utf8_nor_cp1252(tmp_path):
     path = tmp_path / "b.xpt"
     write_dataset(Dataset("B", pd.DataFrame({"C": ["abcX"]}), "", [Variable("C", "", CHAR, 8)]), path)
