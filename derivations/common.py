@@ -104,20 +104,80 @@ def subject_of(frame: pd.DataFrame, positions) -> list:
     return [None if pd.isna(v) else str(v) for v in vals]
 
 
+def run_starts(columns) -> np.ndarray:
+    """True where a row's key (one value per array of ``columns``) differs from the
+    previous row's; row 0 always starts a run."""
+    n = len(columns[0])
+    starts = np.ones(n, dtype=bool)
+    if n > 1:
+        changed = np.zeros(n - 1, dtype=bool)
+        for col in columns:
+            changed |= np.asarray(col[1:] != col[:-1], dtype=bool)
+        starts[1:] = changed
+    return starts
+
+
+def _runs(frame: pd.DataFrame, keys) -> tuple[list[np.ndarray], np.ndarray]:
+    """The first row of each run of equal keys (one array per key) and each row's run."""
+    cols = [frame[k].to_numpy() for k in keys]
+    if not len(frame):
+        return [c[:0] for c in cols], np.zeros(0, dtype=np.int64)
+    starts = run_starts(cols)
+    return [c[starts] for c in cols], np.cumsum(starts) - 1
+
+
+def group_codes(frame: pd.DataFrame, by_vars) -> np.ndarray:
+    """One integer per distinct ``by_vars`` combination (missing values equal each
+    other), numbered in order of first appearance. Only the first row of each run of
+    equal keys is hashed, so frames sorted or grouped by ``by_vars`` (as SDTM domains
+    are) cost one comparison per row and variable."""
+    by_vars = as_list(by_vars)
+    if not by_vars:
+        return np.zeros(len(frame), dtype=np.int64)
+    heads, run = _runs(frame, by_vars)
+    code = None
+    for col in heads:
+        part, uniques = pd.factorize(col, use_na_sentinel=False)
+        code = part.astype(np.int64) if code is None else \
+            pd.factorize(code * len(uniques) + part)[0].astype(np.int64)
+    return code[run]
+
+
 class SubjectIndex:
     """The subjects of a one-record-per-subject frame as positions 0..n-1, so records of
     other datasets are matched, sorted and deduplicated on one integer instead of text
-    keys (``ids`` is -1 for records of subjects not in the frame)."""
+    keys (``ids`` is -1 for records of subjects not in the frame). Each key variable is
+    hashed once per run of equal keys (see :func:`group_codes`)."""
 
     def __init__(self, frame: pd.DataFrame, keys: list[str]):
         self.keys = list(keys)
-        self.index = self._index(frame)
+        self._levels, codes = [], []
+        for k in self.keys:
+            part, uniques = pd.factorize(frame[k].to_numpy(), use_na_sentinel=False)
+            self._levels.append(pd.Index(uniques))
+            codes.append(part.astype(np.int64))
+        self._sizes = [max(len(lv), 1) for lv in self._levels]
+        self._flat = float(np.prod([float(s) for s in self._sizes])) < 2.0 ** 62
+        self.index = pd.Index(self._combine(codes)) if self._flat else \
+            pd.MultiIndex.from_arrays([frame[k].to_numpy() for k in self.keys])
+        self.is_unique = self.index.is_unique
 
-    def _index(self, frame: pd.DataFrame) -> pd.Index:
-        if len(self.keys) == 1:
-            return pd.Index(frame[self.keys[0]].to_numpy())
-        return pd.MultiIndex.from_arrays([frame[k].to_numpy() for k in self.keys])
+    def _combine(self, codes: list[np.ndarray]) -> np.ndarray:
+        out = np.zeros(len(codes[0]), dtype=np.int64)
+        for part, size in zip(codes, self._sizes):
+            out = out * size + part
+        return out
 
-    def ids(self, frame: pd.DataFrame) -> np.ndarray:
-        """Subject position of each record of ``frame``."""
-        return self.index.get_indexer(self._index(frame))
+    def ids(self, frame: pd.DataFrame, keys=None) -> np.ndarray:
+        """Subject position of each record of ``frame`` (whose key variables are
+        ``keys``, by default the same names)."""
+        heads, run = _runs(frame, self.keys if keys is None else as_list(keys))
+        if not self._flat:
+            return self.index.get_indexer(pd.MultiIndex.from_arrays(heads))[run]
+        parts = [lv.get_indexer(col) for lv, col in zip(self._levels, heads)]
+        unknown = np.zeros(len(heads[0]), dtype=bool)
+        for part in parts:
+            unknown |= part < 0
+        pos = self.index.get_indexer(self._combine([np.maximum(p, 0) for p in parts]))
+        pos[unknown] = -1
+        return pos[run]

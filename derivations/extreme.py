@@ -34,7 +34,7 @@ def derive_var_extreme_dt(dataset, new_var: str, sources: Sequence[DateSource],
     keys = list(subject_keys)
     require_columns(frame, keys, "subject_keys")
     subjects = SubjectIndex(frame, keys)
-    if not subjects.index.is_unique:
+    if not subjects.is_unique:
         raise UsageError(f"argument dataset: more than one record per {', '.join(keys)}")
     best = np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[ns]")
     for src in as_list(sources):

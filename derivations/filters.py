@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from derivations.common import as_list, frame_of, like, require_choice, require_columns
+from derivations.common import as_list, frame_of, group_codes, like, require_choice, require_columns
 
 
 def parse_order(order) -> tuple[list[str], list[bool]]:
@@ -21,25 +21,32 @@ def parse_order(order) -> tuple[list[str], list[bool]]:
     return cols, ascending
 
 
-def group_codes(frame: pd.DataFrame, by_vars) -> np.ndarray:
-    """One integer per distinct ``by_vars`` combination (hashing, no text sort)."""
-    by_vars = as_list(by_vars)
-    if not by_vars:
-        return np.zeros(len(frame), dtype=np.int64)
-    if len(by_vars) == 1:
-        return pd.factorize(frame[by_vars[0]], use_na_sentinel=False)[0]
-    return frame.groupby(by_vars, sort=False, dropna=False).ngroup().to_numpy()
+def _ranks(values, ascending: bool) -> tuple[np.ndarray, int]:
+    """Dense ranks of one order column (missing values last, whatever the direction)
+    and the number of ranks."""
+    codes, uniques = pd.factorize(values, sort=True)
+    n = len(uniques)
+    ranks = codes if ascending else n - 1 - codes
+    return np.where(codes < 0, n, ranks).astype(np.int64), n + 1
 
 
 def _sorted_positions(frame: pd.DataFrame, codes: np.ndarray, order) -> np.ndarray:
     """Row positions sorted by group code then ``order``; ties keep input order and
-    missing values sort last, whatever the direction (as dplyr ``arrange``)."""
+    missing values sort last, whatever the direction (as dplyr ``arrange``). The keys
+    are combined into one integer (group, then the dense rank of each order column), so
+    one stable sort does it."""
     cols, ascending = parse_order(order)
     require_columns(frame, cols, "order")
-    keyed = pd.DataFrame({f"__o{i}": frame[c].to_numpy() for i, c in enumerate(cols)})
-    keyed.insert(0, "__g", codes)
-    return keyed.sort_values(list(keyed.columns), ascending=[True] + ascending, kind="stable",
-                             na_position="last").index.to_numpy()
+    key = np.asarray(codes, dtype=np.int64)
+    size = int(key.max(initial=0)) + 1
+    for col, asc in zip(cols, ascending):
+        ranks, n = _ranks(frame[col].to_numpy(), asc)
+        if size * n >= 2 ** 62:
+            key = pd.factorize(key, sort=True)[0].astype(np.int64)
+            size = int(key.max(initial=0)) + 1
+        key = key * n + ranks
+        size *= n
+    return np.argsort(key, kind="stable")
 
 
 def sort_records(dataset, by_vars, order):
@@ -57,11 +64,16 @@ def filter_extreme(dataset, by_vars, order, mode: str = "first"):
     require_choice(mode, ("first", "last"), "mode")
     frame = frame_of(dataset)
     require_columns(frame, as_list(by_vars), "by_vars")
-    codes = group_codes(frame, by_vars)
+    return like(dataset, frame.iloc[extreme_positions(frame, group_codes(frame, by_vars), order, mode)])
+
+
+def extreme_positions(frame: pd.DataFrame, codes: np.ndarray, order, mode: str) -> np.ndarray:
+    """Ascending row positions of the first/last record by ``order`` of each group of
+    ``codes`` (the rows :func:`filter_extreme` keeps)."""
     pos = _sorted_positions(frame, codes, order)
     g = codes[pos]
     if mode == "first":
         edge = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, bool)
     else:
         edge = np.r_[g[1:] != g[:-1], True] if len(g) else np.zeros(0, bool)
-    return like(dataset, frame.iloc[np.sort(pos[edge])])
+    return np.sort(pos[edge])

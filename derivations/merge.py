@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 
 from adam.errors import UsageError
-from derivations.common import as_list, choose, frame_of, like, require_choice, require_columns, row_mask
-from derivations.filters import filter_extreme
+from derivations.common import (
+    SubjectIndex, as_list, choose, frame_of, group_codes, like, require_choice, require_columns, row_mask,
+)
+from derivations.filters import extreme_positions, parse_order
 
 
 def _by_pairs(by_vars) -> tuple[list[str], list[str]]:
@@ -37,23 +39,27 @@ def _new_var_pairs(new_vars, add: pd.DataFrame, add_keys) -> dict[str, str]:
     return {c: c for c in as_list(new_vars)}
 
 
-def _key_index(frame: pd.DataFrame, keys: list[str]) -> pd.Index:
-    if len(keys) == 1:
-        return pd.Index(frame[keys[0]].to_numpy())
-    return pd.MultiIndex.from_arrays([frame[k].to_numpy() for k in keys])
-
-
-def _selected_add(dataset_add, add_keys, order, filter_add, mode, arg="dataset_add") -> pd.DataFrame:
-    add = frame_of(dataset_add, arg)
+def _selected_rows(add: pd.DataFrame, add_keys, order, filter_add, mode,
+                   arg="dataset_add") -> tuple[np.ndarray, SubjectIndex]:
+    """Positions of the ``dataset_add`` records to merge (after ``filter_add`` and, with
+    ``mode``, the first/last by ``order`` per by group) and an index of their keys."""
     require_columns(add, add_keys, "by_vars")
-    add = add.loc[row_mask(add, filter_add, "filter_add")]
+    rows = np.flatnonzero(row_mask(add, filter_add, "filter_add"))
+    cols = list(add_keys)
     if mode is not None:
         require_choice(mode, ("first", "last"), "mode")
-        add = filter_extreme(add, add_keys, order, mode)
-    elif add.duplicated(add_keys).any():
+        order_cols = parse_order(order)[0]
+        require_columns(add, order_cols, "order")
+        cols += [c for c in order_cols if c not in cols]
+    sel = pd.DataFrame({c: add[c].to_numpy()[rows] for c in cols}, columns=cols)
+    codes = group_codes(sel, add_keys)
+    if mode is not None:
+        keep = extreme_positions(sel, codes, order, mode)
+        rows, sel = rows[keep], sel.iloc[keep]
+    elif len(codes) and np.bincount(codes).max() > 1:
         raise UsageError(f"argument {arg}: records are not unique by {', '.join(add_keys)}; "
                          "give order and mode to pick one")
-    return add
+    return rows, SubjectIndex(sel, add_keys)
 
 
 def derive_vars_merged(dataset, dataset_add, by_vars, order=None, new_vars=None,
@@ -70,19 +76,21 @@ def derive_vars_merged(dataset, dataset_add, by_vars, order=None, new_vars=None,
     frame = frame_of(dataset)
     keys, add_keys = _by_pairs(by_vars)
     require_columns(frame, keys, "by_vars")
-    add = _selected_add(dataset_add, add_keys, order, filter_add, mode)
+    add = frame_of(dataset_add, "dataset_add")
+    rows, index = _selected_rows(add, add_keys, order, filter_add, mode)
     pairs = _new_var_pairs(new_vars, add, add_keys)
     require_columns(add, pairs.values(), "new_vars")
     clash = [n for n in pairs if n in frame.columns and n not in keys]
     if clash:
         raise UsageError(f"argument new_vars: {', '.join(clash)} already in dataset")
-    pos = _key_index(add, add_keys).get_indexer(_key_index(frame, keys))
+    pos = index.ids(frame, keys)
     matched = pos >= 0
+    take = rows[np.where(matched, pos, 0)] if len(rows) else None
     out = frame.copy()
     for name, col in pairs.items():
-        values = add[col].iloc[np.where(matched, pos, 0)] if len(add) else \
-            pd.Series(np.full(len(frame), np.nan), dtype=add[col].dtype)
-        values = pd.Series(values.to_numpy(), index=frame.index).where(matched)
+        values = add[col].to_numpy()[take] if len(rows) else \
+            pd.Series(np.full(len(frame), np.nan), dtype=add[col].dtype).to_numpy()
+        values = pd.Series(values, index=frame.index).where(matched)
         if missing_values and name in missing_values:
             values = values.where(matched, missing_values[name])
         out[name] = values

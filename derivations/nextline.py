@@ -75,7 +75,7 @@ def derive_vars_nextline(dataset, dataset_add, by_vars=("STUDYID", "USUBJID"),
         raise UsageError("argument new_vars: three names are needed (date, components, PI flag)")
     date_var, comp_var, pi_var = new_vars
     subjects = SubjectIndex(frame, keys)
-    if not subjects.index.is_unique:
+    if not subjects.is_unique:
         raise UsageError(f"argument dataset: more than one record per {', '.join(keys)}")
 
     keep = row_mask(add, filter_add, "filter_add")

@@ -170,7 +170,7 @@ def derive_param_tte(dataset_adsl, source_datasets: Mapping, start_date: str,
         raise UsageError("argument set_values_to: PARAMCD is required")
 
     subjects = SubjectIndex(adsl, keys)
-    if not subjects.index.is_unique:
+    if not subjects.is_unique:
         raise UsageError(f"argument dataset_adsl: more than one record per {', '.join(keys)}")
     end_var, end = None, None
     if end_date is not None:
