@@ -1,9 +1,17 @@
-"""SAS transport (XPT) version 5: read with pyreadstat, write by hand.
+"""SAS transport (XPT) version 5: read with numpy, write by hand.
 
-Reading uses pyreadstat (C, fast) and keeps the metadata beside the frame; character
-values are stripped of trailing blanks and blank becomes missing; numeric variables with
-a SAS date / datetime format become ``datetime64[ns]``. Text is decoded as UTF-8, falling
-back to cp1252 (the CDISC pilot ``ts.xpt``); the encoding used is kept on the Dataset.
+Reading parses the library, member and namestr headers (SAS TS-140) and the observation
+block with numpy, block of rows by block of rows: numeric fields (2..8 bytes, SAS keeps
+the leading bytes) are converted from IBM to IEEE floats vectorized, bit for bit as
+TS-140's ``xpt2ieee``; text fields are factorized on their bytes (runs of equal values
+first) and only the distinct values are decoded. Character values are stripped of
+trailing blanks and blank becomes missing; numeric variables with a SAS date / datetime
+format become ``datetime64[ns]``. Text is decoded as UTF-8, falling back to cp1252 for
+the whole file (the CDISC pilot ``ts.xpt``); the encoding used is kept on the Dataset.
+Trailing all-blank rows (the padding of the last 80-byte record) are dropped. The result
+equals the former pyreadstat-based reader, kept as :func:`read_xpt_pyreadstat` to
+cross-check it (pyreadstat reads numeric lengths below 3 as missing; this reader decodes
+lengths 2..8).
 
 Writing is hand-written because pyreadstat cannot set a character variable's declared
 length, which a submission must keep. The v5 rules are enforced before a byte is
@@ -12,8 +20,8 @@ value: dataset and variable names <= 8 characters (letters, digits, underscore; 
 starting with a digit), labels <= 40, character values <= 200 bytes and within the
 declared length, text ASCII unless an encoding is given explicitly.
 
-Special missing values (``.A``-``.Z``, ``._``) are read as missing (pyreadstat does not
-expose them for XPT); the writer writes every missing numeric as the standard ``.``.
+Special missing values (``.A``-``.Z``, ``._``) are read as missing; the writer writes
+every missing numeric as the standard ``.``.
 """
 
 from __future__ import annotations
@@ -106,14 +114,14 @@ def read_xpt(path: str | Path) -> Dataset:
                        length=field.length or (1 if field.is_char else 8),
                        format=_normalize_format(field.format))
         variables.append(var)
+        part, extracted[i] = extracted[i], None   # free each intermediate once used
         if not field.is_char:
-            columns[name] = _from_sas_values(extracted[i], var.kind)
+            columns[name] = _from_sas_values(part, var.kind)
         elif field.length:
-            columns[name] = _text_column(extracted[i], chars[i], texts[i])
+            columns[name] = _text_column(part, chars.pop(i), texts.pop(i))
         else:
             columns[name] = np.full(obs.nrows, np.nan, dtype=object)
     frame = pd.DataFrame(columns, index=pd.RangeIndex(obs.nrows), copy=False)
-    del obs, extracted, data
     ds = Dataset((ds_name or path.stem).upper(), frame, ds_label, variables)
     ds.encoding = encoding
     return ds
@@ -347,8 +355,13 @@ class _Distinct:
 
 
 def _distinct_values(runs: _Runs) -> _Distinct:
-    codes, first = _factorize_rows(runs.words)
-    distinct = np.ascontiguousarray(runs.words[:, first].T).view(np.uint8)  # values x bytes
+    if len(runs.words) == 1:                 # the word is the value: no hash needed
+        codes, distinct = pd.factorize(runs.words[0])
+        distinct = distinct.astype(np.uint64).reshape(-1, 1)
+    else:
+        codes, first = _factorize_rows(runs.words)
+        distinct = runs.words[:, first].T
+    distinct = np.ascontiguousarray(distinct).view(np.uint8)  # values x bytes
     width = distinct.shape[1]
     content = (distinct != 0x20) & (distinct != 0)
     blank = ~content.any(axis=1)
