@@ -143,6 +143,13 @@ def group_codes(frame: pd.DataFrame, by_vars) -> np.ndarray:
     return code[run]
 
 
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """Position of the first row of each code ``0..k-1`` (codes as :func:`group_codes`)."""
+    first = np.zeros(int(codes.max(initial=-1)) + 1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return first
+
+
 class SubjectIndex:
     """The subjects of a one-record-per-subject frame as positions 0..n-1, so records of
     other datasets are matched, sorted and deduplicated on one integer instead of text

@@ -69,14 +69,24 @@ PROBLEMS = {
 
 # ---------------------------------------------------------------- parsing
 
-def _as_text(dtc) -> pd.Series:
-    """``dtc`` as an object Series of stripped text, blanks as NaN."""
+def _distinct(dtc) -> tuple[np.ndarray, pd.Series, pd.Index]:
+    """Each value's code into the distinct stripped texts (-1 when missing or blank),
+    those texts, and the index of ``dtc`` (a column of a million dates has a few
+    thousand distinct values, so everything else works on those)."""
     s = dtc if isinstance(dtc, pd.Series) else pd.Series(np.asarray(dtc, dtype=object), dtype=object)
     codes, uniques = pd.factorize(s)
     clean = pd.Series(uniques, dtype=object).astype(str).str.strip()
-    clean = clean.where(clean != "", np.nan).to_numpy(dtype=object)
-    values = np.append(clean, np.nan)[np.where(codes < 0, len(clean), codes)]
-    return pd.Series(values, index=s.index, dtype=object)
+    clean_codes, clean_uniques = pd.factorize(clean.where(clean != "", np.nan))
+    codes = np.append(clean_codes, -1)[np.where(codes < 0, len(clean_codes), codes)]
+    return codes, pd.Series(clean_uniques, dtype=object), s.index
+
+
+def _parsed_table(uniques: pd.Series) -> pd.DataFrame:
+    """:func:`_parse_distinct` of ``uniques`` plus a last row for missing values."""
+    parsed = _parse_distinct(uniques).reset_index(drop=True)
+    empty = pd.DataFrame({c: [np.nan] for c in parsed.columns}).astype(parsed.dtypes.to_dict())
+    empty["frac"] = 0.0
+    return pd.concat([parsed, empty], ignore_index=True)
 
 
 def _codes(values, index) -> pd.Series:
@@ -103,14 +113,10 @@ def parse_dtc(dtc) -> pd.DataFrame:
     missing), ``frac`` (fraction of a second) and ``problem`` (NaN, ``'format'``,
     ``'calendar'`` or ``'range'``). Components of a value with a problem are NaN.
     Each distinct value is parsed once (a column of a million dates has a few thousand)."""
-    text = _as_text(dtc)
-    codes, uniques = pd.factorize(text)
-    parsed = _parse_distinct(pd.Series(uniques, dtype=object))
-    empty = pd.DataFrame({c: [np.nan] for c in parsed.columns}).astype(parsed.dtypes.to_dict())
-    empty["frac"] = 0.0
-    table = pd.concat([parsed, empty], ignore_index=True)
-    out = table.iloc[np.where(codes < 0, len(parsed), codes)]
-    out.index = text.index
+    codes, uniques, index = _distinct(dtc)
+    table = _parsed_table(uniques)
+    out = table.iloc[np.where(codes < 0, len(table) - 1, codes)]
+    out.index = index
     return out
 
 
@@ -145,7 +151,9 @@ def find_invalid_dtc(dataset, dtc: str, name: str) -> list[Finding]:
     ``name`` is the dataset name written in the findings."""
     frame = frame_of(dataset)
     require_columns(frame, [dtc], "dtc")
-    problems = parse_dtc(frame[dtc])["problem"].to_numpy()
+    codes, uniques, _ = _distinct(frame[dtc])
+    table = _parsed_table(uniques)["problem"].to_numpy()
+    problems = table[np.where(codes < 0, len(table) - 1, codes)]
     rows = np.flatnonzero(pd.notna(problems))
     values = frame[dtc].to_numpy()[rows]
     subjects = subject_of(frame, rows)
@@ -265,11 +273,15 @@ def _bound_key(bound, n: int, names, as_max: bool) -> np.ndarray:
 
 
 def _impute(dtc, names, levels, highest, date_imputation, time_imputation,
-            min_dates, max_dates, preserve) -> tuple[dict, pd.DataFrame]:
-    """Imputed components (NaN where no value results) and the parsed input."""
+            min_dates, max_dates, preserve) -> tuple[dict, np.ndarray | None, pd.Index]:
+    """Imputed components (NaN where no value results), the index of ``dtc`` and
+    ``rows``: without bounds the components are those of the distinct values and
+    ``rows`` maps each input row to one; with bounds they are per row (``rows`` None)."""
     min_dates, max_dates = as_list(min_dates), as_list(max_dates)
     _check_imputation(highest, levels, date_imputation, time_imputation, min_dates, max_dates)
-    parsed = parse_dtc(dtc)
+    codes, uniques, index = _distinct(dtc)
+    parsed = _parsed_table(uniques)
+    rows = np.where(codes < 0, len(parsed) - 1, codes)
     n = len(parsed)
     raw = {c: parsed[c].to_numpy(dtype=float) for c in names}
     parts = raw if preserve else _propagate(raw, names)
@@ -278,14 +290,18 @@ def _impute(dtc, names, levels, highest, date_imputation, time_imputation,
     for c in names:
         if levels.index(PART_LEVEL[c]) > rank:
             targets[c][:] = np.nan
-    imputed = _fill(parts, targets, names, last_day=date_imputation == "last")
-    key = _key(imputed, names)
+    imputed = _key(_fill(parts, targets, names, last_day=date_imputation == "last"), names)
+    key = imputed
+    bad = parsed["problem"].notna().to_numpy()
+    frac = parsed["frac"].to_numpy()
     if min_dates or max_dates:
         ranged = _propagate(raw, names)
         lower = _key(_fill(ranged, _targets(ranged, "first", "first" if len(names) == 6 else None, n),
-                           names, False), names)
+                           names, False), names)[rows]
         upper = _key(_fill(ranged, _targets(ranged, "last", "last" if len(names) == 6 else None, n),
-                           names, True), names)
+                           names, True), names)[rows]
+        key, imputed, bad, frac = key[rows], imputed[rows], bad[rows], frac[rows]
+        n, rows = len(key), None
         for bound in min_dates:
             b = _bound_key(bound, n, names, as_max=False)
             inside = (lower <= b) & (b <= upper)
@@ -294,12 +310,14 @@ def _impute(dtc, names, levels, highest, date_imputation, time_imputation,
             b = _bound_key(bound, n, names, as_max=True)
             inside = (lower <= b) & (b <= upper)
             key = np.where(inside, np.minimum(key, b), key)
-    bad = parsed["problem"].notna().to_numpy()
     key = np.where(bad, np.nan, key)
     out = _unkey(key, names)
-    out["frac"] = np.where(key == _key(imputed, names), parsed["frac"].to_numpy(), 0.0) \
-        if len(names) == 6 else np.zeros(n)
-    return out, parsed
+    out["frac"] = np.where(key == imputed, frac, 0.0) if len(names) == 6 else np.zeros(n)
+    return out, rows, index
+
+
+def _per_row(values: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    return values if rows is None else values[rows]
 
 
 def _to_text(comp: dict, names) -> pd.Series:
@@ -344,45 +362,44 @@ def impute_dtc_dt(dtc, highest_imputation="n", date_imputation="first",
                   min_dates=None, max_dates=None, preserve=False) -> pd.Series:
     """Imputed ``YYYY-MM-DD`` text of each ``--DTC`` (admiral ``impute_dtc_dt``); NaN
     where nothing results. Year 0000/9999 is kept here (as in admiral)."""
-    comp, parsed = _impute(dtc, DATE_PARTS, DT_LEVELS, highest_imputation, date_imputation,
+    comp, rows, index = _impute(dtc, DATE_PARTS, DT_LEVELS, highest_imputation, date_imputation,
                            None, min_dates, max_dates, preserve)
-    return _series(_to_text(comp, DATE_PARTS).to_numpy(), parsed.index, object)
+    return _series(_per_row(_to_text(comp, DATE_PARTS).to_numpy(), rows), index, object)
 
 
 def impute_dtc_dtm(dtc, highest_imputation="h", date_imputation="first", time_imputation="first",
                    min_dates=None, max_dates=None, preserve=False) -> pd.Series:
     """Imputed ``YYYY-MM-DDThh:mm:ss`` text of each ``--DTC`` (admiral ``impute_dtc_dtm``)."""
-    comp, parsed = _impute(dtc, PARTS, DTM_LEVELS, highest_imputation, date_imputation,
+    comp, rows, index = _impute(dtc, PARTS, DTM_LEVELS, highest_imputation, date_imputation,
                            time_imputation, min_dates, max_dates, preserve)
-    return _series(_to_text(comp, PARTS).to_numpy(), parsed.index, object)
+    return _series(_per_row(_to_text(comp, PARTS).to_numpy(), rows), index, object)
 
 
 def convert_dtc_to_dt(dtc, highest_imputation="n", date_imputation="first",
                       min_dates=None, max_dates=None, preserve=False) -> pd.Series:
     """``--DTC`` values as a ``datetime64[ns]`` date Series (admiral ``convert_dtc_to_dt``).
     ``min_dates``/``max_dates``: lists of date Series/arrays/scalars."""
-    comp, parsed = _impute(dtc, DATE_PARTS, DT_LEVELS, highest_imputation, date_imputation,
+    comp, rows, index = _impute(dtc, DATE_PARTS, DT_LEVELS, highest_imputation, date_imputation,
                            None, min_dates, max_dates, preserve)
-    return _series(_to_datetime(comp, DATE_PARTS), parsed.index, "datetime64[ns]")
+    return _series(_per_row(_to_datetime(comp, DATE_PARTS), rows), index, "datetime64[ns]")
 
 
 def convert_dtc_to_dtm(dtc, highest_imputation="h", date_imputation="first", time_imputation="first",
                        min_dates=None, max_dates=None, preserve=False) -> pd.Series:
     """``--DTC`` values as a ``datetime64[ns]`` datetime Series (admiral ``convert_dtc_to_dtm``)."""
-    comp, parsed = _impute(dtc, PARTS, DTM_LEVELS, highest_imputation, date_imputation,
+    comp, rows, index = _impute(dtc, PARTS, DTM_LEVELS, highest_imputation, date_imputation,
                            time_imputation, min_dates, max_dates, preserve)
-    return _series(_to_datetime(comp, PARTS), parsed.index, "datetime64[ns]")
+    return _series(_per_row(_to_datetime(comp, PARTS), rows), index, "datetime64[ns]")
 
 
 def compute_dtf(dtc, dt) -> pd.Series:
     """Date imputation flag (admiral ``compute_dtf``): ``Y``, ``M`` or ``D`` for the
     highest date part missing in ``dtc`` when ``dt`` has a value, else NaN."""
-    text = _as_text(dtc)
+    codes, uniques, index = _distinct(dtc)
     has_dt = pd.Series(pd.to_datetime(np.asarray(dt))).notna().to_numpy()
-    codes, uniques = pd.factorize(text)
-    layout = np.append(_date_flag_if_imputed(pd.Series(uniques, dtype=object)), "Y")  # NA dtc -> Y
+    layout = np.append(_date_flag_if_imputed(uniques), "Y")  # NA dtc -> Y
     flag = np.where(has_dt, layout[np.where(codes < 0, len(uniques), codes)], "")
-    return _codes(flag, text.index)
+    return _codes(flag, index)
 
 
 def _date_flag_if_imputed(text: pd.Series) -> np.ndarray:

@@ -46,9 +46,9 @@ def derive_var_extreme_dt(dataset, new_var: str, sources: Sequence[DateSource],
         require_columns(data, keys + [src.date], f"sources ({src.dataset_name})")
         if not pd.api.types.is_datetime64_any_dtype(data[src.date]):
             raise UsageError(f"argument sources: {src.dataset_name}.{src.date} is not a date column")
-        rows = data.loc[row_mask(data, src.filter, f"filter of the {src.dataset_name} source")]
-        sid = subjects.ids(rows)
-        dates = rows[src.date].to_numpy(dtype="datetime64[ns]")
+        rows = np.flatnonzero(row_mask(data, src.filter, f"filter of the {src.dataset_name} source"))
+        sid = subjects.ids(data)[rows]
+        dates = data[src.date].to_numpy(dtype="datetime64[ns]")[rows]
         keep = (sid >= 0) & ~np.isnat(dates)
         per_subject = pd.Series(dates[keep]).groupby(sid[keep]).agg("max" if mode == "last" else "min")
         found = np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[ns]")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from adam.errors import UsageError
 from derivations.common import (
-    SubjectIndex, as_list, choose, frame_of, group_codes, like, require_choice, require_columns, row_mask,
+    SubjectIndex, as_list, choose, first_rows, frame_of, group_codes, like, require_choice, require_columns, row_mask,
 )
 from derivations.filters import extreme_positions, parse_order
 
@@ -115,14 +115,15 @@ def derive_var_merged_exist_flag(dataset, dataset_add, by_vars, new_var: str, co
     require_columns(frame, keys, "by_vars")
     add = frame_of(dataset_add, "dataset_add")
     require_columns(add, add_keys, "by_vars")
-    add = add.loc[row_mask(add, filter_add, "filter_add")]
-    hit = pd.Series(row_mask(add, condition, "condition"), index=add.index)
-    summary = hit.groupby([add[k] for k in add_keys], sort=False, dropna=False).any()
-    summary = summary.rename("__hit").reset_index()
-    summary.columns = keys + ["__hit"]
-    merged = frame[keys].merge(summary, on=keys, how="left", sort=False)
-    flag = choose([merged["__hit"].isna(), merged["__hit"].eq(True)], [missing_value, true_value],
-                  false_value)
+    if filter_add is not None:
+        add = add.loc[row_mask(add, filter_add, "filter_add")]
+    hit = row_mask(add, condition, "condition")
+    codes = group_codes(add, add_keys)
+    any_hit = np.zeros(int(codes.max(initial=-1)) + 1, dtype=bool)
+    any_hit[codes[hit]] = True
+    groups = SubjectIndex(add.iloc[first_rows(codes)], add_keys)
+    group = groups.ids(frame, keys)
+    flag = choose([group < 0, np.append(any_hit, False)[group]], [missing_value, true_value], false_value)
     out = frame.copy()
     out[new_var] = pd.Series(flag, index=frame.index)
     return like(dataset, out)

@@ -78,14 +78,13 @@ def derive_vars_nextline(dataset, dataset_add, by_vars=("STUDYID", "USUBJID"),
     if not subjects.is_unique:
         raise UsageError(f"argument dataset: more than one record per {', '.join(keys)}")
 
-    keep = row_mask(add, filter_add, "filter_add")
-    rows = add.loc[keep]
-    sid = subjects.ids(rows)
+    rows = np.flatnonzero(row_mask(add, filter_add, "filter_add"))
+    sid = subjects.ids(add)[rows]
     start = pd.to_datetime(frame[start_date]).dt.normalize().to_numpy()
-    cand = pd.DataFrame({"__sid": sid, "__day": rows[date].dt.normalize().to_numpy(),
-                         "__drug": rows[drug].to_numpy(), "__pi": _pi_mask(add, drug, is_pi)[keep]})
+    cand = pd.DataFrame({"__sid": sid, "__day": add[date].iloc[rows].dt.normalize().to_numpy(),
+                         "__drug": add[drug].to_numpy()[rows], "__pi": _pi_mask(add, drug, is_pi)[rows]})
     if line:
-        cand["__lineid"] = rows[line].to_numpy()
+        cand["__lineid"] = add[line].to_numpy()[rows]
     cand = cand.loc[sid >= 0]
     cand = cand.loc[cand["__day"].to_numpy() > start[cand["__sid"].to_numpy()]]
 

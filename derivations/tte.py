@@ -100,16 +100,16 @@ def _source_records(src: TTESource, number: int, datasets: Mapping, subjects: Su
                     f"{'event' if src.censor == 0 else 'censor'}_conditions ({src.dataset_name})")
     if not pd.api.types.is_datetime64_any_dtype(frame[src.date]):
         raise UsageError(f"argument event_conditions: {src.dataset_name}.{src.date} is not a date column")
-    rows = frame.loc[row_mask(frame, src.filter, f"filter of the {src.dataset_name} source")]
-    rows = rows.loc[rows[src.date].notna()]
-    sid = subjects.ids(rows)
-    rows = rows.loc[sid >= 0]
-    recs = pd.DataFrame({"__sid": sid[sid >= 0], "ADT": rows[src.date].dt.normalize().to_numpy()})
+    keep = row_mask(frame, src.filter, f"filter of the {src.dataset_name} source")
+    keep &= frame[src.date].notna().to_numpy()
+    sid = subjects.ids(frame)
+    rows = np.flatnonzero(keep & (sid >= 0))
+    recs = pd.DataFrame({"__sid": sid[rows], "ADT": frame[src.date].iloc[rows].dt.normalize().to_numpy()})
     for name, value in vals.items():
-        recs[name] = rows[value].to_numpy() if isinstance(value, Col) else value
+        recs[name] = frame[value].to_numpy()[rows] if isinstance(value, Col) else value
     order = ["ADT"]
     for i, o in enumerate(as_list(src.order)):
-        recs[f"__ord{i}"] = rows[str(o).lstrip("-")].to_numpy()
+        recs[f"__ord{i}"] = frame[str(o).lstrip("-")].to_numpy()[rows]
         order.append(("-" if str(o).startswith("-") else "") + f"__ord{i}")
     recs["CNSR"] = float(src.censor)
     recs["__src"] = number
