@@ -94,12 +94,12 @@ def read_xpt(path: str | Path) -> Dataset:
     layout = _parse_layout(data, path)
     obs = _observation_rows(data, layout, path)
     extracted = _extract_fields(obs, layout.fields)
-    chars = {i: _distinct_values(runs) for i, runs in enumerate(extracted)
+    chars = {i: _distinct_values(runs, f.length) for i, (runs, f) in enumerate(zip(extracted, layout.fields))
              if isinstance(runs, _Runs)}
     last_error = None
     for encoding in FALLBACK_ENCODINGS:
         try:
-            texts = {i: _decode(distinct.values, encoding) for i, distinct in chars.items()}
+            texts = {i: _decode(distinct, encoding) for i, distinct in chars.items()}
             names = [_text(f.name, encoding) for f in layout.fields]
             labels = [_text(f.label, encoding) for f in layout.fields]
             ds_name, ds_label = _text(layout.name, encoding), _text(layout.label, encoding)
@@ -345,36 +345,36 @@ def ibm_to_ieee(words: np.ndarray) -> np.ndarray:
 @dataclass
 class _Distinct:
     """The distinct values of a text field: ``codes`` (run -> value), the raw ``values``
-    (trailing blanks removed, cut at a NUL as a C string), which are ``blank``, and
-    which may still end in other whitespace once decoded (``needs_rstrip``)."""
+    with trailing blanks removed, which hold a NUL (``with_nul``: the text ends there,
+    as a C string), which are ``blank``, and which may still end in whitespace other
+    than a blank once decoded (``needs_rstrip``)."""
 
     codes: np.ndarray
     values: list[bytes]
+    with_nul: np.ndarray
     blank: np.ndarray
     needs_rstrip: np.ndarray
 
 
-def _distinct_values(runs: _Runs) -> _Distinct:
+def _distinct_values(runs: _Runs, length: int) -> _Distinct:
     if len(runs.words) == 1:                 # the word is the value: no hash needed
         codes, distinct = pd.factorize(runs.words[0])
         distinct = distinct.astype(np.uint64).reshape(-1, 1)
     else:
         codes, first = _factorize_rows(runs.words)
         distinct = runs.words[:, first].T
-    distinct = np.ascontiguousarray(distinct).view(np.uint8)  # values x bytes
-    width = distinct.shape[1]
-    content = (distinct != 0x20) & (distinct != 0)
-    blank = ~content.any(axis=1)
-    end = np.where(blank, 0, width - np.argmax(content[:, ::-1], axis=1))
-    inside = np.arange(width) < end[:, None]
-    distinct[~inside] = 0                    # trailing blanks and NULs -> dropped by tolist
-    values = distinct.view(f"S{width}").ravel().tolist()
-    cut = ((distinct == 0) & inside).any(axis=1)
-    for k in np.flatnonzero(cut):
-        values[k] = values[k].split(b"\0", 1)[0]
+    distinct = np.ascontiguousarray(distinct, dtype="<u8").view(np.uint8)[:, :length]  # values x bytes
+    filled = distinct != 0x20
+    blank = ~filled.any(axis=1)
+    end = np.where(blank, 0, length - np.argmax(filled[:, ::-1], axis=1))  # blanks stripped
+    kept = np.arange(length) < end[:, None]
+    with_nul = ((distinct == 0) & kept).any(axis=1)
+    values = np.where(kept, distinct, 0).view(f"S{length}").ravel().tolist()  # drops NUL tails
+    for k in np.flatnonzero(with_nul):
+        values[k] = distinct[k, :end[k]].tobytes()
     last = distinct[np.arange(len(values)), np.maximum(end - 1, 0)]
     other_space = ((last >= 0x09) & (last <= 0x0D)) | ((last >= 0x1C) & (last <= 0x1F)) | (last >= 0x80)
-    return _Distinct(codes, values, blank, ~blank & (other_space | cut))
+    return _Distinct(codes, values, with_nul, blank, ~blank & (other_space | with_nul))
 
 
 def _factorize_rows(words: np.ndarray, hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -417,21 +417,37 @@ def _first_rows(codes: np.ndarray) -> np.ndarray:
     return np.flatnonzero(new)
 
 
-def _decode(values: list[bytes], encoding: str) -> list[str]:
-    """Decode distinct values at once; like iconv in ReadStat, an incomplete multi-byte
-    character at the end of a value (SAS cut it at the length) is dropped."""
-    if not values:
+def _decode(distinct: _Distinct, encoding: str) -> list[str]:
+    """Decode the distinct values at once (joined by NULs); a value holding a NUL is
+    decoded whole, as ReadStat does, and ends at the NUL."""
+    values = distinct.values
+    special = np.flatnonzero(distinct.with_nul)
+    plain = list(values)
+    for k in special:
+        plain[k] = b""
+    if not plain:
         return []
     try:
-        return b"\0".join(values).decode(encoding).split("\0")
+        texts = b"\0".join(plain).decode(encoding).split("\0")
     except UnicodeDecodeError:
-        decoder = codecs.getincrementaldecoder(encoding)
-        return [decoder().decode(v.rstrip(TEXT_PADDING), final=False) for v in values]
+        texts = [_decode_value(v, encoding) for v in plain]
+    for k in special:
+        texts[k] = _decode_value(values[k], encoding).split("\0", 1)[0]
+    return texts
+
+
+def _decode_value(raw: bytes, encoding: str) -> str:
+    """Like iconv in ReadStat: invalid bytes fail, an incomplete multi-byte character at
+    the end (SAS cut the text at the variable's length) is dropped."""
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        return codecs.getincrementaldecoder(encoding)().decode(raw, final=False)
 
 
 def _text(raw: bytes, encoding: str) -> str:
-    """A header text (name, label): trailing blanks removed, cut at a NUL."""
-    return _decode([raw.rstrip(TEXT_PADDING).split(b"\0", 1)[0]], encoding)[0]
+    """A header text (name, label): trailing blanks removed, ends at a NUL."""
+    return _decode_value(raw.rstrip(TEXT_PADDING), encoding).split("\0", 1)[0]
 
 
 def _text_column(runs: _Runs, distinct: _Distinct, texts: list[str]) -> np.ndarray:

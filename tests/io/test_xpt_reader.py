@@ -10,6 +10,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from adam.errors import InputError
 from adam.io import write_dataset
@@ -237,3 +239,54 @@ def test_namestr_position_must_match_the_layout(tmp_path):
     path.write_bytes(bytes(raw))
     with pytest.raises(InputError, match="variable B: namestr position 7, expected 1"):
         read_xpt(path)
+
+
+# ---------------------------------------------------------------- differential property
+TEXT_BYTES = [b" ", b"\0", b"A", b"z", b"\t", b"\xa0", b"\xc3", b"\xa9", b"\xe2", b"\x80", b"\x99"]
+
+
+@st.composite
+def raw_members(draw):
+    """A member layout and arbitrary observation bytes: text from blanks, NULs, ASCII,
+    cp1252 and UTF-8 fragments; numbers as any 8 bytes, missing values or real values."""
+    kinds = draw(st.lists(st.one_of(st.tuples(st.just(CHAR), st.integers(1, 12)),
+                                    st.tuples(st.just(NUM), st.integers(3, 8))), min_size=1, max_size=4))
+    nrows = draw(st.integers(0, 12))
+    rows = []
+    for _ in range(nrows):
+        row = b""
+        for kind, length in kinds:
+            if kind == CHAR:
+                row += b"".join(draw(st.lists(st.sampled_from(TEXT_BYTES), min_size=length, max_size=length)))
+            else:
+                row += draw(st.one_of(
+                    st.binary(min_size=8, max_size=8),
+                    st.sampled_from([b".", b"A", b"_", b"\x41", b"\0"]).map(lambda b: b + b"\0" * 7),
+                    st.floats(allow_nan=False, min_value=-1e70, max_value=1e70).map(
+                        lambda x: struct.pack(">Q", int(ieee_to_ibm(np.array([x]))[0])))))[:length]
+        rows.append(row)
+    return kinds, rows
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(member=raw_members())
+def test_any_observation_bytes_read_as_pyreadstat_reads_them(tmp_path_factory, member):
+    kinds, rows = member
+    names = [f"V{i}" for i in range(len(kinds))]
+    frame = pd.DataFrame({n: ["x" if k == CHAR else 1.0] * len(rows) for n, (k, _) in zip(names, kinds)},
+                         columns=names)
+    variables = [Variable(n, "", k, length) for n, (k, length) in zip(names, kinds)]
+    path = tmp_path_factory.mktemp("raw") / "r.xpt"
+    write_dataset(Dataset("R", frame, "", variables), path)
+    raw = path.read_bytes()
+    body = b"".join(rows)
+    path.write_bytes(raw[:obs_start(raw)] + body + b" " * (-len(body) % 80))
+    try:
+        reference = read_xpt_pyreadstat(path)
+    except InputError:
+        with pytest.raises(InputError, match="neither UTF-8 nor cp1252"):
+            read_xpt(path)
+        return
+    ours = read_xpt(path)
+    pd.testing.assert_frame_equal(ours.frame, reference.frame, check_exact=True)
+    assert ours.encoding == reference.encoding
