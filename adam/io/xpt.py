@@ -85,31 +85,21 @@ class _Layout:
 def read_xpt(path: str | Path) -> Dataset:
     """Read a SAS v5 transport file (first member) into a :class:`Dataset`.
 
-    The observation block is parsed with numpy (one structured record per row); character
-    values are decoded once per distinct value; the frame equals what
-    :func:`read_xpt_pyreadstat` gives for the same file."""
+    The observation block is read with numpy a block of rows at a time; text is decoded
+    once per distinct value. The frame and metadata equal what :func:`read_xpt_pyreadstat`
+    gives for the same file."""
     path = Path(path)
     _check_xpt_file(path)
     data = np.memmap(path, dtype=np.uint8, mode="r")
     layout = _parse_layout(data, path)
     obs = _observation_rows(data, layout, path)
     extracted = _extract_fields(obs, layout.fields)
-    chars = {i: _distinct_values(runs, f.length) for i, (runs, f) in enumerate(zip(extracted, layout.fields))
-             if isinstance(runs, _Runs)}
-    last_error = None
-    for encoding in FALLBACK_ENCODINGS:
-        try:
-            texts = {i: _decode(distinct, encoding) for i, distinct in chars.items()}
-            names = [_text(f.name, encoding) for f in layout.fields]
-            labels = [_text(f.label, encoding) for f in layout.fields]
-            ds_name, ds_label = _text(layout.name, encoding), _text(layout.label, encoding)
-            break
-        except UnicodeDecodeError as exc:
-            last_error = exc
-    else:
-        raise InputError(f"text is neither UTF-8 nor cp1252 ({_reason(last_error)})", file=path)
+    distinct = {i: _distinct_values(part, f.length)
+                for i, (part, f) in enumerate(zip(extracted, layout.fields)) if isinstance(part, _Runs)}
+    encoding, texts, header = _decode_file_text(layout, distinct, path)
     columns, variables = {}, []
-    for i, (field, name, label) in enumerate(zip(layout.fields, names, labels)):
+    for i, field in enumerate(layout.fields):
+        name, label = header.names[i], header.labels[i]
         var = Variable(name, label=label, type=CHAR if field.is_char else NUM,
                        length=field.length or (1 if field.is_char else 8),
                        format=_normalize_format(field.format))
@@ -118,13 +108,37 @@ def read_xpt(path: str | Path) -> Dataset:
         if not field.is_char:
             columns[name] = _from_sas_values(part, var.kind)
         elif field.length:
-            columns[name] = _text_column(part, chars.pop(i), texts.pop(i))
+            columns[name] = _text_column(part, distinct.pop(i), texts.pop(i))
         else:
             columns[name] = np.full(obs.nrows, np.nan, dtype=object)
     frame = pd.DataFrame(columns, index=pd.RangeIndex(obs.nrows), copy=False)
-    ds = Dataset((ds_name or path.stem).upper(), frame, ds_label, variables)
+    ds = Dataset((header.name or path.stem).upper(), frame, header.label, variables)
     ds.encoding = encoding
     return ds
+
+
+@dataclass
+class _HeaderText:
+    name: str
+    label: str
+    names: list[str]
+    labels: list[str]
+
+
+def _decode_file_text(layout: _Layout, distinct: dict, path: Path):
+    """Decode every text of the file (values, names, labels) as UTF-8, else all as
+    cp1252: ``(encoding, {field: decoded distinct values}, header texts)``."""
+    last_error = None
+    for encoding in FALLBACK_ENCODINGS:
+        try:
+            texts = {i: _decode(values, encoding) for i, values in distinct.items()}
+            header = _HeaderText(_text(layout.name, encoding), _text(layout.label, encoding),
+                                 [_text(f.name, encoding) for f in layout.fields],
+                                 [_text(f.label, encoding) for f in layout.fields])
+            return encoding, texts, header
+        except UnicodeDecodeError as exc:
+            last_error = exc
+    raise InputError(f"text is neither UTF-8 nor cp1252 ({_reason(last_error)})", file=path)
 
 
 def _parse_layout(data: np.ndarray, path: Path) -> _Layout:
@@ -164,7 +178,7 @@ def _parse_layout(data: np.ndarray, path: Path) -> _Layout:
     for k in range(nvars):
         field = _namestr_field(block[k * namestr_length:(k + 1) * namestr_length], path)
         if field.position != position:
-            raise InputError(f"not a readable SAS transport file (variable {_safe(field.name)}: "
+            raise InputError(f"not a readable SAS transport file (variable {_raw_name(field.name)}: "
                              f"namestr position {field.position}, expected {position})", file=path)
         fields.append(field)
         position += field.length
@@ -178,13 +192,13 @@ def _namestr_field(raw: bytes, path: Path) -> _Field:
         NAMESTR.unpack(raw[:NAMESTR.size])
     is_char = ntype == 2
     if length < 0 or (is_char and length > 32767) or (not is_char and not 2 <= length <= 8):
-        raise InputError(f"not a readable SAS transport file (variable {_safe(name)}: length "
+        raise InputError(f"not a readable SAS transport file (variable {_raw_name(name)}: length "
                          f"{length} is not valid for a {'character' if is_char else 'numeric'} "
                          "variable)", file=path)
     return _Field(name, label, is_char, length, position, _format_text(form, width, decimals))
 
 
-def _safe(raw: bytes) -> str:
+def _raw_name(raw: bytes) -> str:
     return raw.rstrip(b" ").decode("latin-1")
 
 
@@ -270,19 +284,25 @@ def _extract_fields(obs: _Observations, fields: list[_Field]) -> list:
                 word = _strided_words(block, size, obs.width, f.position, ">u8")
                 out[i][start:start + size] = ibm_to_ieee(_keep_leading_bytes(word, f.length))
             elif f.length:
-                words = scratch[i][:, :size]
-                for j, row in enumerate(words):
-                    row[:] = _strided_words(block, size, obs.width, f.position + 8 * j, "<u8")
-                tail = f.length - 8 * (len(words) - 1)
-                if tail < 8:
-                    words[-1] &= np.uint64((1 << 8 * tail) - 1)
-                heads = _run_heads(words)
+                heads, words = _text_runs(block, size, obs.width, f, scratch[i][:, :size])
                 parts[i][0].append(heads + start)
-                parts[i][1].append(words[:, heads])
+                parts[i][1].append(words)
     for i, (starts, words) in parts.items():
         if starts:
             out[i] = _Runs(np.concatenate(starts), np.concatenate(words, axis=1), obs.nrows)
     return out
+
+
+def _text_runs(block: np.ndarray, size: int, width: int, field: _Field, words: np.ndarray):
+    """Runs of one text field in a block: the rows starting a run and their words
+    (``words`` is the words x rows scratch buffer to read into)."""
+    for j, row in enumerate(words):
+        row[:] = _strided_words(block, size, width, field.position + 8 * j, "<u8")
+    tail = field.length - 8 * (len(words) - 1)
+    if tail < 8:
+        words[-1] &= np.uint64((1 << 8 * tail) - 1)
+    heads = _run_heads(words)
+    return heads, words[:, heads]
 
 
 def _block_bytes(obs: _Observations, start: int, size: int) -> np.ndarray:
