@@ -52,10 +52,10 @@ import pandas as pd
 from adam.errors import InputError
 from adam.findings import Finding
 from adam.metadata import CHAR, NUM, Dataset, Variable, char_width
-from derivations.common import Col
+from derivations.common import Col, row_mask, run_starts
 from derivations.dates import convert_dtc_to_dt, derive_vars_dt, find_invalid_dtc
 from derivations.extreme import DateSource, derive_var_extreme_dt
-from derivations.filters import filter_extreme
+from derivations.filters import filter_extreme, sort_records
 from derivations.merge import derive_var_merged_exist_flag, derive_vars_merged
 from derivations.nextline import derive_vars_nextline
 from derivations.sources import (
@@ -176,20 +176,33 @@ def derive(sdtm: dict, study) -> dict[str, Dataset]:
 
 def derive_with_findings(sdtm: dict, study) -> tuple[dict[str, Dataset], list[Finding]]:
     """:func:`derive` and the derivation findings (invalid dates, time-to-event notes)."""
-    findings: list[Finding] = []
-    adsl = derive_adsl(sdtm, study, findings)
-    adtte = derive_adtte(sdtm, adsl, findings)
+    adsl_findings: list[Finding] = []
+    rs_findings: list[Finding] = []
+    tte_findings: list[Finding] = []
+    assessments = _assessments(sdtm, rs_findings)  # used by ADSL and ADTTE, parsed once
+    adsl = derive_adsl(sdtm, study, adsl_findings, assessments)
+    adtte = derive_adtte(sdtm, adsl, tte_findings, assessments)
+    findings = adsl_findings + rs_findings + tte_findings
     return {"adsl": _dataset("ADSL", "Subject-Level Analysis Dataset", adsl, ADSL_VARS),
             "adtte": _dataset("ADTTE", "Time-to-Event Analysis Dataset", adtte, ADTTE_VARS)}, findings
 
 
 # ---------------------------------------------------------------- helpers
 
-def _domain(sdtm: dict, name: str) -> pd.DataFrame:
+def _domain(sdtm: dict, name: str, columns=None, rows=None, **new) -> pd.DataFrame:
+    """An SDTM domain's frame; with ``columns`` only those of them it has, the records
+    meeting ``rows`` (a boolean mask) and ``new`` columns (values for all records), so
+    the steps below never copy variables they do not use."""
     if name not in sdtm:
         raise InputError(f"SDTM domain {name.upper()} is missing (needed for the TOURMALINE ADaM)")
     ds = sdtm[name]
-    return ds.frame if isinstance(ds, Dataset) else ds
+    frame = ds.frame if isinstance(ds, Dataset) else ds
+    if columns is None:
+        return frame
+    keep = slice(None) if rows is None else np.flatnonzero(rows)
+    data = {c: frame[c].to_numpy()[keep] for c in columns if c in frame.columns}
+    data.update({k: np.asarray(v)[keep] for k, v in new.items()})
+    return pd.DataFrame(data, index=frame.index[keep])
 
 
 def _dates(frame: pd.DataFrame, dtc: str, name: str, findings: list, **imputation) -> pd.Series:
@@ -198,13 +211,34 @@ def _dates(frame: pd.DataFrame, dtc: str, name: str, findings: list, **imputatio
     return convert_dtc_to_dt(frame[dtc], **imputation)
 
 
+def _add(adsl: pd.DataFrame, derivation, *args, uses=(), **kwargs) -> pd.DataFrame:
+    """``adsl`` with the variables that ``derivation`` (a primitive taking the dataset
+    first) adds, run on the subject keys and the ``uses`` variables only, so ADSL is
+    not copied at each step."""
+    base = adsl[KEYS + [c for c in uses if c in adsl.columns]]
+    out = derivation(base, *args, **kwargs)
+    for col in out.columns:
+        if col not in base.columns:
+            adsl[col] = out[col]
+    return adsl
+
+
+def _distinct_values(values: pd.Series) -> pd.Series:
+    """The distinct non-missing values (only the first of each run of equal values is
+    hashed: cheap on columns sorted by subject)."""
+    arr = values.to_numpy()
+    heads = arr[run_starts([arr])] if len(arr) else arr
+    uniq = pd.unique(heads)
+    return pd.Series(uniq[pd.notna(uniq)], dtype=object)
+
+
 def _dataset(name: str, label: str, frame: pd.DataFrame, table) -> Dataset:
     cols = [v for v in table if v[0] in frame.columns]
     frame = frame[[v[0] for v in cols]].reset_index(drop=True)
     variables = []
     for var, lab, typ, length, fmt in cols:
         if typ == CHAR:
-            width = max(1, char_width(pd.Series(pd.unique(frame[var].dropna()), dtype=object)))
+            width = max(1, char_width(_distinct_values(frame[var])))
             length = max(length or 1, width)
         variables.append(Variable(var, lab, typ, length, fmt))
     return Dataset(name, frame, label, variables)
@@ -216,31 +250,34 @@ def _mapped(values: pd.Series, mapping: dict) -> pd.Series:
 
 # ---------------------------------------------------------------- ADSL
 
-def derive_adsl(sdtm: dict, study, findings: list) -> pd.DataFrame:
+def derive_adsl(sdtm: dict, study, findings: list, assessments: pd.DataFrame | None = None) -> pd.DataFrame:
+    if assessments is None:
+        assessments = _assessments(sdtm, [])
     dm, ds = _domain(sdtm, "dm"), _domain(sdtm, "ds")
-    ds = ds.assign(DSSTDT=_dates(ds, "DSSTDTC", "DS", findings))
+    ds = _domain(sdtm, "ds", KEYS + ["DSSEQ", "DSDECOD", "DSSCAT", "DSTERM"],
+                 DSSTDT=_dates(ds, "DSSTDTC", "DS", findings))
     adsl = derive_vars_merged(dm, ds, KEYS, order=["DSSTDT", "DSSEQ"], new_vars={"RANDDT": "DSSTDT"},
                               filter_add="DSDECOD == 'RANDOMIZED'", mode="first", exist_flag="ITTFL")
-    adsl = adsl.loc[adsl["ITTFL"] == "Y"].copy()
+    adsl = adsl.loc[adsl["ITTFL"] == "Y"].reset_index(drop=True)
     adsl = _treatment(adsl, sdtm, findings)
     adsl = _cutoff(adsl, sdtm, study)
     adsl = _strata_and_subgroups(adsl, sdtm)
-    adsl = _death_and_last_alive(adsl, sdtm, ds, findings)
+    adsl = _death_and_last_alive(adsl, sdtm, ds, assessments, findings)
     adsl = _disposition(adsl, ds)
-    adsl = _subsequent_therapy(adsl, sdtm, findings)
-    return adsl.reset_index(drop=True)
+    adsl = _subsequent_therapy(adsl, sdtm, assessments, findings)
+    return adsl
 
 
 def _treatment(adsl: pd.DataFrame, sdtm: dict, findings: list) -> pd.DataFrame:
     ex = _domain(sdtm, "ex")
-    ex = ex.assign(EXSTDT=_dates(ex, "EXSTDTC", "EX", findings),
-                   EXENDT=_dates(ex, "EXENDTC", "EX", findings))
-    ex["EXENDT"] = ex["EXENDT"].fillna(ex["EXSTDT"])
-    dosed = "EXDOSE > 0 or EXTRT == 'PLACEBO'"
-    adsl = derive_vars_merged(adsl, ex, KEYS, order=["EXSTDT", "EXSEQ"], new_vars={"TRTSDT": "EXSTDT"},
-                              filter_add=dosed, mode="first")
-    adsl = derive_vars_merged(adsl, ex, KEYS, order=["EXENDT", "EXSEQ"], new_vars={"TRTEDT": "EXENDT"},
-                              filter_add=dosed, mode="last")
+    start = _dates(ex, "EXSTDTC", "EX", findings)
+    end = _dates(ex, "EXENDTC", "EX", findings).fillna(start)
+    ex = _domain(sdtm, "ex", KEYS + ["EXSEQ"], rows=row_mask(ex, "EXDOSE > 0 or EXTRT == 'PLACEBO'"),
+                 EXSTDT=start, EXENDT=end)
+    adsl = _add(adsl, derive_vars_merged, ex, KEYS, order=["EXSTDT", "EXSEQ"],
+                new_vars={"TRTSDT": "EXSTDT"}, mode="first")
+    adsl = _add(adsl, derive_vars_merged, ex, KEYS, order=["EXENDT", "EXSEQ"],
+                new_vars={"TRTEDT": "EXENDT"}, mode="last")
     adsl["SAFFL"] = np.where(adsl["TRTSDT"].notna(), "Y", "N").astype(object)
     adsl["TRT01P"] = adsl["ARM"]
     adsl["TRT01PN"] = adsl["TRT01P"].map(TRTN).astype(float)
@@ -261,32 +298,33 @@ def _cutoff(adsl: pd.DataFrame, sdtm: dict, study) -> pd.DataFrame:
 
 
 def _strata_and_subgroups(adsl: pd.DataFrame, sdtm: dict) -> pd.DataFrame:
-    supp = _domain(sdtm, "suppdm")
+    supp = _domain(sdtm, "suppdm", KEYS + ["QNAM", "QVAL"])
     for n in (1, 2, 3, 4):
         if (supp["QNAM"] == f"STRAT{n}").any():
-            adsl = derive_vars_merged(adsl, supp, KEYS, new_vars={f"STRAT{n}R": "QVAL"},
-                                      filter_add=f"QNAM == 'STRAT{n}'")
+            adsl = _add(adsl, derive_vars_merged, supp, KEYS, new_vars={f"STRAT{n}R": "QVAL"},
+                        filter_add=f"QNAM == 'STRAT{n}'")
     age = adsl["AGE"]
     groups = np.select([age < 60, age < 75], ["<60", ">=60 to <75"], ">=75").astype(object)
     adsl["AGEGR1"] = pd.Series(groups, index=adsl.index).where(age.notna(), np.nan)
-    rs, lb, cm = _domain(sdtm, "rs"), _domain(sdtm, "lb"), _domain(sdtm, "cm")
-    adsl = derive_vars_merged(adsl, rs, KEYS, new_vars={"ISSGR1": "RSSTRESC"},
-                              filter_add="RSTESTCD == 'ISSSTAGE'", order=["RSSEQ"], mode="last")
-    adsl = derive_vars_merged(adsl, rs, KEYS, new_vars={"RESPGR1": "RSSTRESC"},
-                              filter_add="RSCAT == 'RESPONSE AT STUDY ENTRY'", order=["RSSEQ"], mode="last")
+    rs = _domain(sdtm, "rs", KEYS + ["RSSEQ", "RSTESTCD", "RSCAT", "RSSTRESC"])
+    lb = _domain(sdtm, "lb", KEYS + ["LBSEQ", "LBTESTCD", "LBCAT", "LBSTRESC"])
+    cm = _domain(sdtm, "cm", KEYS + ["CMCAT", "CMSCAT", "CMCLAS"])
+    adsl = _add(adsl, derive_vars_merged, rs, KEYS, new_vars={"ISSGR1": "RSSTRESC"},
+                filter_add="RSTESTCD == 'ISSSTAGE'", order=["RSSEQ"], mode="last")
+    adsl = _add(adsl, derive_vars_merged, rs, KEYS, new_vars={"RESPGR1": "RSSTRESC"},
+                filter_add="RSCAT == 'RESPONSE AT STUDY ENTRY'", order=["RSSEQ"], mode="last")
     adsl["RESPGR1"] = _mapped(adsl["RESPGR1"], {"CR": "CR", "VGPR": "VGPR or less", "PR": "VGPR or less"})
-    adsl = derive_var_merged_exist_flag(adsl, lb, KEYS, "CYTOGR1", "LBSTRESC == 'POSITIVE'",
-                                        true_value="High risk", false_value="Standard risk",
-                                        filter_add="LBCAT == 'CYTOGENETICS'")
-    adsl = derive_var_merged_exist_flag(adsl, cm, KEYS, "INDPIGR1", "CMCLAS == 'PROTEASOME INHIBITOR'",
-                                        true_value="PI-exposed", false_value="PI-naive",
-                                        filter_add="CMCAT == 'PRIOR ANTI-MYELOMA THERAPY' and CMSCAT == 'INDUCTION'")
-    adsl = derive_vars_merged(adsl, lb, KEYS, new_vars={"MRDGR1": "LBSTRESC"},
-                              filter_add="LBTESTCD == 'MRD'", order=["LBSEQ"], mode="last")
+    adsl = _add(adsl, derive_var_merged_exist_flag, lb, KEYS, "CYTOGR1", "LBSTRESC == 'POSITIVE'",
+                true_value="High risk", false_value="Standard risk", filter_add="LBCAT == 'CYTOGENETICS'")
+    adsl = _add(adsl, derive_var_merged_exist_flag, cm, KEYS, "INDPIGR1", "CMCLAS == 'PROTEASOME INHIBITOR'",
+                true_value="PI-exposed", false_value="PI-naive",
+                filter_add="CMCAT == 'PRIOR ANTI-MYELOMA THERAPY' and CMSCAT == 'INDUCTION'")
+    adsl = _add(adsl, derive_vars_merged, lb, KEYS, new_vars={"MRDGR1": "LBSTRESC"},
+                filter_add="LBTESTCD == 'MRD'", order=["LBSEQ"], mode="last")
     adsl["MRDGR1"] = _mapped(adsl["MRDGR1"], {"POSITIVE": "Positive", "NEGATIVE": "Negative"})
     if (rs["RSTESTCD"] == "FRAILTY").any():
-        adsl = derive_vars_merged(adsl, rs, KEYS, new_vars={"FRAILGR1": "RSSTRESC"},
-                                  filter_add="RSTESTCD == 'FRAILTY'", order=["RSSEQ"], mode="last")
+        adsl = _add(adsl, derive_vars_merged, rs, KEYS, new_vars={"FRAILGR1": "RSSTRESC"},
+                    filter_add="RSTESTCD == 'FRAILTY'", order=["RSSEQ"], mode="last")
         adsl["FRAILGR1"] = _mapped(adsl["FRAILGR1"], {"FRAIL": "Frail", "NON-FRAIL": "Non-frail"})
     return adsl
 
@@ -294,82 +332,100 @@ def _strata_and_subgroups(adsl: pd.DataFrame, sdtm: dict) -> pd.DataFrame:
 def _assessments(sdtm: dict, findings: list) -> pd.DataFrame:
     """RS overall-response assessments with their dates (RSDT)."""
     rs = _domain(sdtm, "rs")
-    rs = rs.loc[rs["RSTESTCD"] == "OVRLRESP"]
-    rs = rs.loc[rs["RSCAT"] != "RESPONSE AT STUDY ENTRY"]
-    return rs.assign(RSDT=_dates(rs, "RSDTC", "RS", findings))
+    rows = (rs["RSTESTCD"] == "OVRLRESP").to_numpy() & (rs["RSCAT"] != "RESPONSE AT STUDY ENTRY").to_numpy()
+    rs = _domain(sdtm, "rs", KEYS + ["RSSEQ", "RSDTC", "RSCAT", "RSSTRESC"], rows=rows)
+    rs["RSDT"] = _dates(rs, "RSDTC", "RS", findings)
+    return rs
 
 
-def _death_and_last_alive(adsl, sdtm, ds, findings) -> pd.DataFrame:
-    rs = _assessments(sdtm, [])
-    adsl = derive_vars_merged(adsl, rs, KEYS, order=["RSDT"], new_vars={"__LASTRS": "RSDT"}, mode="last",
-                              filter_add=lambda f: f["RSDT"].notna())
+def _death_and_last_alive(adsl, sdtm, ds, rs, findings) -> pd.DataFrame:
+    adsl = _add(adsl, derive_vars_merged, rs, KEYS, order=["RSDT"], new_vars={"__LASTRS": "RSDT"},
+                mode="last", filter_add=lambda f: f["RSDT"].notna())
     findings.extend(find_invalid_dtc(adsl, "DTHDTC", "DM"))
-    adsl = derive_vars_dt(adsl, "DTH", "DTHDTC", highest_imputation="M", date_imputation="first",
-                          min_dates=["RANDDT", "TRTEDT", "__LASTRS"], max_dates=["DCUTDT"])
-    adsl = derive_vars_merged(adsl, ds, KEYS, new_vars={"DTHCAUS": "DSTERM"}, order=["DSSEQ"], mode="last",
-                              filter_add="DSSCAT == 'END OF STUDY' and DSDECOD == 'DEATH'")
+    adsl = _add(adsl, derive_vars_dt, "DTH", "DTHDTC", highest_imputation="M", date_imputation="first",
+                min_dates=["RANDDT", "TRTEDT", "__LASTRS"], max_dates=["DCUTDT"],
+                uses=["DTHDTC", "RANDDT", "TRTEDT", "__LASTRS", "DCUTDT", "DTHDTF"])
+    adsl = _add(adsl, derive_vars_merged, ds, KEYS, new_vars={"DTHCAUS": "DSTERM"}, order=["DSSEQ"],
+                mode="last", filter_add="DSSCAT == 'END OF STUDY' and DSDECOD == 'DEATH'")
     adsl["DTHCAUS"] = _mapped(adsl["DTHCAUS"], DEATH_CAUSES)
     ss = _domain(sdtm, "ss")
-    ss = ss.assign(SSDT=_dates(ss, "SSDTC", "SS", findings))
+    ss = _domain(sdtm, "ss", KEYS + ["SSTESTCD", "SSSTRESC"], SSDT=_dates(ss, "SSDTC", "SS", findings))
     alive = [DateSource("ss", "SSDT", "SSTESTCD == 'SURVSTAT' and SSSTRESC == 'ALIVE'"),
              DateSource("adsl", "TRTEDT"), DateSource("adsl", "RANDDT")]
-    adsl = derive_var_extreme_dt(adsl, "LSTALVDT", alive, {"adsl": adsl, "ss": ss}, subject_keys=KEYS)
+    base = adsl[KEYS + ["TRTEDT", "RANDDT"]]
+    adsl["LSTALVDT"] = derive_var_extreme_dt(base, "LSTALVDT", alive, {"adsl": base, "ss": ss},
+                                             subject_keys=KEYS)["LSTALVDT"]
     adsl["LSTALVDT"] = adsl["DTHDT"].where(adsl["DTHDT"].notna(), adsl["LSTALVDT"])
     return adsl.drop(columns=["__LASTRS"])
 
 
 def _disposition(adsl: pd.DataFrame, ds: pd.DataFrame) -> pd.DataFrame:
-    adsl = derive_vars_merged(adsl, ds, KEYS, new_vars={"__EOT": "DSDECOD"}, order=["DSSEQ"], mode="last",
-                              filter_add="DSSCAT == 'END OF TREATMENT'")
+    adsl = _add(adsl, derive_vars_merged, ds, KEYS, new_vars={"__EOT": "DSDECOD"}, order=["DSSEQ"],
+                mode="last", filter_add="DSSCAT == 'END OF TREATMENT'")
     eot = adsl["__EOT"]
     status = np.where(eot.isna(), "ONGOING", np.where(eot == "COMPLETED", "COMPLETED", "DISCONTINUED"))
     adsl["EOTSTT"] = pd.Series(status, index=adsl.index, dtype=object).where(adsl["SAFFL"] == "Y", np.nan)
     adsl["DCTREAS"] = eot.where(eot.notna() & (eot != "COMPLETED"), np.nan)
-    adsl = derive_vars_merged(adsl, ds, KEYS, new_vars={"DCSREAS": "DSDECOD"}, order=["DSSEQ"], mode="last",
-                              filter_add="DSSCAT == 'END OF STUDY'")
+    adsl = _add(adsl, derive_vars_merged, ds, KEYS, new_vars={"DCSREAS": "DSDECOD"}, order=["DSSEQ"],
+                mode="last", filter_add="DSSCAT == 'END OF STUDY'")
     adsl["EOSSTT"] = np.where(adsl["DCSREAS"].notna(), "DISCONTINUED", "ONGOING").astype(object)
     return adsl.drop(columns="__EOT")
 
 
-def _subsequent_therapy(adsl: pd.DataFrame, sdtm: dict, findings: list) -> pd.DataFrame:
+def _line_numbers(grpid: pd.Series) -> np.ndarray:
+    """The trailing number of CMGRPID (``LINE 2`` -> 2), parsed once per distinct value."""
+    codes, uniques = pd.factorize(grpid)
+    numbers = pd.to_numeric(pd.Series(uniques, dtype=object).str.extract(r"(\d+)\s*$")[0],
+                            errors="coerce").to_numpy(dtype=float)
+    return np.append(numbers, np.nan)[np.where(codes < 0, len(numbers), codes)]
+
+
+def _subsequent_therapy(adsl: pd.DataFrame, sdtm: dict, rs: pd.DataFrame, findings: list) -> pd.DataFrame:
     cm = _domain(sdtm, "cm")
-    cm = cm.loc[cm["CMCAT"] == SUBSEQUENT]
-    adsl = derive_var_merged_exist_flag(adsl, cm, KEYS, "SUBTHFL", lambda f: np.ones(len(f), bool),
-                                        false_value="N", missing_value="N")
+    cm = _domain(sdtm, "cm", KEYS + ["CMCLAS", "CMDECOD", "CMSTDTC", "CMGRPID"],
+                 rows=(cm["CMCAT"] == SUBSEQUENT).to_numpy())
+    adsl = _add(adsl, derive_var_merged_exist_flag, cm, KEYS, "SUBTHFL", lambda f: np.ones(len(f), bool),
+                false_value="N", missing_value="N")
     for flag, klass in CLASS_FLAGS.items():
-        adsl = derive_var_merged_exist_flag(adsl, cm, KEYS, flag, f"CMCLAS == '{klass}'",
-                                            false_value="N", missing_value="N")
+        adsl = _add(adsl, derive_var_merged_exist_flag, cm, KEYS, flag, f"CMCLAS == '{klass}'",
+                    false_value="N", missing_value="N")
     findings.extend(find_invalid_dtc(cm, "CMSTDTC", "CM"))
-    rs = _assessments(sdtm, [])
     first_pd = derive_vars_merged(adsl[KEYS], rs, KEYS, order=["RSDT"], new_vars={"PDDT": "RSDT"},
                                   mode="first", filter_add=lambda f: (f["RSSTRESC"] == "PD") & f["RSDT"].notna())
-    cm = derive_vars_merged(cm, adsl.assign(PDDT=first_pd["PDDT"]), KEYS, new_vars=["RANDDT", "PDDT"])
+    cm = derive_vars_merged(cm, adsl[KEYS + ["RANDDT"]].assign(PDDT=first_pd["PDDT"]), KEYS,
+                            new_vars=["RANDDT", "PDDT"])
     cm = derive_vars_dt(cm, "CMST", "CMSTDTC", highest_imputation="M", date_imputation="first",
                         min_dates=[cm["RANDDT"] + pd.Timedelta(days=1), "PDDT"])
-    cm["CMLINE"] = pd.to_numeric(cm["CMGRPID"].str.extract(r"(\d+)\s*$")[0], errors="coerce")
-    return derive_vars_nextline(adsl, cm, KEYS, start_date="RANDDT", date="CMSTDT", drug="CMDECOD",
-                                line="CMLINE", is_pi="CMCLAS == 'PROTEASOME INHIBITOR'")
+    cm["CMLINE"] = _line_numbers(cm["CMGRPID"])
+    return _add(adsl, derive_vars_nextline, cm, KEYS, start_date="RANDDT", date="CMSTDT", drug="CMDECOD",
+                line="CMLINE", is_pi="CMCLAS == 'PROTEASOME INHIBITOR'", uses=["RANDDT"])
 
 
 # ---------------------------------------------------------------- ADTTE
 
-def derive_adrs(sdtm: dict, adsl: pd.DataFrame, findings: list) -> pd.DataFrame:
+#: the ADSL variables the time-to-event sources use
+TTE_ADSL_VARS = ["ITTFL", "RANDDT", "DCUTDT", "DTHDT", "DTHCAUS", "LSTALVDT", "NACTDT"]
+
+
+def derive_adrs(sdtm: dict, adsl: pd.DataFrame, findings: list,
+                assessments: pd.DataFrame | None = None) -> pd.DataFrame:
     """Intermediate assessment records for the sources: ``PD`` (AVALC ``Y`` when the
     overall response is PD, any RS category after randomization) and ``LSTAC`` (the last
     on-study assessment), each keeping RSSEQ/RSDTC, with NACTDT merged."""
-    rs = _assessments(sdtm, findings)
+    rs = _assessments(sdtm, findings) if assessments is None else assessments
     rs = rs.loc[rs["RSDT"].notna(), KEYS + ["RSSEQ", "RSDTC", "RSDT", "RSCAT", "RSSTRESC"]]
     pd_recs = rs.assign(PARAMCD="PD", AVALC=np.where(rs["RSSTRESC"] == "PD", "Y", "N"))
     on_study = rs.loc[rs["RSCAT"] == "ON-STUDY DISEASE ASSESSMENT"]
     last = filter_extreme(on_study, KEYS, ["RSDT", "RSSEQ"], "last").assign(PARAMCD="LSTAC", AVALC="Y")
     adrs = pd.concat([pd_recs, last], ignore_index=True).rename(columns={"RSDT": "ADT"})
     adrs["ASEQ"] = adrs["RSSEQ"]
-    return derive_vars_merged(adrs, adsl, KEYS, new_vars=["NACTDT"])
+    return derive_vars_merged(adrs, adsl[KEYS + ["NACTDT"]], KEYS, new_vars=["NACTDT"])
 
 
-def derive_adtte(sdtm: dict, adsl: pd.DataFrame, findings: list) -> pd.DataFrame:
-    adrs = derive_adrs(sdtm, adsl, findings)
-    itt = adsl.loc[adsl["ITTFL"] == "Y"]
+def derive_adtte(sdtm: dict, adsl: pd.DataFrame, findings: list,
+                 assessments: pd.DataFrame | None = None) -> pd.DataFrame:
+    adrs = derive_adrs(sdtm, adsl, findings, assessments)
+    itt = adsl.loc[adsl["ITTFL"] == "Y", KEYS + [v for v in TTE_ADSL_VARS if v in adsl.columns]]
     params = []
     for paramcd, (events, censors) in SOURCES.items():
         paramn, param = PARAMS[paramcd]
@@ -379,5 +435,6 @@ def derive_adtte(sdtm: dict, adsl: pd.DataFrame, findings: list) -> pd.DataFrame
             end_date="DCUTDT", findings=findings))
     adtte = pd.concat(params, ignore_index=True)
     adtte["AVALU"] = "DAYS"
-    adtte = derive_vars_merged(adtte, adsl, KEYS, new_vars=[v for v in ADSL_TO_ADTTE if v in adsl.columns])
-    return adtte.sort_values(["USUBJID", "PARAMN"], kind="stable").reset_index(drop=True)
+    adtte = sort_records(adtte, [], ["USUBJID", "PARAMN"]).reset_index(drop=True)
+    to_adtte = [v for v in ADSL_TO_ADTTE if v in adsl.columns]
+    return derive_vars_merged(adtte, adsl[KEYS + to_adtte], KEYS, new_vars=to_adtte)
