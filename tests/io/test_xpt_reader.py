@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adam.errors import InputError
-from adam.io import write_dataset
+from adam.io import write_dataset, xpt
 from adam.io.xpt import _factorize_rows, ibm_to_ieee, ieee_to_ibm, read_xpt, read_xpt_pyreadstat
 from adam.metadata import CHAR, NUM, Dataset, Variable
 
@@ -38,6 +38,27 @@ def obs_start(raw: bytes) -> int:
                                     "suppdm", "suppds", "sv", "ta", "te", "ti", "ts", "tv"])
 def test_pilot_files_equal_pyreadstat(pilot_sdtm_dir, domain):
     assert_same_dataset(pilot_sdtm_dir / f"{domain}.xpt")
+
+
+@pytest.mark.parametrize("domain", ["dm", "cm", "ts"])
+def test_small_blocks_give_the_same_frames(pilot_sdtm_dir, monkeypatch, domain):
+    # runs of equal values and the last rows of the file cross block boundaries
+    whole = read_xpt(pilot_sdtm_dir / f"{domain}.xpt")
+    monkeypatch.setattr(xpt, "BLOCK_ROWS", 7)
+    pd.testing.assert_frame_equal(read_xpt(pilot_sdtm_dir / f"{domain}.xpt").frame, whole.frame)
+    assert_same_dataset(pilot_sdtm_dir / f"{domain}.xpt")
+
+
+def test_last_row_ends_the_file(tmp_path, monkeypatch):
+    # 10-byte rows x 8 = one 80-byte record: the file ends with the last 2-byte value
+    frame = pd.DataFrame({"X": [1.0, 2.0, np.nan, 4.0, 5.0, 6.0, 7.0, 8.0],
+                          "C": ["a", "b", "b", "cc", "d", np.nan, "e", "zz"]})
+    path = tmp_path / "e.xpt"
+    write_dataset(Dataset("E", frame, "", [Variable("X", "", NUM, 8), Variable("C", "", CHAR, 2)]), path)
+    raw = path.read_bytes()
+    assert len(raw) - obs_start(raw) == 80
+    monkeypatch.setattr(xpt, "BLOCK_ROWS", 2)
+    pd.testing.assert_frame_equal(assert_same_dataset(path).frame, frame)
 
 
 def test_pilot_ts_is_cp1252(pilot_sdtm_dir):
