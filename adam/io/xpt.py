@@ -377,6 +377,7 @@ class _Distinct:
 
 
 def _distinct_values(runs: _Runs, length: int) -> _Distinct:
+    """Factorize the runs of a text field of ``length`` bytes on their bytes."""
     if len(runs.words) == 1:                 # the word is the value: no hash needed
         codes, distinct = pd.factorize(runs.words[0])
         distinct = distinct.astype(np.uint64).reshape(-1, 1)
@@ -398,13 +399,10 @@ def _distinct_values(runs: _Runs, length: int) -> _Distinct:
 
 
 def _factorize_rows(words: np.ndarray, hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Exact factorization of rows given word-major (words x rows uint64): codes in order
-    of first appearance and the first row of each code. Rows of several words are
-    factorized by a hash (``hashes``, computed when not given), verified against the
+    """Exact factorization of rows of several words, given word-major (words x rows
+    uint64): codes in order of first appearance and the first row of each code. The rows
+    are factorized by a hash (``hashes``, computed when not given), verified against the
     words; on a collision an exact (slower) combination of per-word codes is used."""
-    if len(words) == 1:
-        codes = pd.factorize(words[0])[0]
-        return codes, _first_rows(codes)
     codes = pd.factorize(_hash_words(words) if hashes is None else hashes)[0]
     first = _first_rows(codes)
     representative = first[codes]
