@@ -152,19 +152,38 @@ def find_invalid_dtc(dataset, dtc: str, name: str) -> list[Finding]:
     frame = frame_of(dataset)
     require_columns(frame, [dtc], "dtc")
     codes, uniques, _ = _distinct(frame[dtc])
-    table = _parsed_table(uniques)["problem"].to_numpy()
-    problems = table[np.where(codes < 0, len(table) - 1, codes)]
-    rows = np.flatnonzero(pd.notna(problems))
+    return _invalid(frame, dtc, name, codes, _parsed_table(uniques))
+
+
+def _invalid(frame: pd.DataFrame, dtc: str, name: str, codes: np.ndarray, parsed: pd.DataFrame) -> list[Finding]:
+    table = parsed["problem"].to_numpy()  # its last row (missing values) has no problem
+    rows = np.flatnonzero(pd.notna(table)[codes])
+    problems = table[codes[rows]]
     values = frame[dtc].to_numpy()[rows]
     subjects = subject_of(frame, rows)
     findings = []
-    for pos, value, subject, problem in zip(rows, values, subjects, problems[rows]):
+    for pos, value, subject, problem in zip(rows, values, subjects, problems):
         rule, says = PROBLEMS[problem]
         findings.append(Finding(
             dataset=name.upper(), rule_id=rule, severity="warning",
             message=f"{dtc} {str(value)!r} {says}; treated as missing",
             usubjid=subject, variable=dtc, value=str(value), record=int(pos) + 1))
     return findings
+
+
+def checked_dtc_to_dt(dataset, dtc: str, name: str, findings: list, highest_imputation="n",
+                      date_imputation="first", min_dates=None, max_dates=None,
+                      preserve=False) -> pd.Series:
+    """:func:`convert_dtc_to_dt` of the ``dtc`` column of ``dataset``, appending the
+    :func:`find_invalid_dtc` findings to ``findings`` (the column is parsed once)."""
+    frame = frame_of(dataset)
+    require_columns(frame, [dtc], "dtc")
+    distinct = _distinct(frame[dtc])
+    parsed = _parsed_table(distinct[1])
+    findings.extend(_invalid(frame, dtc, name, distinct[0], parsed))
+    comp, rows, index = _impute(frame[dtc], DATE_PARTS, DT_LEVELS, highest_imputation, date_imputation,
+                                None, min_dates, max_dates, preserve, (distinct, parsed))
+    return _series(_per_row(_to_datetime(comp, DATE_PARTS), rows), index, "datetime64[ns]")
 
 
 # ---------------------------------------------------------------- argument checks
@@ -273,14 +292,17 @@ def _bound_key(bound, n: int, names, as_max: bool) -> np.ndarray:
 
 
 def _impute(dtc, names, levels, highest, date_imputation, time_imputation,
-            min_dates, max_dates, preserve) -> tuple[dict, np.ndarray | None, pd.Index]:
+            min_dates, max_dates, preserve, distinct=None) -> tuple[dict, np.ndarray | None, pd.Index]:
     """Imputed components (NaN where no value results), the index of ``dtc`` and
     ``rows``: without bounds the components are those of the distinct values and
     ``rows`` maps each input row to one; with bounds they are per row (``rows`` None)."""
     min_dates, max_dates = as_list(min_dates), as_list(max_dates)
     _check_imputation(highest, levels, date_imputation, time_imputation, min_dates, max_dates)
-    codes, uniques, index = _distinct(dtc)
-    parsed = _parsed_table(uniques)
+    if distinct is None:
+        (codes, uniques, index) = _distinct(dtc)
+        parsed = _parsed_table(uniques)
+    else:
+        (codes, uniques, index), parsed = distinct
     rows = np.where(codes < 0, len(parsed) - 1, codes)
     n = len(parsed)
     raw = {c: parsed[c].to_numpy(dtype=float) for c in names}
@@ -363,7 +385,7 @@ def impute_dtc_dt(dtc, highest_imputation="n", date_imputation="first",
     """Imputed ``YYYY-MM-DD`` text of each ``--DTC`` (admiral ``impute_dtc_dt``); NaN
     where nothing results. Year 0000/9999 is kept here (as in admiral)."""
     comp, rows, index = _impute(dtc, DATE_PARTS, DT_LEVELS, highest_imputation, date_imputation,
-                           None, min_dates, max_dates, preserve)
+                                None, min_dates, max_dates, preserve)
     return _series(_per_row(_to_text(comp, DATE_PARTS).to_numpy(), rows), index, object)
 
 
@@ -371,7 +393,7 @@ def impute_dtc_dtm(dtc, highest_imputation="h", date_imputation="first", time_im
                    min_dates=None, max_dates=None, preserve=False) -> pd.Series:
     """Imputed ``YYYY-MM-DDThh:mm:ss`` text of each ``--DTC`` (admiral ``impute_dtc_dtm``)."""
     comp, rows, index = _impute(dtc, PARTS, DTM_LEVELS, highest_imputation, date_imputation,
-                           time_imputation, min_dates, max_dates, preserve)
+                                time_imputation, min_dates, max_dates, preserve)
     return _series(_per_row(_to_text(comp, PARTS).to_numpy(), rows), index, object)
 
 
@@ -380,7 +402,7 @@ def convert_dtc_to_dt(dtc, highest_imputation="n", date_imputation="first",
     """``--DTC`` values as a ``datetime64[ns]`` date Series (admiral ``convert_dtc_to_dt``).
     ``min_dates``/``max_dates``: lists of date Series/arrays/scalars."""
     comp, rows, index = _impute(dtc, DATE_PARTS, DT_LEVELS, highest_imputation, date_imputation,
-                           None, min_dates, max_dates, preserve)
+                                None, min_dates, max_dates, preserve)
     return _series(_per_row(_to_datetime(comp, DATE_PARTS), rows), index, "datetime64[ns]")
 
 
@@ -388,7 +410,7 @@ def convert_dtc_to_dtm(dtc, highest_imputation="h", date_imputation="first", tim
                        min_dates=None, max_dates=None, preserve=False) -> pd.Series:
     """``--DTC`` values as a ``datetime64[ns]`` datetime Series (admiral ``convert_dtc_to_dtm``)."""
     comp, rows, index = _impute(dtc, PARTS, DTM_LEVELS, highest_imputation, date_imputation,
-                           time_imputation, min_dates, max_dates, preserve)
+                                time_imputation, min_dates, max_dates, preserve)
     return _series(_per_row(_to_datetime(comp, PARTS), rows), index, "datetime64[ns]")
 
 

@@ -139,9 +139,11 @@ def _pick(records: list[pd.DataFrame], mode: str) -> pd.DataFrame:
     return filter_extreme(allrec, ["__sid"], ["ADT", "__src"], mode)
 
 
-def _findings(out: pd.DataFrame, mask, rule: str, severity: str, message: str, paramcd) -> list[Finding]:
+def _findings(adsl: pd.DataFrame, mask, rule: str, severity: str, message: str, paramcd) -> list[Finding]:
+    """Findings on the subjects of ``adsl`` at ``mask`` (named by USUBJID when ``adsl``
+    has it, whatever the subject keys)."""
     rows = np.flatnonzero(mask)
-    usubjid = out["USUBJID"].to_numpy()[rows] if "USUBJID" in out.columns else [None] * len(rows)
+    usubjid = adsl["USUBJID"].to_numpy()[rows] if "USUBJID" in adsl.columns else [None] * len(rows)
     return [Finding("ADTTE", rule, severity, f"{paramcd}: {message}",
                     usubjid=None if pd.isna(u) else str(u), variable="ADT", record=None)
             for u in usubjid]
@@ -202,9 +204,9 @@ def derive_param_tte(dataset_adsl, source_datasets: Mapping, start_date: str,
     paramcd = set_values_to["PARAMCD"]
     no_start = out["STARTDT"].isna().to_numpy()
     no_date = out["ADT"].isna().to_numpy() & ~no_start
-    problems = (_findings(out, no_date, "TTE-NO-DATE", "error",
+    problems = (_findings(adsl, no_date, "TTE-NO-DATE", "error",
                           "no event or censoring date from any source", paramcd)
-                + _findings(out, no_start, "TTE-NO-START", "error",
+                + _findings(adsl, no_start, "TTE-NO-START", "error",
                             f"start date {start_date} is missing", paramcd))
     if problems and findings is None:
         raise InputError(f"{paramcd}: {len(problems)} subject(s) without a time-to-event date "
@@ -212,7 +214,7 @@ def derive_param_tte(dataset_adsl, source_datasets: Mapping, start_date: str,
                          variable=start_date if no_start.any() else "ADT")
     if findings is not None:
         findings.extend(problems)
-        findings.extend(_findings(out, before, "TTE-BEFORE-START", "note",
+        findings.extend(_findings(adsl, before, "TTE-BEFORE-START", "note",
                                   f"event/censoring date before {start_date}; ADT set to STARTDT",
                                   paramcd))
     out.loc[no_start, ["ADT", "AVAL", "CNSR"]] = np.nan

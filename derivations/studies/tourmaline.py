@@ -52,8 +52,8 @@ import pandas as pd
 from adam.errors import InputError
 from adam.findings import Finding
 from adam.metadata import CHAR, NUM, Dataset, Variable, char_width
-from derivations.common import Col, row_mask, run_starts
-from derivations.dates import convert_dtc_to_dt, derive_vars_dt, find_invalid_dtc
+from derivations.common import Col, SubjectIndex, first_rows, group_codes, row_mask, run_starts
+from derivations.dates import checked_dtc_to_dt, convert_dtc_to_dt, derive_vars_dt, find_invalid_dtc
 from derivations.extreme import DateSource, derive_var_extreme_dt
 from derivations.filters import filter_extreme, sort_records
 from derivations.merge import derive_var_merged_exist_flag, derive_vars_merged
@@ -176,6 +176,7 @@ def derive(sdtm: dict, study) -> dict[str, Dataset]:
 
 def derive_with_findings(sdtm: dict, study) -> tuple[dict[str, Dataset], list[Finding]]:
     """:func:`derive` and the derivation findings (invalid dates, time-to-event notes)."""
+    sdtm = Sdtm(sdtm)
     adsl_findings: list[Finding] = []
     rs_findings: list[Finding] = []
     tte_findings: list[Finding] = []
@@ -189,33 +190,58 @@ def derive_with_findings(sdtm: dict, study) -> tuple[dict[str, Dataset], list[Fi
 
 # ---------------------------------------------------------------- helpers
 
-def _domain(sdtm: dict, name: str, columns=None, rows=None, **new) -> pd.DataFrame:
-    """An SDTM domain's frame; with ``columns`` only those of them it has, the records
-    meeting ``rows`` (a boolean mask) and ``new`` columns (values for all records), so
-    the steps below never copy variables they do not use."""
-    if name not in sdtm:
-        raise InputError(f"SDTM domain {name.upper()} is missing (needed for the TOURMALINE ADaM)")
-    ds = sdtm[name]
-    frame = ds.frame if isinstance(ds, Dataset) else ds
-    if columns is None:
-        return frame
-    keep = slice(None) if rows is None else np.flatnonzero(rows)
-    data = {c: frame[c].to_numpy()[keep] for c in columns if c in frame.columns}
-    data.update({k: np.asarray(v)[keep] for k, v in new.items()})
-    return pd.DataFrame(data, index=frame.index[keep])
+#: the subject of a record as one integer (its DM subject's number), so the merges below
+#: match integers instead of STUDYID/USUBJID text; never written to the ADaM datasets
+SID = "__SID"
+BY = [SID]
 
 
-def _dates(frame: pd.DataFrame, dtc: str, name: str, findings: list, **imputation) -> pd.Series:
-    """``dtc`` as dates (findings for invalid values)."""
-    findings.extend(find_invalid_dtc(frame, dtc, name))
-    return convert_dtc_to_dt(frame[dtc], **imputation)
+class Sdtm:
+    """The SDTM domains of one derivation, each record numbered by its DM subject
+    (:data:`SID`; subjects not in DM get numbers after those of DM)."""
+
+    def __init__(self, sdtm):
+        self.sdtm = sdtm.sdtm if isinstance(sdtm, Sdtm) else sdtm
+        dm = self.frame("dm")
+        self.dm_sid = group_codes(dm, KEYS)
+        self.subjects = SubjectIndex(dm.iloc[first_rows(self.dm_sid)], KEYS)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.sdtm
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """The whole frame of a domain."""
+        if name not in self.sdtm:
+            raise InputError(f"SDTM domain {name.upper()} is missing (needed for the TOURMALINE ADaM)")
+        ds = self.sdtm[name]
+        return ds.frame if isinstance(ds, Dataset) else ds
+
+    def ids(self, frame: pd.DataFrame) -> np.ndarray:
+        """:data:`SID` of each record of ``frame``."""
+        sid = self.subjects.ids(frame)
+        unknown = np.flatnonzero(sid < 0)
+        if len(unknown):
+            others = pd.DataFrame({k: frame[k].to_numpy()[unknown] for k in KEYS})
+            sid[unknown] = len(first_rows(self.dm_sid)) + group_codes(others, KEYS)
+        return sid
+
+    def domain(self, name: str, columns, rows=None, **new) -> pd.DataFrame:
+        """The records of a domain meeting ``rows`` (a boolean mask, default all) with
+        :data:`SID`, the ``columns`` it has and the ``new`` columns (values for all
+        records): the steps below never copy variables they do not use."""
+        frame = self.frame(name)
+        keep = slice(None) if rows is None else np.flatnonzero(rows)
+        data = {SID: self.ids(frame)[keep]}
+        data.update({c: frame[c].to_numpy()[keep] for c in columns if c in frame.columns})
+        data.update({k: np.asarray(v)[keep] for k, v in new.items()})
+        return pd.DataFrame(data, index=frame.index[keep])
 
 
 def _add(adsl: pd.DataFrame, derivation, *args, uses=(), **kwargs) -> pd.DataFrame:
     """``adsl`` with the variables that ``derivation`` (a primitive taking the dataset
-    first) adds, run on the subject keys and the ``uses`` variables only, so ADSL is
-    not copied at each step."""
-    base = adsl[KEYS + [c for c in uses if c in adsl.columns]]
+    first) adds, run on :data:`SID` and the ``uses`` variables only, so ADSL is not
+    copied at each step."""
+    base = adsl[BY + [c for c in uses if c in adsl.columns]]
     out = derivation(base, *args, **kwargs)
     for col in out.columns:
         if col not in base.columns:
@@ -250,14 +276,16 @@ def _mapped(values: pd.Series, mapping: dict) -> pd.Series:
 
 # ---------------------------------------------------------------- ADSL
 
-def derive_adsl(sdtm: dict, study, findings: list, assessments: pd.DataFrame | None = None) -> pd.DataFrame:
+def derive_adsl(sdtm, study, findings: list, assessments: pd.DataFrame | None = None) -> pd.DataFrame:
+    """ADSL (with :data:`SID`) from the SDTM domains (a dict or :class:`Sdtm`)."""
+    sdtm = Sdtm(sdtm)
     if assessments is None:
         assessments = _assessments(sdtm, [])
-    dm, ds = _domain(sdtm, "dm"), _domain(sdtm, "ds")
-    ds = _domain(sdtm, "ds", KEYS + ["DSSEQ", "DSDECOD", "DSSCAT", "DSTERM"],
-                 DSSTDT=_dates(ds, "DSSTDTC", "DS", findings))
-    adsl = derive_vars_merged(dm, ds, KEYS, order=["DSSTDT", "DSSEQ"], new_vars={"RANDDT": "DSSTDT"},
-                              filter_add="DSDECOD == 'RANDOMIZED'", mode="first", exist_flag="ITTFL")
+    ds = sdtm.domain("ds", ["DSSEQ", "DSDECOD", "DSSCAT", "DSTERM"],
+                     DSSTDT=checked_dtc_to_dt(sdtm.frame("ds"), "DSSTDTC", "DS", findings))
+    adsl = sdtm.frame("dm").assign(**{SID: sdtm.dm_sid})
+    adsl = _add(adsl, derive_vars_merged, ds, BY, order=["DSSTDT", "DSSEQ"], new_vars={"RANDDT": "DSSTDT"},
+                filter_add="DSDECOD == 'RANDOMIZED'", mode="first", exist_flag="ITTFL")
     adsl = adsl.loc[adsl["ITTFL"] == "Y"].reset_index(drop=True)
     adsl = _treatment(adsl, sdtm, findings)
     adsl = _cutoff(adsl, sdtm, study)
@@ -268,15 +296,15 @@ def derive_adsl(sdtm: dict, study, findings: list, assessments: pd.DataFrame | N
     return adsl
 
 
-def _treatment(adsl: pd.DataFrame, sdtm: dict, findings: list) -> pd.DataFrame:
-    ex = _domain(sdtm, "ex")
-    start = _dates(ex, "EXSTDTC", "EX", findings)
-    end = _dates(ex, "EXENDTC", "EX", findings).fillna(start)
-    ex = _domain(sdtm, "ex", KEYS + ["EXSEQ"], rows=row_mask(ex, "EXDOSE > 0 or EXTRT == 'PLACEBO'"),
-                 EXSTDT=start, EXENDT=end)
-    adsl = _add(adsl, derive_vars_merged, ex, KEYS, order=["EXSTDT", "EXSEQ"],
+def _treatment(adsl: pd.DataFrame, sdtm: Sdtm, findings: list) -> pd.DataFrame:
+    ex = sdtm.frame("ex")
+    start = checked_dtc_to_dt(ex, "EXSTDTC", "EX", findings)
+    end = checked_dtc_to_dt(ex, "EXENDTC", "EX", findings).fillna(start)
+    ex = sdtm.domain("ex", ["EXSEQ"], rows=row_mask(ex, "EXDOSE > 0 or EXTRT == 'PLACEBO'"),
+                     EXSTDT=start, EXENDT=end)
+    adsl = _add(adsl, derive_vars_merged, ex, BY, order=["EXSTDT", "EXSEQ"],
                 new_vars={"TRTSDT": "EXSTDT"}, mode="first")
-    adsl = _add(adsl, derive_vars_merged, ex, KEYS, order=["EXENDT", "EXSEQ"],
+    adsl = _add(adsl, derive_vars_merged, ex, BY, order=["EXENDT", "EXSEQ"],
                 new_vars={"TRTEDT": "EXENDT"}, mode="last")
     adsl["SAFFL"] = np.where(adsl["TRTSDT"].notna(), "Y", "N").astype(object)
     adsl["TRT01P"] = adsl["ARM"]
@@ -286,10 +314,10 @@ def _treatment(adsl: pd.DataFrame, sdtm: dict, findings: list) -> pd.DataFrame:
     return adsl
 
 
-def _cutoff(adsl: pd.DataFrame, sdtm: dict, study) -> pd.DataFrame:
+def _cutoff(adsl: pd.DataFrame, sdtm: Sdtm, study) -> pd.DataFrame:
     cutoff = getattr(study, "data_cutoff", None)
     if "ts" in sdtm:
-        ts = _domain(sdtm, "ts")
+        ts = sdtm.frame("ts")
         rows = ts.loc[ts["TSPARMCD"] == "DCUTDTC", "TSVAL"]
         if len(rows):
             cutoff = rows.iloc[0]
@@ -297,76 +325,76 @@ def _cutoff(adsl: pd.DataFrame, sdtm: dict, study) -> pd.DataFrame:
     return adsl
 
 
-def _strata_and_subgroups(adsl: pd.DataFrame, sdtm: dict) -> pd.DataFrame:
-    supp = _domain(sdtm, "suppdm", KEYS + ["QNAM", "QVAL"])
+def _strata_and_subgroups(adsl: pd.DataFrame, sdtm: Sdtm) -> pd.DataFrame:
+    supp = sdtm.domain("suppdm", ["QNAM", "QVAL"])
     for n in (1, 2, 3, 4):
         if (supp["QNAM"] == f"STRAT{n}").any():
-            adsl = _add(adsl, derive_vars_merged, supp, KEYS, new_vars={f"STRAT{n}R": "QVAL"},
+            adsl = _add(adsl, derive_vars_merged, supp, BY, new_vars={f"STRAT{n}R": "QVAL"},
                         filter_add=f"QNAM == 'STRAT{n}'")
     age = adsl["AGE"]
     groups = np.select([age < 60, age < 75], ["<60", ">=60 to <75"], ">=75").astype(object)
     adsl["AGEGR1"] = pd.Series(groups, index=adsl.index).where(age.notna(), np.nan)
-    rs = _domain(sdtm, "rs", KEYS + ["RSSEQ", "RSTESTCD", "RSCAT", "RSSTRESC"])
-    lb = _domain(sdtm, "lb", KEYS + ["LBSEQ", "LBTESTCD", "LBCAT", "LBSTRESC"])
-    cm = _domain(sdtm, "cm", KEYS + ["CMCAT", "CMSCAT", "CMCLAS"])
-    adsl = _add(adsl, derive_vars_merged, rs, KEYS, new_vars={"ISSGR1": "RSSTRESC"},
+    rs = sdtm.domain("rs", ["RSSEQ", "RSTESTCD", "RSCAT", "RSSTRESC"])
+    lb = sdtm.domain("lb", ["LBSEQ", "LBTESTCD", "LBCAT", "LBSTRESC"])
+    cm = sdtm.domain("cm", ["CMCAT", "CMSCAT", "CMCLAS"])
+    adsl = _add(adsl, derive_vars_merged, rs, BY, new_vars={"ISSGR1": "RSSTRESC"},
                 filter_add="RSTESTCD == 'ISSSTAGE'", order=["RSSEQ"], mode="last")
-    adsl = _add(adsl, derive_vars_merged, rs, KEYS, new_vars={"RESPGR1": "RSSTRESC"},
+    adsl = _add(adsl, derive_vars_merged, rs, BY, new_vars={"RESPGR1": "RSSTRESC"},
                 filter_add="RSCAT == 'RESPONSE AT STUDY ENTRY'", order=["RSSEQ"], mode="last")
     adsl["RESPGR1"] = _mapped(adsl["RESPGR1"], {"CR": "CR", "VGPR": "VGPR or less", "PR": "VGPR or less"})
-    adsl = _add(adsl, derive_var_merged_exist_flag, lb, KEYS, "CYTOGR1", "LBSTRESC == 'POSITIVE'",
+    adsl = _add(adsl, derive_var_merged_exist_flag, lb, BY, "CYTOGR1", "LBSTRESC == 'POSITIVE'",
                 true_value="High risk", false_value="Standard risk", filter_add="LBCAT == 'CYTOGENETICS'")
-    adsl = _add(adsl, derive_var_merged_exist_flag, cm, KEYS, "INDPIGR1", "CMCLAS == 'PROTEASOME INHIBITOR'",
+    adsl = _add(adsl, derive_var_merged_exist_flag, cm, BY, "INDPIGR1", "CMCLAS == 'PROTEASOME INHIBITOR'",
                 true_value="PI-exposed", false_value="PI-naive",
                 filter_add="CMCAT == 'PRIOR ANTI-MYELOMA THERAPY' and CMSCAT == 'INDUCTION'")
-    adsl = _add(adsl, derive_vars_merged, lb, KEYS, new_vars={"MRDGR1": "LBSTRESC"},
+    adsl = _add(adsl, derive_vars_merged, lb, BY, new_vars={"MRDGR1": "LBSTRESC"},
                 filter_add="LBTESTCD == 'MRD'", order=["LBSEQ"], mode="last")
     adsl["MRDGR1"] = _mapped(adsl["MRDGR1"], {"POSITIVE": "Positive", "NEGATIVE": "Negative"})
     if (rs["RSTESTCD"] == "FRAILTY").any():
-        adsl = _add(adsl, derive_vars_merged, rs, KEYS, new_vars={"FRAILGR1": "RSSTRESC"},
+        adsl = _add(adsl, derive_vars_merged, rs, BY, new_vars={"FRAILGR1": "RSSTRESC"},
                     filter_add="RSTESTCD == 'FRAILTY'", order=["RSSEQ"], mode="last")
         adsl["FRAILGR1"] = _mapped(adsl["FRAILGR1"], {"FRAIL": "Frail", "NON-FRAIL": "Non-frail"})
     return adsl
 
 
-def _assessments(sdtm: dict, findings: list) -> pd.DataFrame:
+def _assessments(sdtm: Sdtm, findings: list) -> pd.DataFrame:
     """RS overall-response assessments with their dates (RSDT)."""
-    rs = _domain(sdtm, "rs")
+    rs = sdtm.frame("rs")
     rows = (rs["RSTESTCD"] == "OVRLRESP").to_numpy() & (rs["RSCAT"] != "RESPONSE AT STUDY ENTRY").to_numpy()
-    rs = _domain(sdtm, "rs", KEYS + ["RSSEQ", "RSDTC", "RSCAT", "RSSTRESC"], rows=rows)
-    rs["RSDT"] = _dates(rs, "RSDTC", "RS", findings)
+    rs = sdtm.domain("rs", KEYS + ["RSSEQ", "RSDTC", "RSCAT", "RSSTRESC"], rows=rows)
+    rs["RSDT"] = checked_dtc_to_dt(rs, "RSDTC", "RS", findings)
     return rs
 
 
-def _death_and_last_alive(adsl, sdtm, ds, rs, findings) -> pd.DataFrame:
-    adsl = _add(adsl, derive_vars_merged, rs, KEYS, order=["RSDT"], new_vars={"__LASTRS": "RSDT"},
+def _death_and_last_alive(adsl, sdtm: Sdtm, ds, rs, findings) -> pd.DataFrame:
+    adsl = _add(adsl, derive_vars_merged, rs, BY, order=["RSDT"], new_vars={"__LASTRS": "RSDT"},
                 mode="last", filter_add=lambda f: f["RSDT"].notna())
     findings.extend(find_invalid_dtc(adsl, "DTHDTC", "DM"))
     adsl = _add(adsl, derive_vars_dt, "DTH", "DTHDTC", highest_imputation="M", date_imputation="first",
                 min_dates=["RANDDT", "TRTEDT", "__LASTRS"], max_dates=["DCUTDT"],
                 uses=["DTHDTC", "RANDDT", "TRTEDT", "__LASTRS", "DCUTDT", "DTHDTF"])
-    adsl = _add(adsl, derive_vars_merged, ds, KEYS, new_vars={"DTHCAUS": "DSTERM"}, order=["DSSEQ"],
+    adsl = _add(adsl, derive_vars_merged, ds, BY, new_vars={"DTHCAUS": "DSTERM"}, order=["DSSEQ"],
                 mode="last", filter_add="DSSCAT == 'END OF STUDY' and DSDECOD == 'DEATH'")
     adsl["DTHCAUS"] = _mapped(adsl["DTHCAUS"], DEATH_CAUSES)
-    ss = _domain(sdtm, "ss")
-    ss = _domain(sdtm, "ss", KEYS + ["SSTESTCD", "SSSTRESC"], SSDT=_dates(ss, "SSDTC", "SS", findings))
+    ss = sdtm.domain("ss", ["SSTESTCD", "SSSTRESC"],
+                     SSDT=checked_dtc_to_dt(sdtm.frame("ss"), "SSDTC", "SS", findings))
     alive = [DateSource("ss", "SSDT", "SSTESTCD == 'SURVSTAT' and SSSTRESC == 'ALIVE'"),
              DateSource("adsl", "TRTEDT"), DateSource("adsl", "RANDDT")]
-    base = adsl[KEYS + ["TRTEDT", "RANDDT"]]
+    base = adsl[BY + ["TRTEDT", "RANDDT"]]
     adsl["LSTALVDT"] = derive_var_extreme_dt(base, "LSTALVDT", alive, {"adsl": base, "ss": ss},
-                                             subject_keys=KEYS)["LSTALVDT"]
+                                             subject_keys=BY)["LSTALVDT"]
     adsl["LSTALVDT"] = adsl["DTHDT"].where(adsl["DTHDT"].notna(), adsl["LSTALVDT"])
     return adsl.drop(columns=["__LASTRS"])
 
 
 def _disposition(adsl: pd.DataFrame, ds: pd.DataFrame) -> pd.DataFrame:
-    adsl = _add(adsl, derive_vars_merged, ds, KEYS, new_vars={"__EOT": "DSDECOD"}, order=["DSSEQ"],
+    adsl = _add(adsl, derive_vars_merged, ds, BY, new_vars={"__EOT": "DSDECOD"}, order=["DSSEQ"],
                 mode="last", filter_add="DSSCAT == 'END OF TREATMENT'")
     eot = adsl["__EOT"]
     status = np.where(eot.isna(), "ONGOING", np.where(eot == "COMPLETED", "COMPLETED", "DISCONTINUED"))
     adsl["EOTSTT"] = pd.Series(status, index=adsl.index, dtype=object).where(adsl["SAFFL"] == "Y", np.nan)
     adsl["DCTREAS"] = eot.where(eot.notna() & (eot != "COMPLETED"), np.nan)
-    adsl = _add(adsl, derive_vars_merged, ds, KEYS, new_vars={"DCSREAS": "DSDECOD"}, order=["DSSEQ"],
+    adsl = _add(adsl, derive_vars_merged, ds, BY, new_vars={"DCSREAS": "DSDECOD"}, order=["DSSEQ"],
                 mode="last", filter_add="DSSCAT == 'END OF STUDY'")
     adsl["EOSSTT"] = np.where(adsl["DCSREAS"].notna(), "DISCONTINUED", "ONGOING").astype(object)
     return adsl.drop(columns="__EOT")
@@ -380,61 +408,66 @@ def _line_numbers(grpid: pd.Series) -> np.ndarray:
     return np.append(numbers, np.nan)[np.where(codes < 0, len(numbers), codes)]
 
 
-def _subsequent_therapy(adsl: pd.DataFrame, sdtm: dict, rs: pd.DataFrame, findings: list) -> pd.DataFrame:
-    cm = _domain(sdtm, "cm")
-    cm = _domain(sdtm, "cm", KEYS + ["CMCLAS", "CMDECOD", "CMSTDTC", "CMGRPID"],
-                 rows=(cm["CMCAT"] == SUBSEQUENT).to_numpy())
-    adsl = _add(adsl, derive_var_merged_exist_flag, cm, KEYS, "SUBTHFL", lambda f: np.ones(len(f), bool),
+def _subsequent_therapy(adsl: pd.DataFrame, sdtm: Sdtm, rs: pd.DataFrame, findings: list) -> pd.DataFrame:
+    cm = sdtm.frame("cm")
+    cm = sdtm.domain("cm", KEYS + ["CMCLAS", "CMDECOD", "CMSTDTC", "CMGRPID"],
+                     rows=(cm["CMCAT"] == SUBSEQUENT).to_numpy())
+    adsl = _add(adsl, derive_var_merged_exist_flag, cm, BY, "SUBTHFL", lambda f: np.ones(len(f), bool),
                 false_value="N", missing_value="N")
     for flag, klass in CLASS_FLAGS.items():
-        adsl = _add(adsl, derive_var_merged_exist_flag, cm, KEYS, flag, f"CMCLAS == '{klass}'",
+        adsl = _add(adsl, derive_var_merged_exist_flag, cm, BY, flag, f"CMCLAS == '{klass}'",
                     false_value="N", missing_value="N")
     findings.extend(find_invalid_dtc(cm, "CMSTDTC", "CM"))
-    first_pd = derive_vars_merged(adsl[KEYS], rs, KEYS, order=["RSDT"], new_vars={"PDDT": "RSDT"},
+    first_pd = derive_vars_merged(adsl[BY], rs, BY, order=["RSDT"], new_vars={"PDDT": "RSDT"},
                                   mode="first", filter_add=lambda f: (f["RSSTRESC"] == "PD") & f["RSDT"].notna())
-    cm = derive_vars_merged(cm, adsl[KEYS + ["RANDDT"]].assign(PDDT=first_pd["PDDT"]), KEYS,
+    cm = derive_vars_merged(cm, adsl[BY + ["RANDDT"]].assign(PDDT=first_pd["PDDT"]), BY,
                             new_vars=["RANDDT", "PDDT"])
     cm = derive_vars_dt(cm, "CMST", "CMSTDTC", highest_imputation="M", date_imputation="first",
                         min_dates=[cm["RANDDT"] + pd.Timedelta(days=1), "PDDT"])
     cm["CMLINE"] = _line_numbers(cm["CMGRPID"])
-    return _add(adsl, derive_vars_nextline, cm, KEYS, start_date="RANDDT", date="CMSTDT", drug="CMDECOD",
+    return _add(adsl, derive_vars_nextline, cm, BY, start_date="RANDDT", date="CMSTDT", drug="CMDECOD",
                 line="CMLINE", is_pi="CMCLAS == 'PROTEASOME INHIBITOR'", uses=["RANDDT"])
 
 
 # ---------------------------------------------------------------- ADTTE
 
 #: the ADSL variables the time-to-event sources use
-TTE_ADSL_VARS = ["ITTFL", "RANDDT", "DCUTDT", "DTHDT", "DTHCAUS", "LSTALVDT", "NACTDT"]
+TTE_ADSL_VARS = ["USUBJID", "RANDDT", "DCUTDT", "DTHDT", "DTHCAUS", "LSTALVDT", "NACTDT"]
 
 
-def derive_adrs(sdtm: dict, adsl: pd.DataFrame, findings: list,
+def derive_adrs(sdtm, adsl: pd.DataFrame, findings: list,
                 assessments: pd.DataFrame | None = None) -> pd.DataFrame:
     """Intermediate assessment records for the sources: ``PD`` (AVALC ``Y`` when the
     overall response is PD, any RS category after randomization) and ``LSTAC`` (the last
     on-study assessment), each keeping RSSEQ/RSDTC, with NACTDT merged."""
-    rs = _assessments(sdtm, findings) if assessments is None else assessments
-    rs = rs.loc[rs["RSDT"].notna(), KEYS + ["RSSEQ", "RSDTC", "RSDT", "RSCAT", "RSSTRESC"]]
+    rs = _assessments(Sdtm(sdtm), findings) if assessments is None else assessments
+    rs = rs.loc[rs["RSDT"].notna(), BY + KEYS + ["RSSEQ", "RSDTC", "RSDT", "RSCAT", "RSSTRESC"]]
     pd_recs = rs.assign(PARAMCD="PD", AVALC=np.where(rs["RSSTRESC"] == "PD", "Y", "N"))
     on_study = rs.loc[rs["RSCAT"] == "ON-STUDY DISEASE ASSESSMENT"]
-    last = filter_extreme(on_study, KEYS, ["RSDT", "RSSEQ"], "last").assign(PARAMCD="LSTAC", AVALC="Y")
+    last = filter_extreme(on_study, BY, ["RSDT", "RSSEQ"], "last").assign(PARAMCD="LSTAC", AVALC="Y")
     adrs = pd.concat([pd_recs, last], ignore_index=True).rename(columns={"RSDT": "ADT"})
     adrs["ASEQ"] = adrs["RSSEQ"]
-    return derive_vars_merged(adrs, adsl[KEYS + ["NACTDT"]], KEYS, new_vars=["NACTDT"])
+    return derive_vars_merged(adrs, adsl[BY + ["NACTDT"]], BY, new_vars=["NACTDT"])
 
 
-def derive_adtte(sdtm: dict, adsl: pd.DataFrame, findings: list,
+def derive_adtte(sdtm, adsl: pd.DataFrame, findings: list,
                  assessments: pd.DataFrame | None = None) -> pd.DataFrame:
+    """ADTTE (with :data:`SID`), one record per ITT subject and parameter, sorted by
+    USUBJID and PARAMN."""
     adrs = derive_adrs(sdtm, adsl, findings, assessments)
-    itt = adsl.loc[adsl["ITTFL"] == "Y", KEYS + [v for v in TTE_ADSL_VARS if v in adsl.columns]]
+    itt = adsl.loc[adsl["ITTFL"] == "Y", BY + [v for v in TTE_ADSL_VARS if v in adsl.columns]]
     params = []
     for paramcd, (events, censors) in SOURCES.items():
         paramn, param = PARAMS[paramcd]
         params.append(derive_param_tte(
             itt, {"adsl": itt, "adrs": adrs}, "RANDDT", events, censors,
             {"PARAMCD": paramcd, "PARAM": param, "PARAMN": float(paramn)},
-            end_date="DCUTDT", findings=findings))
+            end_date="DCUTDT", findings=findings, subject_keys=BY))
     adtte = pd.concat(params, ignore_index=True)
     adtte["AVALU"] = "DAYS"
-    adtte = sort_records(adtte, [], ["USUBJID", "PARAMN"]).reset_index(drop=True)
-    to_adtte = [v for v in ADSL_TO_ADTTE if v in adsl.columns]
-    return derive_vars_merged(adtte, adsl[KEYS + to_adtte], KEYS, new_vars=to_adtte)
+    # each parameter's records follow ITT order: sort on the subjects' USUBJID ranks
+    rank = pd.factorize(itt["USUBJID"].to_numpy(), sort=True)[0].astype(float)
+    adtte["__USUBJIDN"] = np.tile(np.where(rank < 0, np.nan, rank), len(params))
+    adtte = sort_records(adtte, [], ["__USUBJIDN", "PARAMN"]).reset_index(drop=True)
+    to_adtte = KEYS + [v for v in ADSL_TO_ADTTE if v in adsl.columns]
+    return derive_vars_merged(adtte.drop(columns="__USUBJIDN"), adsl[BY + to_adtte], BY, new_vars=to_adtte)
