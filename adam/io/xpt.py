@@ -601,7 +601,7 @@ def prepare_xpt(ds: Dataset, encoding: str = "ascii") -> PreparedXpt:
 def write_prepared(prepared: PreparedXpt, path: str | Path, inputs=()) -> Path:
     with atomic_path(path, inputs) as tmp, open(tmp, "wb") as fh:
         fh.write(_headers(prepared.ds, prepared.columns))
-        fh.write(_observations(prepared.columns, len(prepared.ds.frame)))
+        _write_observations(fh, prepared.columns, len(prepared.ds.frame))
     return Path(path)
 
 
@@ -789,13 +789,19 @@ def _headers(ds: Dataset, columns) -> bytes:
     return lib + member + namestr_head + _record_block(namestrs) + obs_head
 
 
-def _observations(columns, nrows: int) -> bytes:
+def _write_observations(fh, columns, nrows: int, block: int = 1 << 18) -> None:
+    """Write the observations block by block (bounded memory, no whole-file copy), then
+    blank-pad the last 80-byte record. Character fields were blank-padded when encoded;
+    numeric fields are exact bytes."""
     if nrows == 0:
-        return b""
+        return
     dtype = np.dtype([(f"f{i}", f"S{length}") for i, (_, _, length) in enumerate(columns)])
-    rows = np.empty(nrows, dtype=dtype)
-    for i, (_, raw, _) in enumerate(columns):
-        rows[f"f{i}"] = raw
-    # structured assignment of S-fields pads with NUL; numeric fields are exact bytes,
-    # character fields were blank-padded before, so the buffer is final
-    return _record_block(rows.tobytes())
+    rows = np.empty(min(block, nrows), dtype=dtype)
+    for lo in range(0, nrows, block):
+        part = rows[: min(block, nrows - lo)]
+        for i, (_, raw, _) in enumerate(columns):
+            part[f"f{i}"] = raw[lo:lo + len(part)]
+        fh.write(memoryview(part).cast("B"))
+    rem = (nrows * dtype.itemsize) % RECORD
+    if rem:
+        fh.write(b" " * (RECORD - rem))
