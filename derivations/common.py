@@ -158,6 +158,10 @@ class SubjectIndex:
 
     def __init__(self, frame: pd.DataFrame, keys: list[str]):
         self.keys = list(keys)
+        if len(self.keys) == 1:
+            self._flat, self.index = None, pd.Index(frame[self.keys[0]].to_numpy())
+            self.is_unique = self.index.is_unique
+            return
         self._levels, codes = [], []
         for k in self.keys:
             part, uniques = pd.factorize(frame[k].to_numpy(), use_na_sentinel=False)
@@ -179,6 +183,8 @@ class SubjectIndex:
         """Subject position of each record of ``frame`` (whose key variables are
         ``keys``, by default the same names)."""
         heads, run = _runs(frame, self.keys if keys is None else as_list(keys))
+        if self._flat is None:
+            return self.index.get_indexer(heads[0])[run]
         if not self._flat:
             return self.index.get_indexer(pd.MultiIndex.from_arrays(heads))[run]
         parts = [lv.get_indexer(col) for lv, col in zip(self._levels, heads)]

@@ -278,17 +278,30 @@ def _bound_key(bound, n: int, names, as_max: bool) -> np.ndarray:
     if len(arr) != n:
         raise UsageError(f"argument {'max_dates' if as_max else 'min_dates'}: length "
                          f"{len(arr)} does not match {n} dates")
-    values = pd.Series(pd.to_datetime(arr))
-    ok = values.notna().to_numpy()
-    comp = {
-        "year": values.dt.year.to_numpy(dtype=float), "month": values.dt.month.to_numpy(dtype=float),
-        "day": values.dt.day.to_numpy(dtype=float), "hour": values.dt.hour.to_numpy(dtype=float),
-        "minute": values.dt.minute.to_numpy(dtype=float), "second": values.dt.second.to_numpy(dtype=float),
-    }
-    if len(names) == 6 and as_max and (values[ok] == values[ok].dt.normalize()).all():
+    values = pd.to_datetime(arr)
+    if getattr(values, "tz", None) is not None:  # local time components
+        values = values.tz_localize(None)
+    stamps = np.asarray(values, dtype="datetime64[ns]")
+    ok = ~np.isnat(stamps)
+    comp, midnight = _components(np.where(ok, stamps, np.datetime64(0, "ns")))
+    if len(names) == 6 and as_max and midnight[ok].all():
         comp.update(hour=np.full(n, 23.0), minute=np.full(n, 59.0), second=np.full(n, 59.0))
     key = _key(comp, names)
     return np.where(ok, key, np.nan)
+
+
+def _components(stamps: np.ndarray) -> tuple[dict, np.ndarray]:
+    """Float year ... second (whole seconds) of ``datetime64[ns]`` values, and whether
+    each lies at midnight."""
+    days, nanos = np.divmod(stamps.astype(np.int64), 86_400_000_000_000)
+    day = days.astype("datetime64[D]")
+    month = day.astype("datetime64[M]")
+    year = month.astype("datetime64[Y]")
+    secs = nanos // 1_000_000_000
+    comp = {"year": year.astype(np.int64) + 1970.0, "month": (month - year).astype(np.int64) + 1.0,
+            "day": (day - month).astype(np.int64) + 1.0, "hour": (secs // 3600).astype(float),
+            "minute": (secs % 3600 // 60).astype(float), "second": (secs % 60).astype(float)}
+    return comp, nanos == 0
 
 
 def _impute(dtc, names, levels, highest, date_imputation, time_imputation,

@@ -42,10 +42,32 @@ def _pi_mask(add: pd.DataFrame, drug: str, is_pi) -> np.ndarray:
 
 
 def _joined(records: pd.DataFrame, keys: list[str], column: str, separator: str) -> pd.Series:
-    """Per ``keys`` group, the distinct sorted values of ``column`` joined by
-    ``separator`` (vectorized over groups: one pass per position in the list)."""
+    """Per ``keys`` group (sorted), the distinct sorted values of ``column`` joined by
+    ``separator``; a missing value counts only when the group has nothing else."""
     if records.empty:
         return pd.Series(dtype=object)
+    values, names = pd.factorize(records[column], sort=True)
+    if len(keys) > 1 or len(names) > 62:
+        return _joined_wide(records, keys, column, separator)
+    # each group's set of values as bits (missing: the highest bit), joined once per set
+    groups, index = pd.factorize(records[keys[0]], sort=True)
+    width = len(names) + 1
+    pairs = np.unique(groups.astype(np.int64) * width + np.where(values < 0, len(names), values))
+    group, bit = np.divmod(pairs, width)
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    sets = np.add.reduceat(np.left_shift(np.uint64(1), bit.astype(np.uint64)), starts)
+    set_codes, distinct = pd.factorize(sets)
+    labels = [str(v) for v in names]
+    text = []
+    for bits in distinct:
+        members = [labels[i] for i in range(len(names)) if int(bits) >> i & 1]
+        text.append(separator.join(members) if members else "nan")
+    return pd.Series(np.asarray(text, dtype=object)[set_codes], index=pd.Index(index[group[starts]]))
+
+
+def _joined_wide(records: pd.DataFrame, keys: list[str], column: str, separator: str) -> pd.Series:
+    """:func:`_joined` for many distinct values or several keys (one pass per position
+    in the joined list)."""
     uniq = records.drop_duplicates(keys + [column]).sort_values(keys + [column], kind="stable")
     uniq = uniq.assign(__k=uniq.groupby(keys, sort=False).cumcount())
     wide = uniq.set_index(keys + ["__k"])[column].unstack("__k")

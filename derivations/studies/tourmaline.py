@@ -205,6 +205,7 @@ class Sdtm:
         dm = self.frame("dm")
         self.dm_sid = group_codes(dm, KEYS)
         self.subjects = SubjectIndex(dm.iloc[first_rows(self.dm_sid)], KEYS)
+        self._ids: dict[str, np.ndarray] = {}
 
     def __contains__(self, name: str) -> bool:
         return name in self.sdtm
@@ -231,10 +232,25 @@ class Sdtm:
         records): the steps below never copy variables they do not use."""
         frame = self.frame(name)
         keep = slice(None) if rows is None else np.flatnonzero(rows)
-        data = {SID: self.ids(frame)[keep]}
+        if name not in self._ids:
+            self._ids[name] = self.ids(frame)
+        data = {SID: self._ids[name][keep]}
         data.update({c: frame[c].to_numpy()[keep] for c in columns if c in frame.columns})
         data.update({k: np.asarray(v)[keep] for k, v in new.items()})
         return pd.DataFrame(data, index=frame.index[keep])
+
+
+def _any_equal(frame: pd.DataFrame, **values) -> np.ndarray:
+    """Rows where any of the named columns holds one of its listed values (all rows
+    when a column is missing, so the steps using it report it)."""
+    if any(c not in frame.columns for c in values):
+        return np.ones(len(frame), dtype=bool)
+    mask = np.zeros(len(frame), dtype=bool)
+    for col, wanted in values.items():
+        arr = frame[col].to_numpy()
+        for value in wanted:
+            mask |= np.asarray(arr == value, dtype=bool)
+    return mask
 
 
 def _add(adsl: pd.DataFrame, derivation, *args, uses=(), **kwargs) -> pd.DataFrame:
@@ -249,23 +265,29 @@ def _add(adsl: pd.DataFrame, derivation, *args, uses=(), **kwargs) -> pd.DataFra
     return adsl
 
 
-def _distinct_values(values: pd.Series) -> pd.Series:
-    """The distinct non-missing values (only the first of each run of equal values is
-    hashed: cheap on columns sorted by subject)."""
+def _char_width(values: pd.Series) -> int:
+    """:func:`adam.metadata.char_width` of a column, measured on its distinct values
+    (only the first of each run of equal values is hashed: cheap on columns sorted by
+    subject), by numpy when they are ASCII."""
     arr = values.to_numpy()
-    heads = arr[run_starts([arr])] if len(arr) else arr
-    uniq = pd.unique(heads)
-    return pd.Series(uniq[pd.notna(uniq)], dtype=object)
+    uniq = pd.unique(arr[run_starts([arr])]) if len(arr) else arr
+    uniq = uniq[pd.notna(uniq)]
+    if not len(uniq):
+        return 0
+    try:
+        return uniq.astype("S").dtype.itemsize  # ASCII: one byte per character
+    except UnicodeEncodeError:
+        return char_width(pd.Series(uniq, dtype=object))
 
 
 def _dataset(name: str, label: str, frame: pd.DataFrame, table) -> Dataset:
     cols = [v for v in table if v[0] in frame.columns]
-    frame = frame[[v[0] for v in cols]].reset_index(drop=True)
+    frame = frame[[v[0] for v in cols]]
+    frame = frame.set_axis(pd.RangeIndex(len(frame)), axis=0, copy=False)
     variables = []
     for var, lab, typ, length, fmt in cols:
         if typ == CHAR:
-            width = max(1, char_width(_distinct_values(frame[var])))
-            length = max(length or 1, width)
+            length = max(length or 1, max(1, _char_width(frame[var])))
         variables.append(Variable(var, lab, typ, length, fmt))
     return Dataset(name, frame, label, variables)
 
@@ -334,9 +356,13 @@ def _strata_and_subgroups(adsl: pd.DataFrame, sdtm: Sdtm) -> pd.DataFrame:
     age = adsl["AGE"]
     groups = np.select([age < 60, age < 75], ["<60", ">=60 to <75"], ">=75").astype(object)
     adsl["AGEGR1"] = pd.Series(groups, index=adsl.index).where(age.notna(), np.nan)
-    rs = sdtm.domain("rs", ["RSSEQ", "RSTESTCD", "RSCAT", "RSSTRESC"])
-    lb = sdtm.domain("lb", ["LBSEQ", "LBTESTCD", "LBCAT", "LBSTRESC"])
-    cm = sdtm.domain("cm", ["CMCAT", "CMSCAT", "CMCLAS"])
+    # only the records some step below selects (filter_add then runs on far fewer)
+    rs, lb, cm = sdtm.frame("rs"), sdtm.frame("lb"), sdtm.frame("cm")
+    rs = sdtm.domain("rs", ["RSSEQ", "RSTESTCD", "RSCAT", "RSSTRESC"],
+                     rows=_any_equal(rs, RSTESTCD=["ISSSTAGE", "FRAILTY"], RSCAT=["RESPONSE AT STUDY ENTRY"]))
+    lb = sdtm.domain("lb", ["LBSEQ", "LBTESTCD", "LBCAT", "LBSTRESC"],
+                     rows=_any_equal(lb, LBCAT=["CYTOGENETICS"], LBTESTCD=["MRD"]))
+    cm = sdtm.domain("cm", ["CMCAT", "CMSCAT", "CMCLAS"], rows=_any_equal(cm, CMSCAT=["INDUCTION"]))
     adsl = _add(adsl, derive_vars_merged, rs, BY, new_vars={"ISSGR1": "RSSTRESC"},
                 filter_add="RSTESTCD == 'ISSSTAGE'", order=["RSSEQ"], mode="last")
     adsl = _add(adsl, derive_vars_merged, rs, BY, new_vars={"RESPGR1": "RSSTRESC"},
@@ -465,9 +491,10 @@ def derive_adtte(sdtm, adsl: pd.DataFrame, findings: list,
             end_date="DCUTDT", findings=findings, subject_keys=BY))
     adtte = pd.concat(params, ignore_index=True)
     adtte["AVALU"] = "DAYS"
+    to_adtte = KEYS + [v for v in ADSL_TO_ADTTE if v in adsl.columns]
+    adtte = _add(adtte, derive_vars_merged, adsl[BY + to_adtte], BY, new_vars=to_adtte)
     # each parameter's records follow ITT order: sort on the subjects' USUBJID ranks
     rank = pd.factorize(itt["USUBJID"].to_numpy(), sort=True)[0].astype(float)
-    adtte["__USUBJIDN"] = np.tile(np.where(rank < 0, np.nan, rank), len(params))
-    adtte = sort_records(adtte, [], ["__USUBJIDN", "PARAMN"]).reset_index(drop=True)
-    to_adtte = KEYS + [v for v in ADSL_TO_ADTTE if v in adsl.columns]
-    return derive_vars_merged(adtte.drop(columns="__USUBJIDN"), adsl[BY + to_adtte], BY, new_vars=to_adtte)
+    order = pd.DataFrame({"USUBJIDN": np.tile(np.where(rank < 0, np.nan, rank), len(params)),
+                          "PARAMN": adtte["PARAMN"].to_numpy()})
+    return adtte.iloc[sort_records(order, [], ["USUBJIDN", "PARAMN"]).index.to_numpy()]
