@@ -463,15 +463,17 @@ TTE_ADSL_VARS = ["USUBJID", "RANDDT", "DCUTDT", "DTHDT", "DTHCAUS", "LSTALVDT", 
 
 def derive_adrs(sdtm, adsl: pd.DataFrame, findings: list,
                 assessments: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Intermediate assessment records for the sources: ``PD`` (AVALC ``Y`` when the
-    overall response is PD, any RS category after randomization) and ``LSTAC`` (the last
-    on-study assessment), each keeping RSSEQ/RSDTC, with NACTDT merged."""
+    """Intermediate assessment records for the sources: ``PD`` (AVALC ``Y``: an overall
+    response of PD, any RS category after randomization; other responses are never a
+    source's record, so they are left out) and ``LSTAC`` (the last on-study assessment),
+    each keeping RSSEQ (ASEQ), with NACTDT merged."""
     rs = _assessments(Sdtm(sdtm), findings) if assessments is None else assessments
-    rs = rs.loc[rs["RSDT"].notna(), BY + KEYS + ["RSSEQ", "RSDTC", "RSDT", "RSCAT", "RSSTRESC"]]
-    pd_recs = rs.assign(PARAMCD="PD", AVALC=np.where(rs["RSSTRESC"] == "PD", "Y", "N"))
-    on_study = rs.loc[rs["RSCAT"] == "ON-STUDY DISEASE ASSESSMENT"]
+    dated = rs["RSDT"].notna().to_numpy()
+    cols = BY + ["RSSEQ", "RSDT"]
+    progression = rs.loc[dated & (rs["RSSTRESC"] == "PD").to_numpy(), cols].assign(PARAMCD="PD", AVALC="Y")
+    on_study = rs.loc[dated & (rs["RSCAT"] == "ON-STUDY DISEASE ASSESSMENT").to_numpy(), cols]
     last = filter_extreme(on_study, BY, ["RSDT", "RSSEQ"], "last").assign(PARAMCD="LSTAC", AVALC="Y")
-    adrs = pd.concat([pd_recs, last], ignore_index=True).rename(columns={"RSDT": "ADT"})
+    adrs = pd.concat([progression, last], ignore_index=True).rename(columns={"RSDT": "ADT"})
     adrs["ASEQ"] = adrs["RSSEQ"]
     return derive_vars_merged(adrs, adsl[BY + ["NACTDT"]], BY, new_vars=["NACTDT"])
 
