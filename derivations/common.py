@@ -104,14 +104,35 @@ def subject_of(frame: pd.DataFrame, positions) -> list:
     return [None if pd.isna(v) else str(v) for v in vals]
 
 
+def identities(values: np.ndarray) -> np.ndarray:
+    """The addresses of the objects of an object array (the same address is the same
+    object, hence an equal value; equal values read from a file usually share one
+    object), else the array itself: comparing and hashing them is cheap."""
+    if values.dtype != object:
+        return values
+    return np.frombuffer(memoryview(np.ascontiguousarray(values)), dtype=np.intp)
+
+
+def factorize_text(values) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values)`` of an object array (same codes and uniques), hashing
+    each distinct object once rather than every value."""
+    values = np.asarray(values, dtype=object)
+    first, objects = pd.factorize(identities(values))
+    codes, uniques = pd.factorize(values[first_rows(first)] if len(values) else values)
+    return codes[first] if len(values) else codes, uniques
+
+
 def run_starts(columns) -> np.ndarray:
-    """True where a row's key (one value per array of ``columns``) differs from the
-    previous row's; row 0 always starts a run."""
+    """True where a row's key (one value per array of ``columns``) may differ from the
+    previous row's; row 0 always starts a run. Text compares by object identity, so
+    equal values held by different objects may start a run too (harmless: runs only
+    spare hashing)."""
     n = len(columns[0])
     starts = np.ones(n, dtype=bool)
     if n > 1:
         changed = np.zeros(n - 1, dtype=bool)
         for col in columns:
+            col = identities(np.asarray(col))
             changed |= np.asarray(col[1:] != col[:-1], dtype=bool)
         starts[1:] = changed
     return starts

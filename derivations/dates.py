@@ -41,7 +41,9 @@ import pandas as pd
 
 from adam.errors import UsageError
 from adam.findings import Finding
-from derivations.common import as_list, frame_of, like, require_choice, require_columns, subject_of
+from derivations.common import (
+    as_list, factorize_text, frame_of, like, require_choice, require_columns, subject_of,
+)
 
 DATE_PARTS = ("year", "month", "day")
 TIME_PARTS = ("hour", "minute", "second")
@@ -74,7 +76,7 @@ def _distinct(dtc) -> tuple[np.ndarray, pd.Series, pd.Index]:
     those texts, and the index of ``dtc`` (a column of a million dates has a few
     thousand distinct values, so everything else works on those)."""
     s = dtc if isinstance(dtc, pd.Series) else pd.Series(np.asarray(dtc, dtype=object), dtype=object)
-    codes, uniques = pd.factorize(s)
+    codes, uniques = factorize_text(s.to_numpy()) if s.dtype == object else pd.factorize(s)
     clean = pd.Series(uniques, dtype=object).astype(str).str.strip()
     clean_codes, clean_uniques = pd.factorize(clean.where(clean != "", np.nan))
     codes = np.append(clean_codes, -1)[np.where(codes < 0, len(clean_codes), codes)]

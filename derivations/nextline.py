@@ -52,7 +52,8 @@ def _joined(records: pd.DataFrame, keys: list[str], column: str, separator: str)
     # each group's set of values as bits (missing: the highest bit), joined once per set
     groups, index = pd.factorize(records[keys[0]], sort=True)
     width = len(names) + 1
-    pairs = np.unique(groups.astype(np.int64) * width + np.where(values < 0, len(names), values))
+    pairs = np.sort(groups.astype(np.int64) * width + np.where(values < 0, len(names), values))
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
     group, bit = np.divmod(pairs, width)
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     sets = np.add.reduceat(np.left_shift(np.uint64(1), bit.astype(np.uint64)), starts)

@@ -231,13 +231,14 @@ class Sdtm:
         :data:`SID`, the ``columns`` it has and the ``new`` columns (values for all
         records): the steps below never copy variables they do not use."""
         frame = self.frame(name)
-        keep = slice(None) if rows is None else np.flatnonzero(rows)
+        keep = np.arange(len(frame)) if rows is None else np.flatnonzero(rows)
         if name not in self._ids:
             self._ids[name] = self.ids(frame)
         data = {SID: self._ids[name][keep]}
         data.update({c: frame[c].to_numpy()[keep] for c in columns if c in frame.columns})
-        data.update({k: np.asarray(v)[keep] for k, v in new.items()})
-        return pd.DataFrame(data, index=frame.index[keep])
+        data.update({c: np.asarray(v)[keep] for c, v in new.items()})
+        # the arrays are new (taken rows): no copy, one block each (no consolidation)
+        return pd.DataFrame(data, index=frame.index[keep], copy=False)
 
 
 def _any_equal(frame: pd.DataFrame, **values) -> np.ndarray:

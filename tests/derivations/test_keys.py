@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from derivations.common import SubjectIndex, first_rows, group_codes, run_starts
+from derivations.common import SubjectIndex, factorize_text, first_rows, group_codes, run_starts
 from derivations.filters import filter_extreme, sort_records
 
 
@@ -28,6 +28,26 @@ def test_run_starts_marks_key_changes():
     b = np.array([1, 2, 2, 2, 2])
     assert run_starts([a]).tolist() == [True, False, True, False, True]
     assert run_starts([a, b]).tolist() == [True, True, True, False, True]
+
+
+def equal_text_in_distinct_objects(seed: int, n: int = 300) -> np.ndarray:
+    """Values where equal text is sometimes the same object, sometimes not."""
+    rng = np.random.default_rng(seed)
+    shared = np.array(["S1", "S2", "S3", None, np.nan], dtype=object)
+    picks = rng.integers(0, 8, n)
+    return np.array([shared[i] if i < 5 else "".join(["S", str(i - 4)]) for i in picks], dtype=object)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_text_keys_count_equal_values_as_one_whatever_the_object(seed):
+    values = equal_text_in_distinct_objects(seed)
+    codes, uniques = factorize_text(values)
+    expected_codes, expected_uniques = pd.factorize(values)
+    assert (codes == expected_codes).all() and list(uniques) == list(expected_uniques)
+    frame = pd.DataFrame({"K": np.sort(values[pd.notna(values)])})
+    assert (group_codes(frame, ["K"]) == pd.factorize(frame["K"])[0]).all()
+    index = SubjectIndex(pd.DataFrame({"K": np.array(["S3", "S1"], dtype=object)}), ["K"])
+    assert (index.ids(frame) == pd.Index(["S3", "S1"]).get_indexer(frame["K"])).all()
 
 
 @pytest.mark.parametrize("seed", range(5))
