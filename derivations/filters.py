@@ -67,9 +67,64 @@ def filter_extreme(dataset, by_vars, order, mode: str = "first"):
     return like(dataset, frame.iloc[extreme_positions(frame, group_codes(frame, by_vars), order, mode)])
 
 
+def _extreme_key(values: np.ndarray, ascending: bool) -> np.ndarray | None:
+    """Integer/float key whose minimum is the first value in sort order (descending:
+    negated) with missing values as the largest key (they sort last); None when a
+    value would tie with that sentinel."""
+    if values.dtype.kind in "mM":
+        key = values.view(np.int64).copy()
+        missing = np.isnat(values)
+        big = np.iinfo(np.int64).max
+    elif values.dtype.kind in "biuf":
+        key = values.astype(np.float64)
+        missing = np.isnan(key)
+        big = np.inf
+    else:
+        key, _ = pd.factorize(values, sort=True)
+        key = key.astype(np.int64)
+        missing = key < 0
+        big = np.iinfo(np.int64).max
+    if not ascending:
+        key = -key
+    if (key[~missing] == big).any():
+        return None
+    key[missing] = big
+    return key
+
+
 def extreme_positions(frame: pd.DataFrame, codes: np.ndarray, order, mode: str) -> np.ndarray:
     """Ascending row positions of the first/last record by ``order`` of each group of
-    ``codes`` (the rows :func:`filter_extreme` keeps)."""
+    ``codes`` (the rows :func:`filter_extreme` keeps): per order column, the groups'
+    candidates narrow to those holding the group's least (``first``) or greatest
+    (``last``) key, then the earliest/latest remaining record wins (a stable sort's
+    tie order). No sorting: one grouped reduction per order column."""
+    cols, ascending = parse_order(order)
+    require_columns(frame, cols, "order")
+    codes = np.asarray(codes, dtype=np.int64)
+    size = int(codes.max(initial=-1)) + 1
+    cand = np.arange(len(codes))
+    reduce = np.minimum if mode == "first" else np.maximum
+    for col, asc in zip(cols, ascending):
+        key = _extreme_key(frame[col].to_numpy()[cand], asc)
+        if key is None:
+            return _sorted_extremes(frame, codes, order, mode)
+        group = codes[cand]
+        best = np.zeros(size, dtype=key.dtype)
+        best[group] = key  # any member's key, then the least/greatest
+        reduce.at(best, group, key)
+        cand = cand[key == best[group]]
+    pick = np.zeros(size, dtype=np.int64)
+    if mode == "first":
+        pick[codes[cand][::-1]] = cand[::-1]
+    else:
+        pick[codes[cand]] = cand
+    present = np.zeros(size, dtype=bool)
+    present[codes] = True
+    return np.sort(pick[present])
+
+
+def _sorted_extremes(frame: pd.DataFrame, codes: np.ndarray, order, mode: str) -> np.ndarray:
+    """:func:`extreme_positions` by sorting (any values)."""
     pos = _sorted_positions(frame, codes, order)
     g = codes[pos]
     if mode == "first":

@@ -84,8 +84,11 @@ ORDERS = [["ADT"], ["-ADT", "SEQ"], ["TXT", "-SEQ"], ["-TXT", "ADT", "-SEQ"], ["
 
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("order", ORDERS)
-def test_sort_and_extremes_match_a_stable_pandas_sort(seed, order):
+@pytest.mark.parametrize("infinite", [False, True])
+def test_sort_and_extremes_match_a_stable_pandas_sort(seed, order, infinite):
     frame = records(seed)
+    if infinite:  # values that tie with the "missing sorts last" sentinel
+        frame.loc[frame.index[::7], "SEQ"] = np.inf
     cols = [o.lstrip("-") for o in order]
     asc = [not o.startswith("-") for o in order]
     reference = frame.sort_values(cols, ascending=asc, kind="stable", na_position="last")
