@@ -272,8 +272,9 @@ def _unkey(key: np.ndarray, names) -> dict:
     return out
 
 
-def _bound_key(bound, n: int, names, as_max: bool) -> np.ndarray:
-    """Key of a min/max date vector (``Timestamp``, Series or array; scalars broadcast)."""
+def _bound_key(bound, n: int, names, as_max: bool, at: np.ndarray) -> np.ndarray:
+    """Key of a min/max date vector (``Timestamp``, Series or array; scalars broadcast)
+    at the positions ``at``."""
     arr = bound.to_numpy() if isinstance(bound, pd.Series) else np.asarray(bound)
     if arr.ndim == 0:
         arr = np.repeat(arr, n)
@@ -285,9 +286,12 @@ def _bound_key(bound, n: int, names, as_max: bool) -> np.ndarray:
         values = values.tz_localize(None)
     stamps = np.asarray(values, dtype="datetime64[ns]")
     ok = ~np.isnat(stamps)
-    comp, midnight = _components(np.where(ok, stamps, np.datetime64(0, "ns")))
-    if len(names) == 6 and as_max and midnight[ok].all():
-        comp.update(hour=np.full(n, 23.0), minute=np.full(n, 59.0), second=np.full(n, 59.0))
+    at_midnight = (stamps[ok].view(np.int64) % 86_400_000_000_000 == 0).all()
+    stamps, ok = stamps[at], ok[at]
+    comp, _ = _components(np.where(ok, stamps, np.datetime64(0, "ns")))
+    if len(names) == 6 and as_max and at_midnight:
+        comp.update(hour=np.full(len(at), 23.0), minute=np.full(len(at), 59.0),
+                    second=np.full(len(at), 59.0))
     key = _key(comp, names)
     return np.where(ok, key, np.nan)
 
@@ -339,14 +343,18 @@ def _impute(dtc, names, levels, highest, date_imputation, time_imputation,
                            names, True), names)[rows]
         key, imputed, bad, frac = key[rows], imputed[rows], bad[rows], frac[rows]
         n, rows = len(key), None
+        at = np.flatnonzero(lower < upper)  # partial values: a bound can only move these
+        lower, upper, moved = lower[at], upper[at], key[at]
         for bound in min_dates:
-            b = _bound_key(bound, n, names, as_max=False)
+            b = _bound_key(bound, n, names, as_max=False, at=at)
             inside = (lower <= b) & (b <= upper)
-            key = np.where(inside, np.maximum(key, b), key)
+            moved = np.where(inside, np.maximum(moved, b), moved)
         for bound in max_dates:
-            b = _bound_key(bound, n, names, as_max=True)
+            b = _bound_key(bound, n, names, as_max=True, at=at)
             inside = (lower <= b) & (b <= upper)
-            key = np.where(inside, np.minimum(key, b), key)
+            moved = np.where(inside, np.minimum(moved, b), moved)
+        key = key.copy()
+        key[at] = moved
     key = np.where(bad, np.nan, key)
     out = _unkey(key, names)
     out["frac"] = np.where(key == imputed, frac, 0.0) if len(names) == 6 else np.zeros(n)
