@@ -227,4 +227,5 @@ def derive_param_tte(dataset_adsl, source_datasets: Mapping, start_date: str,
     out["SRCSEQ"] = pd.to_numeric(out["SRCSEQ"], errors="coerce").astype(float)
     lead = keys + list(set_values_to) + ["STARTDT", "ADT", "AVAL", "CNSR"] + list(TRACE_VARS)
     rest = [c for c in out.columns if c not in lead]
-    return out[lead + rest].reset_index(drop=True)
+    out = out[lead + rest]
+    return out.set_axis(pd.RangeIndex(len(out)), axis=0, copy=False)

@@ -306,10 +306,13 @@ def derive_adsl(sdtm, study, findings: list, assessments: pd.DataFrame | None = 
         assessments = _assessments(sdtm, [])
     ds = sdtm.domain("ds", ["DSSEQ", "DSDECOD", "DSSCAT", "DSTERM"],
                      DSSTDT=checked_dtc_to_dt(sdtm.frame("ds"), "DSSTDTC", "DS", findings))
-    adsl = sdtm.frame("dm").assign(**{SID: sdtm.dm_sid})
-    adsl = _add(adsl, derive_vars_merged, ds, BY, order=["DSSTDT", "DSSEQ"], new_vars={"RANDDT": "DSSTDT"},
-                filter_add="DSDECOD == 'RANDOMIZED'", mode="first", exist_flag="ITTFL")
-    adsl = adsl.loc[adsl["ITTFL"] == "Y"].reset_index(drop=True)
+    rand = derive_vars_merged(pd.DataFrame({SID: sdtm.dm_sid}), ds, BY, order=["DSSTDT", "DSSEQ"],
+                              new_vars={"RANDDT": "DSSTDT"}, filter_add="DSDECOD == 'RANDOMIZED'",
+                              mode="first", exist_flag="ITTFL")
+    itt = np.flatnonzero((rand["ITTFL"] == "Y").to_numpy())
+    adsl = sdtm.frame("dm").take(itt).set_axis(pd.RangeIndex(len(itt)), axis=0, copy=False)
+    for col in rand.columns:
+        adsl[col] = rand[col].to_numpy()[itt]
     adsl = _treatment(adsl, sdtm, findings)
     adsl = _cutoff(adsl, sdtm, study)
     adsl = _strata_and_subgroups(adsl, sdtm)
