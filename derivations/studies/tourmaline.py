@@ -281,10 +281,17 @@ def _char_width(values: pd.Series) -> int:
         return char_width(pd.Series(uniq, dtype=object))
 
 
+def _selected(frame: pd.DataFrame, columns, rows=None) -> pd.DataFrame:
+    """``frame``'s ``rows`` (positions, default all) and ``columns`` as a new frame with
+    a fresh index, one array per column (no consolidation copy; without ``rows`` the
+    arrays are shared with ``frame``)."""
+    data = {c: frame[c].to_numpy() if rows is None else frame[c].to_numpy()[rows] for c in columns}
+    return pd.DataFrame(data, columns=list(columns), copy=False)
+
+
 def _dataset(name: str, label: str, frame: pd.DataFrame, table) -> Dataset:
     cols = [v for v in table if v[0] in frame.columns]
-    frame = frame[[v[0] for v in cols]]
-    frame = frame.set_axis(pd.RangeIndex(len(frame)), axis=0, copy=False)
+    frame = _selected(frame, [v[0] for v in cols])
     variables = []
     for var, lab, typ, length, fmt in cols:
         if typ == CHAR:
@@ -503,4 +510,4 @@ def derive_adtte(sdtm, adsl: pd.DataFrame, findings: list,
     rank = pd.factorize(itt["USUBJID"].to_numpy(), sort=True)[0].astype(float)
     order = pd.DataFrame({"USUBJIDN": np.tile(np.where(rank < 0, np.nan, rank), len(params)),
                           "PARAMN": adtte["PARAMN"].to_numpy()})
-    return adtte.iloc[sort_records(order, [], ["USUBJIDN", "PARAMN"]).index.to_numpy()]
+    return _selected(adtte, adtte.columns, sort_records(order, [], ["USUBJIDN", "PARAMN"]).index.to_numpy())
