@@ -117,7 +117,7 @@ def factorize_text(values) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(values)`` of an object array (same codes and uniques), hashing
     each distinct object once rather than every value."""
     values = np.asarray(values, dtype=object)
-    first, objects = pd.factorize(identities(values))
+    first, _ = pd.factorize(identities(values))
     codes, uniques = pd.factorize(values[first_rows(first)] if len(values) else values)
     return codes[first] if len(values) else codes, uniques
 
@@ -175,23 +175,23 @@ class SubjectIndex:
     """The subjects of a one-record-per-subject frame as positions 0..n-1, so records of
     other datasets are matched, sorted and deduplicated on one integer instead of text
     keys (``ids`` is -1 for records of subjects not in the frame). Each key variable is
-    hashed once per run of equal keys (see :func:`group_codes`)."""
+    hashed once per run of equal keys (see :func:`group_codes`); several keys are
+    combined into one integer per subject."""
 
     def __init__(self, frame: pd.DataFrame, keys: list[str]):
         self.keys = list(keys)
-        if len(self.keys) == 1:
-            self._flat, self.index = None, pd.Index(frame[self.keys[0]].to_numpy())
-            self.is_unique = self.index.is_unique
-            return
-        self._levels, codes = [], []
-        for k in self.keys:
-            part, uniques = pd.factorize(frame[k].to_numpy(), use_na_sentinel=False)
-            self._levels.append(pd.Index(uniques))
-            codes.append(part.astype(np.int64))
-        self._sizes = [max(len(lv), 1) for lv in self._levels]
-        self._flat = float(np.prod([float(s) for s in self._sizes])) < 2.0 ** 62
-        self.index = pd.Index(self._combine(codes)) if self._flat else \
-            pd.MultiIndex.from_arrays([frame[k].to_numpy() for k in self.keys])
+        cols = [frame[k].to_numpy() for k in self.keys]
+        self._levels: list[pd.Index] | None = None
+        if len(cols) == 1:
+            self.index = pd.Index(cols[0])
+        else:
+            factorized = [pd.factorize(col, use_na_sentinel=False) for col in cols]
+            self._sizes = [max(len(uniques), 1) for _, uniques in factorized]
+            if float(np.prod([float(s) for s in self._sizes])) < 2.0 ** 62:
+                self._levels = [pd.Index(uniques) for _, uniques in factorized]
+                self.index = pd.Index(self._combine([part for part, _ in factorized]))
+            else:  # too many combinations for one integer
+                self.index = pd.MultiIndex.from_arrays(cols)
         self.is_unique = self.index.is_unique
 
     def _combine(self, codes: list[np.ndarray]) -> np.ndarray:
@@ -204,11 +204,11 @@ class SubjectIndex:
         """Subject position of each record of ``frame`` (whose key variables are
         ``keys``, by default the same names)."""
         heads, run = _runs(frame, self.keys if keys is None else as_list(keys))
-        if self._flat is None:
+        if len(heads) == 1:
             return self.index.get_indexer(heads[0])[run]
-        if not self._flat:
+        if self._levels is None:
             return self.index.get_indexer(pd.MultiIndex.from_arrays(heads))[run]
-        parts = [lv.get_indexer(col) for lv, col in zip(self._levels, heads)]
+        parts = [level.get_indexer(col) for level, col in zip(self._levels, heads)]
         unknown = np.zeros(len(heads[0]), dtype=bool)
         for part in parts:
             unknown |= part < 0
