@@ -204,7 +204,9 @@ class Sdtm:
         self.sdtm = sdtm.sdtm if isinstance(sdtm, Sdtm) else sdtm
         dm = self.frame("dm")
         self.dm_sid = group_codes(dm, KEYS)
-        self.subjects = SubjectIndex(dm.iloc[first_rows(self.dm_sid)], KEYS)
+        first = first_rows(self.dm_sid)
+        self.subjects = SubjectIndex(dm.iloc[first], KEYS)
+        self.n_subjects = len(first)
         self._ids: dict[str, np.ndarray] = {}
 
     def __contains__(self, name: str) -> bool:
@@ -223,7 +225,7 @@ class Sdtm:
         unknown = np.flatnonzero(sid < 0)
         if len(unknown):
             others = pd.DataFrame({k: frame[k].to_numpy()[unknown] for k in KEYS})
-            sid[unknown] = len(first_rows(self.dm_sid)) + group_codes(others, KEYS)
+            sid[unknown] = self.n_subjects + group_codes(others, KEYS)
         return sid
 
     def domain(self, name: str, columns, rows=None, **new) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 from adam.errors import UsageError
 from adam.metadata import Dataset
 from derivations.dates import (
-    compute_dtf, compute_tmf, convert_dtc_to_dt, convert_dtc_to_dtm, derive_vars_dt,
+    checked_dtc_to_dt, compute_dtf, compute_tmf, convert_dtc_to_dt, convert_dtc_to_dtm, derive_vars_dt,
     derive_vars_dtm, find_invalid_dtc, impute_dtc_dt, impute_dtc_dtm, parse_dtc,
 )
 
@@ -107,6 +107,18 @@ def test_invalid_values_are_missing_and_reported():
         ("S1", "DTC-CALENDAR", 1), ("S2", "DTC-ISO8601", 2), ("S3", "DTC-CALENDAR", 3),
         ("S4", "DTC-CALENDAR", 4), ("S5", "DTC-RANGE", 5)]
     assert all(f.dataset == "XX" and f.variable == "XXDTC" and f.severity == "warning" for f in findings)
+
+
+def test_checked_conversion_gives_the_dates_and_the_findings_of_one_parse():
+    frame = pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S4"],
+                          "XXDTC": ["2019-13-45", " 2019-02 ", "2019-02", None]})
+    findings = []
+    dates = checked_dtc_to_dt(frame, "XXDTC", "xx", findings, highest_imputation="M",
+                              date_imputation="last")
+    assert dates.tolist()[1:3] == [T("2019-02-28"), T("2019-02-28")]
+    assert dates.isna().tolist() == [True, False, False, True]
+    assert [(f.usubjid, f.rule_id, f.record) for f in findings] == [("S1", "DTC-CALENDAR", 1)]
+    assert findings == find_invalid_dtc(frame, "XXDTC", "xx")
 
 
 def test_dates_far_from_today_convert():
