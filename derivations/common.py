@@ -113,12 +113,13 @@ def identities(values: np.ndarray) -> np.ndarray:
     return np.frombuffer(memoryview(np.ascontiguousarray(values)), dtype=np.intp)
 
 
-def factorize_text(values) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize(values)`` of an object array (same codes and uniques), hashing
-    each distinct object once rather than every value."""
+def factorize_text(values, use_na_sentinel: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, use_na_sentinel=...)`` of an object array (same codes and
+    uniques), hashing each distinct object once rather than every value."""
     values = np.asarray(values, dtype=object)
     first, _ = pd.factorize(identities(values))
-    codes, uniques = pd.factorize(values[first_rows(first)] if len(values) else values)
+    codes, uniques = pd.factorize(values[first_rows(first)] if len(values) else values,
+                                  use_na_sentinel=use_na_sentinel)
     return codes[first] if len(values) else codes, uniques
 
 
@@ -158,7 +159,8 @@ def group_codes(frame: pd.DataFrame, by_vars) -> np.ndarray:
     heads, run = _runs(frame, by_vars)
     code = None
     for col in heads:
-        part, uniques = pd.factorize(col, use_na_sentinel=False)
+        part, uniques = factorize_text(col, use_na_sentinel=False) if col.dtype == object else \
+            pd.factorize(col, use_na_sentinel=False)
         code = part.astype(np.int64) if code is None else \
             pd.factorize(code * len(uniques) + part)[0].astype(np.int64)
     return code[run]
@@ -169,6 +171,17 @@ def first_rows(codes: np.ndarray) -> np.ndarray:
     first = np.zeros(int(codes.max(initial=-1)) + 1, dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
     return first
+
+
+def _indexer(index: pd.Index, values: np.ndarray) -> np.ndarray:
+    """``index.get_indexer(values)``, looking each distinct text object up once when
+    few objects repeat a lot (e.g. STUDYID)."""
+    if values.dtype == object and len(values) > 1:
+        first, _ = pd.factorize(identities(values))
+        objects = first_rows(first)
+        if 2 * len(objects) < len(values):
+            return index.get_indexer(values[objects])[first]
+    return index.get_indexer(values)
 
 
 class SubjectIndex:
@@ -205,10 +218,10 @@ class SubjectIndex:
         ``keys``, by default the same names)."""
         heads, run = _runs(frame, self.keys if keys is None else as_list(keys))
         if len(heads) == 1:
-            return self.index.get_indexer(heads[0])[run]
+            return _indexer(self.index, heads[0])[run]
         if self._levels is None:
             return self.index.get_indexer(pd.MultiIndex.from_arrays(heads))[run]
-        parts = [level.get_indexer(col) for level, col in zip(self._levels, heads)]
+        parts = [_indexer(level, col) for level, col in zip(self._levels, heads)]
         unknown = np.zeros(len(heads[0]), dtype=bool)
         for part in parts:
             unknown |= part < 0
