@@ -79,7 +79,7 @@ def _distinct(dtc) -> tuple[np.ndarray, pd.Series, pd.Index]:
     codes, uniques = factorize_text(s.to_numpy()) if s.dtype == object else pd.factorize(s)
     clean = pd.Series(uniques, dtype=object).astype(str).str.strip()
     clean_codes, clean_uniques = pd.factorize(clean.where(clean != "", np.nan))
-    codes = np.append(clean_codes, -1)[np.where(codes < 0, len(clean_codes), codes)]
+    codes = np.append(clean_codes, -1)[codes]  # code -1 (missing) picks the appended -1
     return codes, pd.Series(clean_uniques, dtype=object), s.index
 
 
@@ -117,7 +117,7 @@ def parse_dtc(dtc) -> pd.DataFrame:
     Each distinct value is parsed once (a column of a million dates has a few thousand)."""
     codes, uniques, index = _distinct(dtc)
     table = _parsed_table(uniques)
-    out = table.iloc[np.where(codes < 0, len(table) - 1, codes)]
+    out = table.iloc[codes]  # code -1: the last row (missing)
     out.index = index
     return out
 
@@ -322,7 +322,7 @@ def _impute(dtc, names, levels, highest, date_imputation, time_imputation,
         parsed = _parsed_table(uniques)
     else:
         (codes, uniques, index), parsed = distinct
-    rows = np.where(codes < 0, len(parsed) - 1, codes)
+    rows = codes  # code -1 picks the last row of parsed (missing values)
     n = len(parsed)
     raw = {c: parsed[c].to_numpy(dtype=float) for c in names}
     parts = raw if preserve else _propagate(raw, names)
@@ -443,7 +443,7 @@ def compute_dtf(dtc, dt) -> pd.Series:
     codes, uniques, index = _distinct(dtc)
     has_dt = pd.Series(pd.to_datetime(np.asarray(dt))).notna().to_numpy()
     layout = np.append(_date_flag_if_imputed(uniques), "Y")  # NA dtc -> Y
-    flag = np.where(has_dt, layout[np.where(codes < 0, len(uniques), codes)], "")
+    flag = np.where(has_dt, layout[codes], "")  # code -1: the appended flag
     return _codes(flag, index)
 
 
