@@ -51,7 +51,9 @@ def _selected_rows(add: pd.DataFrame, add_keys, order, filter_add, mode,
         order_cols = parse_order(order)[0]
         require_columns(add, order_cols, "order")
         cols += [c for c in order_cols if c not in cols]
-    sel = pd.DataFrame({c: add[c].to_numpy()[rows] for c in cols}, columns=cols, copy=False)
+    every = len(rows) == len(add)  # no record filtered out: read the columns in place
+    sel = pd.DataFrame({c: add[c].to_numpy() if every else add[c].to_numpy()[rows] for c in cols},
+                       columns=cols, copy=False)
     codes = group_codes(sel, add_keys)
     if mode is not None:
         keep = extreme_positions(sel, codes, order, mode)
