@@ -112,11 +112,24 @@ def infer_variables(frame: pd.DataFrame) -> list[Variable]:
 
 
 def char_width(s: pd.Series, encoding: str = "utf-8") -> int:
-    """Longest value of a text column in bytes (0 when all missing)."""
-    vals = s.dropna()
-    if vals.empty:
+    """Longest value of a text column in bytes (0 when all missing). Measured on the
+    distinct values (only the first of each run of equal values is hashed: cheap on
+    columns sorted by subject), by numpy when they are all ASCII."""
+    arr = s.to_numpy(dtype=object)
+    if len(arr) > 1:
+        arr = arr[np.r_[True, arr[1:] != arr[:-1]]]
+    uniq = pd.unique(arr)
+    uniq = uniq[pd.notna(uniq)]
+    if not len(uniq):
         return 0
-    distinct = pd.Series(pd.unique(vals.astype(str)))  # encode each distinct value once
+    if encoding in ("utf-8", "ascii"):
+        try:
+            texts = uniq.astype(str)
+            width = texts.astype("S").dtype.itemsize  # one byte per ASCII character
+            return width if width > 1 else max(len(t) for t in texts)  # numpy's minimum is S1
+        except UnicodeEncodeError:  # not ASCII: measure the encoded bytes
+            pass
+    distinct = pd.Series(uniq.astype(str))
     return int(distinct.str.encode(encoding, errors="replace").str.len().max())
 
 

@@ -52,7 +52,7 @@ import pandas as pd
 from adam.errors import InputError
 from adam.findings import Finding
 from adam.metadata import CHAR, NUM, Dataset, Variable, char_width
-from derivations.common import Col, SubjectIndex, first_rows, group_codes, row_mask, run_starts
+from derivations.common import Col, SubjectIndex, first_rows, group_codes, row_mask
 from derivations.dates import checked_dtc_to_dt, convert_dtc_to_dt, derive_vars_dt, find_invalid_dtc
 from derivations.extreme import DateSource, derive_var_extreme_dt
 from derivations.filters import filter_extreme, sort_records
@@ -268,21 +268,6 @@ def _add(adsl: pd.DataFrame, derivation, *args, uses=(), **kwargs) -> pd.DataFra
     return adsl
 
 
-def _char_width(values: pd.Series) -> int:
-    """:func:`adam.metadata.char_width` of a column, measured on its distinct values
-    (only the first of each run of equal values is hashed: cheap on columns sorted by
-    subject), by numpy when they are ASCII."""
-    arr = values.to_numpy()
-    uniq = pd.unique(arr[run_starts([arr])]) if len(arr) else arr
-    uniq = uniq[pd.notna(uniq)]
-    if not len(uniq):
-        return 0
-    try:
-        return uniq.astype("S").dtype.itemsize  # ASCII: one byte per character
-    except UnicodeEncodeError:
-        return char_width(pd.Series(uniq, dtype=object))
-
-
 def _selected(frame: pd.DataFrame, columns, rows=None) -> pd.DataFrame:
     """``frame``'s ``rows`` (positions, default all) and ``columns`` as a new frame with
     a fresh index, one array per column (no consolidation copy; without ``rows`` the
@@ -297,7 +282,7 @@ def _dataset(name: str, label: str, frame: pd.DataFrame, table) -> Dataset:
     variables = []
     for var, lab, typ, length, fmt in cols:
         if typ == CHAR:
-            length = max(length or 1, max(1, _char_width(frame[var])))
+            length = max(length or 1, max(1, char_width(frame[var])))
         variables.append(Variable(var, lab, typ, length, fmt))
     return Dataset(name, frame, label, variables)
 
