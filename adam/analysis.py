@@ -86,6 +86,17 @@ def default_reference(levels: list[str]) -> str:
     return placebo[0] if placebo else levels[-1]
 
 
+def study_arms(values: pd.Series, study: Study) -> tuple[list[str], str]:
+    """Arms of ``values`` in the study's display order, and the reference arm."""
+    levels = arm_levels(values.astype(str), study.trt_ref, study.treatment.get("order"))
+    return levels, study.trt_ref or default_reference(levels)
+
+
+def event_indicator(frame: pd.DataFrame) -> np.ndarray:
+    """1.0 for events (CNSR = 0), 0.0 for censored records."""
+    return (frame["CNSR"].to_numpy(dtype=float) == 0).astype(float)
+
+
 def months(values) -> list[float]:
     return [float(m) * DAYS_PER_MONTH for m in (values or [])]
 
@@ -108,7 +119,7 @@ def tte_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: s
         if var not in frame:
             raise UsageError(f"analysis {analysis_id}: ADTTE lacks variable {var}")
     time = frame["AVAL"].to_numpy(dtype=float)
-    event = (frame["CNSR"].to_numpy(dtype=float) == 0).astype(float)
+    event = event_indicator(frame)
     group = frame[trt_var].astype(str).to_numpy()
     levels = arm_levels(frame[trt_var].astype(str), ref, arm_order)
     if ref is None:
@@ -201,10 +212,9 @@ def _run_subgroup(adam: dict[str, Dataset], study: Study, spec: dict) -> list[di
 
     frame = _adtte(adam, study, spec)
     trt_var = spec.get("trt_var", study.trt_var)
-    levels = arm_levels(frame[trt_var].astype(str), study.trt_ref, study.treatment.get("order"))
-    ref = study.trt_ref or default_reference(levels)
+    levels, ref = study_arms(frame[trt_var], study)
     time = frame["AVAL"].to_numpy(dtype=float)
-    event = (frame["CNSR"].to_numpy(dtype=float) == 0).astype(float)
+    event = event_indicator(frame)
     group = frame[trt_var].astype(str).to_numpy()
     strata = spec.get("strata")
     ties = spec.get("ties", "efron")
@@ -261,8 +271,7 @@ def _switch_frame(adam: dict[str, Dataset], study: Study, spec: dict):
     switch_dt = frame["USUBJID"].map(adsl[switch_var])
     switch_day = ((switch_dt - start_dt).dt.days + 1).to_numpy(dtype=float)
     period = float(spec.get("period_months", 1)) * DAYS_PER_MONTH
-    event = (frame["CNSR"].to_numpy(dtype=float) == 0).astype(float)
-    long = person_periods(frame["AVAL"].to_numpy(dtype=float), event, period)
+    long = person_periods(frame["AVAL"].to_numpy(dtype=float), event_indicator(frame), period)
     row = long["ROW"].to_numpy()
     long["USUBJID"] = frame["USUBJID"].to_numpy()[row]
     trt_var = spec.get("trt_var", study.trt_var)
@@ -292,8 +301,7 @@ def _run_switching(adam: dict[str, Dataset], study: Study, spec: dict) -> list[d
     from adam.stats.weighting import ipcw_cox, msm_cox
 
     long, trt_var, baseline, time_varying, strata = _switch_frame(adam, study, spec)
-    levels = arm_levels(long[trt_var], study.trt_ref, study.treatment.get("order"))
-    ref = study.trt_ref or default_reference(levels)
+    levels, ref = study_arms(long[trt_var], study)
     arm = [lv for lv in levels if lv != ref][0]
     common = dict(id="USUBJID", start="START", stop="STOP", event="EVENT", strata=strata,
                   ties=spec.get("ties", "efron"), n_boot=int(spec.get("n_boot", 0)),
@@ -317,18 +325,19 @@ def _run_count(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]
     context = f"analysis {spec['id']}"
     adsl = in_population(adam["adsl"].frame, study, spec.get("population"), context)
     group_var = spec.get("group_var", study.trt_var)
-    levels = arm_levels(adsl[group_var].astype(str), study.trt_ref, study.treatment.get("order"))
+    arms = adsl[group_var].astype(str)
+    levels, _ = study_arms(arms, study)
+    denoms = arms.value_counts()
     rows = []
     common = dict(study=study.studyid, analysis_id=spec["id"], population=spec.get("population", ""),
                   method="count", group_var=group_var)
     for row in spec.get("rows", []):
         if "label" not in row:
             raise UsageError(f"{context}: every row needs a 'label'")
-        hits = select(adsl, row.get("where"), context)
+        counts = arms.loc[select(adsl, row.get("where"), context).index].value_counts()
         var = row.get("var") or ",".join(row.get("where", {}) or {}) or ""
         for arm in levels:
-            denom = int((adsl[group_var].astype(str) == arm).sum())
-            n = int((hits[group_var].astype(str) == arm).sum())
+            denom, n = int(denoms.get(arm, 0)), int(counts.get(arm, 0))
             rows += ard_rows({"n": n, "pct": 100.0 * n / denom if denom else np.nan, "denom": denom},
                              group=arm, subgroup_var=var, subgroup=row["label"], **common)
     return rows
@@ -338,7 +347,7 @@ def _run_baseline(adam: dict[str, Dataset], study: Study, spec: dict) -> list[di
     context = f"analysis {spec['id']}"
     adsl = in_population(adam["adsl"].frame, study, spec.get("population"), context)
     group_var = spec.get("group_var", study.trt_var)
-    levels = arm_levels(adsl[group_var].astype(str), study.trt_ref, study.treatment.get("order"))
+    levels, _ = study_arms(adsl[group_var], study)
     common = dict(study=study.studyid, analysis_id=spec["id"], population=spec.get("population", ""),
                   group_var=group_var)
     rows = []
