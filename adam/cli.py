@@ -93,9 +93,11 @@ def synth(study: str = typer.Option(..., "--study", help="tourmaline-mm3 or tour
     """Synthetic SDTM twin of a reference trial."""
     from adam import pipeline
 
-    datasets = pipeline.synth(study, out, n_subjects=n_subjects, seed=seed)
-    n = len(datasets["dm"].frame)
-    stdout.print(f"wrote {len(datasets)} SDTM datasets for {n} subjects to {out}")
+    paths = pipeline.synth(study, out, n_subjects=n_subjects, seed=seed)
+    from adam.synth import n_subjects_of
+
+    n = n_subjects_of(study, n_subjects)
+    stdout.print(f"wrote {len(paths)} SDTM datasets for {n} subjects to {out}")
 
 
 @app.command()

@@ -13,7 +13,7 @@ import pandas as pd
 
 from adam.errors import InputError
 from adam.findings import findings_frame, merge_duplicates
-from adam.io import read_adam, read_sdtm
+from adam.io import open_sdtm, read_adam, read_sdtm
 from adam.study import Study, load_study
 
 
@@ -38,9 +38,10 @@ class CheckResult:
 
 def check(study: str | Study, sdtm: Path | None = None, adam: Path | None = None,
           report: Path | None = None, findings_csv: Path | None = None,
-          expectations: bool = True) -> CheckResult:
+          expectations: bool = True, validated: list | None = None) -> CheckResult:
     """Run schemas, conformance rules and expectation suites on an SDTM or ADaM folder;
-    write the findings CSV and HTML report when asked."""
+    write the findings CSV and HTML report when asked. ``validated``: the schema and rule
+    findings already made on these same datasets (by :func:`derive`), not made again."""
     spec = _study(study)
     folder = Path(sdtm if sdtm is not None else adam)
     kind = "sdtm" if sdtm is not None else "adam"
@@ -48,7 +49,7 @@ def check(study: str | Study, sdtm: Path | None = None, adam: Path | None = None
     inputs = list(folder.glob("*"))
     findings = run_checks(datasets, kind, spec,
                           docs_dir=(report.parent / f"{report.stem}-datadocs") if (report and expectations) else None,
-                          expectations=expectations)
+                          expectations=expectations, validated=validated)
     result = CheckResult(kind, findings, sorted(datasets))
     if findings_csv is not None:
         from checks.report import write_findings_csv
@@ -62,8 +63,18 @@ def check(study: str | Study, sdtm: Path | None = None, adam: Path | None = None
 
 
 def run_checks(datasets: dict, kind: str, study: Study, docs_dir: Path | None = None,
-               expectations: bool = True) -> list:
-    """All findings of the checkers for ``kind`` ('sdtm' or 'adam')."""
+               expectations: bool = True, validated: list | None = None) -> list:
+    """All findings of the checkers for ``kind`` ('sdtm' or 'adam'), duplicates merged.
+    ``validated``: the schema and rule findings of these datasets, already made."""
+    findings = validated_findings(datasets, kind, study) if validated is None else list(validated)
+    if expectations:
+        from checks.expectations import run_expectations
+        findings += run_expectations(datasets, kind=kind, docs_dir=docs_dir)
+    return merge_duplicates(findings)
+
+
+def validated_findings(datasets: dict, kind: str, study: Study) -> list:
+    """The findings of the schemas and conformance rules (not merged)."""
     findings = []
     if kind == "sdtm":
         from checks.sdtm import check_sdtm
@@ -73,10 +84,7 @@ def run_checks(datasets: dict, kind: str, study: Study, docs_dir: Path | None = 
         from checks.schemas.adam import validate_adam
         findings += check_adam_rules(datasets)
         findings += validate_adam(datasets)
-    if expectations:
-        from checks.expectations import run_expectations
-        findings += run_expectations(datasets, kind=kind, docs_dir=docs_dir)
-    return merge_duplicates(findings)
+    return findings
 
 
 def print_findings(result: CheckResult, console, max_rows: int = 40) -> None:
@@ -122,17 +130,24 @@ def derive_datasets(study: Study, sdtm: dict) -> tuple[dict, list]:
     return result, []
 
 
-def derive(study: str | Study, sdtm: Path, out: Path, expectations: bool = False) -> tuple[dict, list]:
+def derive(study: str | Study, sdtm: Path, out: Path) -> tuple[dict, list]:
     """SDTM folder -> ADaM datasets, validated before anything is written, then written
     atomically as XPT v5 into ``out``. Raises :class:`ValidationFailed` (nothing written)
     when a schema or conformance rule finds an error."""
+    adam_sets, findings, _ = _derive(_study(study), sdtm, out)
+    return adam_sets, findings
+
+
+def _derive(spec: Study, sdtm: Path, out: Path) -> tuple[dict, list, list]:
+    """:func:`derive`, also returning the schema and rule findings alone (unmerged)."""
     from adam.errors import ValidationFailed
     from adam.io import prepare_xpt, write_prepared
 
-    spec = _study(study)
-    sdtm_sets = read_sdtm(sdtm)
+    sdtm_sets = open_sdtm(sdtm)                     # each domain read when the program uses it
     adam_sets, findings = derive_datasets(spec, sdtm_sets)
-    findings = findings + run_checks(adam_sets, "adam", spec, expectations=expectations)
+    del sdtm_sets                                   # the SDTM is not needed any more
+    validated = validated_findings(adam_sets, "adam", spec)
+    findings = findings + merge_duplicates(validated)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         first = errors[0]
@@ -144,7 +159,7 @@ def derive(study: str | Study, sdtm: Path, out: Path, expectations: bool = False
     inputs = list(Path(sdtm).glob("*"))
     for name, xpt in prepared.items():
         write_prepared(xpt, out / f"{name.lower()}.xpt", inputs=inputs)
-    return adam_sets, findings
+    return adam_sets, findings, validated
 
 
 # ----------------------------------------------------------------------------- analyze
@@ -213,14 +228,13 @@ def _check_tte_values(frame: pd.DataFrame, path: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- synth
-def synth(study: str, out: Path, n_subjects: int | None = None, seed: int | None = None) -> dict:
-    """Synthetic SDTM of a trial twin, one XPT per domain in ``out``."""
-    from adam.synth import synthesize, write_sdtm
+def synth(study: str, out: Path, n_subjects: int | None = None, seed: int | None = None) -> dict[str, Path]:
+    """Synthetic SDTM of a trial twin, one XPT per domain in ``out``, each domain written
+    and released before the next is built; returns ``{domain: path}``."""
+    from adam.synth import iter_domains, write_sdtm
 
     kwargs = {} if seed is None else {"seed": seed}
-    datasets = synthesize(study, n_subjects=n_subjects, **kwargs)
-    write_sdtm(datasets, Path(out))
-    return datasets
+    return write_sdtm(iter_domains(study, n_subjects=n_subjects, **kwargs), Path(out))
 
 
 # ----------------------------------------------------------------------------- report
@@ -245,10 +259,11 @@ def run(study: str | Study, sdtm: Path, out: Path, formats=("html", "rtf", "pdf"
     out = Path(out)
     tick = progress or (lambda step: None)
     tick("derive")
-    derive(spec, sdtm, out / "adam")
-    tick("check")
+    _, _, validated = _derive(spec, sdtm, out / "adam")
+    tick("check")   # the written ADaM; derive already ran the schemas and rules on it
     result = check(spec, adam=out / "adam", report=out / "checks" / "report.html",
-                   findings_csv=out / "checks" / "findings.csv", expectations=expectations)
+                   findings_csv=out / "checks" / "findings.csv", expectations=expectations,
+                   validated=validated)
     tick("analyze")
     ard = analyze(spec, out / "adam", out / "ard")
     tick("report")

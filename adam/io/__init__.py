@@ -7,14 +7,19 @@ write) naming the file, record and variable; outputs are written atomically.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+
+import pandas as pd
 
 from adam.errors import InputError, UsageError
 from adam.io.datasetjson import read_dataset_json, write_dataset_json
-from adam.io.xpt import prepare_xpt, read_xpt, validate_xpt_rules, write_prepared, write_xpt
+from adam.io.xpt import (check_xpt_structure, prepare_xpt, read_xpt, validate_xpt_rules, write_prepared,
+                         write_xpt)
 from adam.metadata import Dataset
 
-__all__ = ["read_dataset", "write_dataset", "read_sdtm", "read_adam", "validate_xpt_rules",
+__all__ = ["read_dataset", "write_dataset", "read_sdtm", "open_sdtm", "DatasetFolder", "read_adam",
+           "validate_xpt_rules",
            "prepare_xpt", "write_prepared"]
 
 _EXTENSIONS = (".xpt", ".json")
@@ -46,6 +51,57 @@ def write_dataset(ds: Dataset, path: str | Path, inputs=(), encoding: str = "asc
 
 def read_folder(folder: str | Path, what: str = "SDTM") -> dict[str, Dataset]:
     """Every ``*.xpt`` (else ``*.json``) in ``folder`` keyed by lower-case file stem."""
+    return {name: read_dataset(path) for name, path in _dataset_files(folder, what).items()}
+
+
+class DatasetFolder(Mapping):
+    """The datasets of a folder keyed by lower-case file stem, each read when first used
+    (then kept). :meth:`frame` reads only the variables a step asks for, so a program
+    that needs 7 of EX's 17 variables never decodes the other 10. Every XPT file's
+    structure is checked when the folder is opened: a broken file fails at once."""
+
+    def __init__(self, folder: str | Path, what: str = "SDTM"):
+        self.files = _dataset_files(folder, what)
+        for path in self.files.values():
+            if path.suffix.lower() == ".xpt":
+                check_xpt_structure(path)
+        self._whole: dict[str, Dataset] = {}
+        self._parts: dict[str, pd.DataFrame] = {}
+        self._absent: dict[str, set] = {}
+
+    def __getitem__(self, name: str) -> Dataset:
+        if name not in self._whole:
+            self._whole[name] = read_dataset(self.files[name])
+            self._parts.pop(name, None)
+        return self._whole[name]
+
+    def __iter__(self):
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def frame(self, name: str, columns) -> pd.DataFrame:
+        """The records of ``name`` with (at least) those of ``columns`` it has."""
+        if name in self._whole or self.files[name].suffix.lower() != ".xpt":
+            return self[name].frame
+        part = self._parts.get(name)
+        absent = self._absent.setdefault(name, set())
+        missing = [c for c in dict.fromkeys(columns)
+                   if c not in absent and (part is None or c not in part.columns)]
+        if missing:
+            new = read_xpt(self.files[name], columns=missing).frame
+            absent.update(c for c in missing if c not in new.columns)
+            if part is None:
+                part = new
+            else:
+                for col in new.columns:
+                    part[col] = new[col].to_numpy()
+            self._parts[name] = part
+        return part
+
+
+def _dataset_files(folder: str | Path, what: str) -> dict[str, Path]:
     folder = Path(folder)
     if not folder.exists():
         raise InputError(f"{what} folder not found", file=folder)
@@ -58,13 +114,18 @@ def read_folder(folder: str | Path, what: str = "SDTM") -> dict[str, Dataset]:
         raise InputError(f"{what} folder has no .xpt or .json datasets", file=folder)
     out = {}
     for f in files:
-        out.setdefault(f.stem.lower(), read_dataset(f))
+        out.setdefault(f.stem.lower(), f)
     return out
 
 
 def read_sdtm(folder: str | Path) -> dict[str, Dataset]:
     """All SDTM datasets of a folder, keyed by lower-case domain (``'dm'``, ``'suppdm'``)."""
     return read_folder(folder, "SDTM")
+
+
+def open_sdtm(folder: str | Path) -> DatasetFolder:
+    """The SDTM datasets of a folder, each read when a program first uses it."""
+    return DatasetFolder(folder, "SDTM")
 
 
 def read_adam(folder: str | Path) -> dict[str, Dataset]:

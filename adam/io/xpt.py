@@ -29,7 +29,7 @@ from __future__ import annotations
 import codecs
 import re
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -82,8 +82,10 @@ class _Layout:
         return sum(f.length for f in self.fields)
 
 
-def read_xpt(path: str | Path) -> Dataset:
-    """Read a SAS v5 transport file (first member) into a :class:`Dataset`.
+def read_xpt(path: str | Path, columns=None) -> Dataset:
+    """Read a SAS v5 transport file (first member) into a :class:`Dataset`; with
+    ``columns`` (names, any case), only those of its variables (in file order; names the
+    file lacks are ignored), the others never decoded.
 
     The observation block is read with numpy a block of rows at a time; text is decoded
     once per distinct value. The frame and metadata equal what :func:`read_xpt_pyreadstat`
@@ -93,6 +95,9 @@ def read_xpt(path: str | Path) -> Dataset:
     data = np.memmap(path, dtype=np.uint8, mode="r")
     layout = _parse_layout(data, path)
     obs = _observation_rows(data, layout, path)
+    if columns is not None:
+        wanted = {str(c).upper() for c in columns}
+        layout = replace(layout, fields=[f for f in layout.fields if _text(f.name, "latin-1").upper() in wanted])
     extracted = _extract_fields(obs, layout.fields)
     distinct = {i: _distinct_values(part, f.length)
                 for i, (part, f) in enumerate(zip(extracted, layout.fields)) if isinstance(part, _Runs)}
@@ -538,6 +543,16 @@ def _reason(exc) -> str:
     return text[:160]
 
 
+def check_xpt_structure(path: str | Path) -> None:
+    """Raise the :class:`InputError` :func:`read_xpt` would raise for a file that is not a
+    whole SAS v5 transport file (headers, variable descriptors, last observation), without
+    reading its values."""
+    path = Path(path)
+    _check_xpt_file(path)
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    _observation_rows(data, _parse_layout(data, path), path)
+
+
 def _check_xpt_file(path: Path) -> None:
     if not path.exists():
         raise InputError("file not found", file=path)
@@ -650,8 +665,28 @@ def _encode_columns(ds: Dataset, encoding: str) -> list[tuple[Variable, np.ndarr
     return columns
 
 
+class _CodedText:
+    """A text column as blank-padded distinct values and one code per row; sliced, it
+    gives the rows' bytes, so a file is encoded a block of rows at a time."""
+
+    def __init__(self, table: np.ndarray, codes: np.ndarray):
+        self.table, self.codes = table, codes
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        return self.table.take(self.codes[rows])
+
+
+def _factorized(series: pd.Series) -> tuple[np.ndarray, list]:
+    """Codes (-1 missing) and distinct values; a categorical column is not re-hashed."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.cat.remove_unused_categories()
+        return series.cat.codes.to_numpy(), list(series.cat.categories)
+    codes, uniques = pd.factorize(series.astype(object))
+    return codes, list(uniques)
+
+
 def _encode_char(ds: Dataset, var: Variable, series: pd.Series, encoding: str):
-    codes, uniques = pd.factorize(series.astype(object))  # encode each distinct value once
+    codes, uniques = _factorized(series)  # encode each distinct value once
     texts = [v if isinstance(v, str) else _num_text(v) for v in uniques]
     raw = []
     for text in texts:
@@ -679,9 +714,10 @@ def _encode_char(ds: Dataset, var: Variable, series: pd.Series, encoding: str):
         bad, row = first_row(widths > length)
         _fail(ds, f"value is {widths[bad]} bytes, longer than the declared length {length}: "
                   f"{texts[bad]!r}", var.name, row)
-    # blank-padded distinct values, plus one all-blank value for missing (code -1)
+    # blank-padded distinct values, plus one all-blank value for missing (code -1: the last)
     table = np.array([b.ljust(length, b" ") for b in raw] + [b" " * length], dtype=f"S{length}")
-    return var, table[np.where(codes >= 0, codes, len(raw))], length
+    codes = codes.astype(np.int32 if len(table) < 2**31 else np.int64, copy=False)
+    return var, _CodedText(table, codes), length
 
 
 def _encodable(encoding):

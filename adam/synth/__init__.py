@@ -119,7 +119,7 @@ from adam.synth import domains
 from adam.synth.model import simulate
 from adam.synth.profiles import PROFILES
 
-__all__ = ["synthesize", "write_sdtm", "STUDIES"]
+__all__ = ["synthesize", "iter_domains", "write_sdtm", "STUDIES"]
 
 STUDIES = tuple(PROFILES)
 BUILDERS = {"dm": domains.build_dm, "suppdm": domains.build_suppdm, "ds": domains.build_ds,
@@ -130,27 +130,47 @@ BUILDERS = {"dm": domains.build_dm, "suppdm": domains.build_suppdm, "ds": domain
 
 def synthesize(study: str, n_subjects: int | None = None, seed: int = 20140701) -> dict[str, Dataset]:
     """SDTM datasets of a TOURMALINE twin keyed by lower-case domain name."""
+    return dict(iter_domains(study, n_subjects, seed))
+
+
+def iter_domains(study: str, n_subjects: int | None = None, seed: int = 20140701):
+    """The twin's SDTM datasets one at a time, ``(domain, Dataset)``, so each can be
+    written and released before the next is built (same datasets as :func:`synthesize`).
+    An unknown study fails here, before anything is built."""
+    profile = _profile(study)
+    return _built(simulate(profile, n_subjects, seed), profile, seed)
+
+
+def n_subjects_of(study: str, n_subjects: int | None = None) -> int:
+    """Subjects the twin of ``study`` has (``n_subjects``, default the published ITT N)."""
+    return _profile(study).n_published if n_subjects is None else int(n_subjects)
+
+
+def _profile(study: str):
     key = study.lower()
     if key not in PROFILES:
         raise UsageError(f"unknown study {study!r}: choose one of {', '.join(STUDIES)}",
                          variable="study")
-    profile = PROFILES[key]
-    s = simulate(profile, n_subjects, seed)
+    return PROFILES[key]
+
+
+def _built(s: dict, profile, seed: int):
     rng = np.random.default_rng([seed, 1])            # formatting details, apart from the model
     domains.subject_ids(s, profile)
     domains.sites(s, profile, rng)
-    out = {}
     for name, build in BUILDERS.items():             # dm first: it fixes the death-date precision
         if name == "pr" and profile.is_mm4:
             continue
-        out[name] = build(s, profile, rng)
-    return out
+        yield name, build(s, profile, rng)
 
 
-def write_sdtm(datasets: dict[str, Dataset], out_dir: str | Path) -> list[Path]:
-    """Write each dataset to ``out_dir/<key>.xpt`` (atomic, XPT v5); returns the paths."""
+def write_sdtm(datasets, out_dir: str | Path) -> dict[str, Path]:
+    """Write each dataset (a dict, or ``(key, Dataset)`` pairs such as
+    :func:`iter_domains` gives) to ``out_dir/<key>.xpt`` (atomic, XPT v5), releasing each
+    once written; returns ``{key: path}``."""
     from adam.io import write_dataset
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    return [write_dataset(ds, out / f"{name}.xpt") for name, ds in datasets.items()]
+    pairs = datasets.items() if isinstance(datasets, dict) else datasets
+    return {name: write_dataset(ds, out / f"{name}.xpt") for name, ds in pairs}

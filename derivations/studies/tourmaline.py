@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from adam.errors import InputError
+from adam.io import DatasetFolder
 from adam.findings import Finding
 from adam.metadata import CHAR, NUM, Dataset, Variable, char_width
 from derivations.common import Col, SubjectIndex, first_rows, group_codes, row_mask
@@ -212,10 +213,13 @@ class Sdtm:
     def __contains__(self, name: str) -> bool:
         return name in self.sdtm
 
-    def frame(self, name: str) -> pd.DataFrame:
-        """The whole frame of a domain."""
+    def frame(self, name: str, columns=None) -> pd.DataFrame:
+        """The frame of a domain: whole, or with (at least) the keys and ``columns`` when
+        the SDTM is a :class:`~adam.io.DatasetFolder` (only those are read)."""
         if name not in self.sdtm:
             raise InputError(f"SDTM domain {name.upper()} is missing (needed for the TOURMALINE ADaM)")
+        if columns is not None and isinstance(self.sdtm, DatasetFolder):
+            return self.sdtm.frame(name, KEYS + list(columns))
         ds = self.sdtm[name]
         return ds.frame if isinstance(ds, Dataset) else ds
 
@@ -232,7 +236,7 @@ class Sdtm:
         """The records of a domain meeting ``rows`` (a boolean mask, default all) with
         :data:`SID`, the ``columns`` it has and the ``new`` columns (values for all
         records): the steps below never copy variables they do not use."""
-        frame = self.frame(name)
+        frame = self.frame(name, columns)
         keep = np.arange(len(frame)) if rows is None else np.flatnonzero(rows)
         if name not in self._ids:
             self._ids[name] = self.ids(frame)
@@ -299,7 +303,7 @@ def derive_adsl(sdtm, study, findings: list, assessments: pd.DataFrame | None = 
     if assessments is None:
         assessments = _assessments(sdtm, [])
     ds = sdtm.domain("ds", ["DSSEQ", "DSDECOD", "DSSCAT", "DSTERM"],
-                     DSSTDT=checked_dtc_to_dt(sdtm.frame("ds"), "DSSTDTC", "DS", findings))
+                     DSSTDT=checked_dtc_to_dt(sdtm.frame("ds", ["DSSTDTC"]), "DSSTDTC", "DS", findings))
     rand = derive_vars_merged(pd.DataFrame({SID: sdtm.dm_sid}), ds, BY, order=["DSSTDT", "DSSEQ"],
                               new_vars={"RANDDT": "DSSTDT"}, filter_add="DSDECOD == 'RANDOMIZED'",
                               mode="first", exist_flag="ITTFL")
@@ -317,7 +321,7 @@ def derive_adsl(sdtm, study, findings: list, assessments: pd.DataFrame | None = 
 
 
 def _treatment(adsl: pd.DataFrame, sdtm: Sdtm, findings: list) -> pd.DataFrame:
-    ex = sdtm.frame("ex")
+    ex = sdtm.frame("ex", ["EXSTDTC", "EXENDTC", "EXDOSE", "EXTRT"])
     start = checked_dtc_to_dt(ex, "EXSTDTC", "EX", findings)
     end = checked_dtc_to_dt(ex, "EXENDTC", "EX", findings).fillna(start)
     ex = sdtm.domain("ex", ["EXSEQ"], rows=row_mask(ex, "EXDOSE > 0 or EXTRT == 'PLACEBO'"),
@@ -355,7 +359,8 @@ def _strata_and_subgroups(adsl: pd.DataFrame, sdtm: Sdtm) -> pd.DataFrame:
     groups = np.select([age < 60, age < 75], ["<60", ">=60 to <75"], ">=75").astype(object)
     adsl["AGEGR1"] = pd.Series(groups, index=adsl.index).where(age.notna(), np.nan)
     # only the records some step below selects (filter_add then runs on far fewer)
-    rs, lb, cm = sdtm.frame("rs"), sdtm.frame("lb"), sdtm.frame("cm")
+    rs, lb = sdtm.frame("rs", ["RSTESTCD", "RSCAT"]), sdtm.frame("lb", ["LBCAT", "LBTESTCD"])
+    cm = sdtm.frame("cm", ["CMSCAT"])
     rs = sdtm.domain("rs", ["RSSEQ", "RSTESTCD", "RSCAT", "RSSTRESC"],
                      rows=_any_equal(rs, RSTESTCD=["ISSSTAGE", "FRAILTY"], RSCAT=["RESPONSE AT STUDY ENTRY"]))
     lb = sdtm.domain("lb", ["LBSEQ", "LBTESTCD", "LBCAT", "LBSTRESC"],
@@ -383,7 +388,7 @@ def _strata_and_subgroups(adsl: pd.DataFrame, sdtm: Sdtm) -> pd.DataFrame:
 
 def _assessments(sdtm: Sdtm, findings: list) -> pd.DataFrame:
     """RS overall-response assessments with their dates (RSDT)."""
-    rs = sdtm.frame("rs")
+    rs = sdtm.frame("rs", ["RSTESTCD", "RSCAT"])
     rows = (rs["RSTESTCD"] == "OVRLRESP").to_numpy() & (rs["RSCAT"] != "RESPONSE AT STUDY ENTRY").to_numpy()
     rs = sdtm.domain("rs", KEYS + ["RSSEQ", "RSDTC", "RSCAT", "RSSTRESC"], rows=rows)
     rs["RSDT"] = checked_dtc_to_dt(rs, "RSDTC", "RS", findings)
@@ -401,7 +406,7 @@ def _death_and_last_alive(adsl, sdtm: Sdtm, ds, rs, findings) -> pd.DataFrame:
                 mode="last", filter_add="DSSCAT == 'END OF STUDY' and DSDECOD == 'DEATH'")
     adsl["DTHCAUS"] = _mapped(adsl["DTHCAUS"], DEATH_CAUSES)
     ss = sdtm.domain("ss", ["SSTESTCD", "SSSTRESC"],
-                     SSDT=checked_dtc_to_dt(sdtm.frame("ss"), "SSDTC", "SS", findings))
+                     SSDT=checked_dtc_to_dt(sdtm.frame("ss", ["SSDTC"]), "SSDTC", "SS", findings))
     alive = [DateSource("ss", "SSDT", "SSTESTCD == 'SURVSTAT' and SSSTRESC == 'ALIVE'"),
              DateSource("adsl", "TRTEDT"), DateSource("adsl", "RANDDT")]
     base = adsl[BY + ["TRTEDT", "RANDDT"]]
@@ -433,7 +438,7 @@ def _line_numbers(grpid: pd.Series) -> np.ndarray:
 
 
 def _subsequent_therapy(adsl: pd.DataFrame, sdtm: Sdtm, rs: pd.DataFrame, findings: list) -> pd.DataFrame:
-    cm = sdtm.frame("cm")
+    cm = sdtm.frame("cm", ["CMCAT"])
     cm = sdtm.domain("cm", KEYS + ["CMCLAS", "CMDECOD", "CMSTDTC", "CMGRPID"],
                      rows=(cm["CMCAT"] == SUBSEQUENT).to_numpy())
     adsl = _add(adsl, derive_var_merged_exist_flag, cm, BY, "SUBTHFL", lambda f: np.ones(len(f), bool),

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from adam.errors import UsageError
-from adam.synth import synthesize, write_sdtm
+from adam.synth import iter_domains, synthesize, write_sdtm
 from .endpoints import to_date
 
 STUDIES = ("tourmaline-mm3", "tourmaline-mm4")
@@ -98,7 +98,7 @@ def test_write_sdtm_round_trip(mm4, tmp_path):
 
     small = {k: mm4[k] for k in ("dm", "ts", "suppdm")}
     paths = write_sdtm(small, tmp_path)
-    assert sorted(p.name for p in paths) == ["dm.xpt", "suppdm.xpt", "ts.xpt"]
+    assert sorted(p.name for p in paths.values()) == ["dm.xpt", "suppdm.xpt", "ts.xpt"]
     back = read_dataset(tmp_path / "dm.xpt")
     assert back.label == "Demographics"
     assert back["DTHDTC"].label == "Date/Time of Death"
@@ -111,6 +111,24 @@ def test_bad_arguments():
         synthesize("tourmaline-mm5")
     with pytest.raises(UsageError):
         synthesize("tourmaline-mm3", n_subjects=5)
+    for bad in (lambda: iter_domains("tourmaline-mm5"), lambda: iter_domains("tourmaline-mm3", 5)):
+        with pytest.raises(UsageError):   # at the call, before a domain is built or written
+            bad()
+
+
+def test_domain_by_domain_equals_all_at_once(tmp_path):
+    """pipeline.synth builds and writes one domain at a time: the files hold exactly the
+    datasets synthesize() returns together."""
+    from adam import pipeline
+    from adam.io import read_dataset
+
+    whole = synthesize("tourmaline-mm3", n_subjects=150, seed=7)
+    paths = pipeline.synth("tourmaline-mm3", tmp_path, n_subjects=150, seed=7)
+    assert list(paths) == list(whole)
+    for name, ds in whole.items():
+        back = read_dataset(paths[name])
+        assert [v.name for v in back.variables] == [v.name for v in ds.variables]
+        pd.testing.assert_frame_equal(back.frame, ds.frame, check_dtype=False)
 
 
 @pytest.mark.parametrize("study", STUDIES)
