@@ -188,19 +188,34 @@ def _run_tte(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
 
 
 def _adtte(adam: dict[str, Dataset], study: Study, spec: dict) -> pd.DataFrame:
+    """The analysis records of ``spec``: ADTTE rows of its PARAMCD, in its population,
+    meeting its ``where``, with the ADTTE variables it names (and the keys, AVAL, CNSR,
+    STARTDT) plus the ADSL variables it names that ADTTE lacks. Only these variables are
+    taken, once, so an analysis of 10^6 records does not copy the whole ADTTE."""
     context = f"analysis {spec['id']}"
     if "adtte" not in adam:
         raise UsageError(f"{context}: no ADTTE dataset")
-    frame = adam["adtte"].frame
-    frame = frame.loc[frame["PARAMCD"] == spec["paramcd"]]
-    needed = [population_flag(study, spec["population"])] if spec.get("population") else []
+    tte = adam["adtte"].frame
+    rows = np.flatnonzero((tte["PARAMCD"] == spec["paramcd"]).to_numpy())
+    flag = population_flag(study, spec["population"]) if spec.get("population") else None
+    needed = [flag] if flag else []
     needed += list(spec.get("where", {}) or {}) + list(spec.get("subgroups", []))
     needed += list(spec.get("strata", []) or []) + [spec.get("trt_var", study.trt_var)]
+    needed += list(spec.get("covariates", []) or [])
+    base = ["STUDYID", "USUBJID", "PARAMCD", "AVAL", "CNSR", "STARTDT"]
+    columns = [c for c in dict.fromkeys(base + needed) if c in tte]
+    frame = pd.DataFrame({c: tte[c].to_numpy()[rows] for c in columns}, index=tte.index[rows], copy=False)
     missing = [v for v in dict.fromkeys(needed) if v not in frame]
     if missing and "adsl" in adam:
         adsl = adam["adsl"].frame
-        have = [v for v in missing if v in adsl]
-        frame = frame.merge(adsl[["USUBJID", *have]], on="USUBJID", how="left", validate="many_to_one")
+        subjects = pd.Index(adsl["USUBJID"])
+        if not subjects.is_unique:
+            raise UsageError(f"{context}: ADSL has more than one record for a USUBJID")
+        at = subjects.get_indexer(frame["USUBJID"])
+        for var in (v for v in missing if v in adsl):
+            values = adsl[var].to_numpy()
+            frame[var] = pd.Series(values, copy=False).reindex(at).to_numpy() if (at < 0).any() \
+                else values[at]
     frame = in_population(frame, study, spec.get("population"), context)
     return select(frame, spec.get("where"), context)
 

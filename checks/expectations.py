@@ -188,7 +188,7 @@ def run_expectations(datasets: dict[str, Dataset], kind: str = "sdtm",
         specs = [s for s in suite_specs(ds.name, kind) if _applicable(s, ds.frame.columns)]
         if not specs:
             continue
-        frame = ds.frame.reset_index(drop=True)
+        frame = _suite_columns(ds.frame, specs)
         suite = context.suites.add(gx.ExpectationSuite(name=f"{kind}.{ds.name}"))
         for cls, kwargs, severity in specs:
             suite.add_expectation(getattr(gx.expectations, cls)(**kwargs,
@@ -209,6 +209,17 @@ def run_expectations(datasets: dict[str, Dataset], kind: str = "sdtm",
         context.build_data_docs()
         make_docs_offline(docs_dir)
     return findings
+
+
+def _suite_columns(frame: pd.DataFrame, specs) -> pd.DataFrame:
+    """The variables the suite's expectations name (and USUBJID, to name the subject of a
+    finding), with a fresh row index, sharing ``frame``'s arrays: GX copies what it is
+    given, so a 100-variable ADSL is not handed over whole."""
+    used = {"USUBJID"}
+    for _, kwargs, _ in specs:
+        used.update(kwargs.get(k) for k in _COLUMN_KEYS)
+        used.update(kwargs.get("column_list") or [])
+    return pd.DataFrame({c: frame[c].to_numpy() for c in frame.columns if c in used}, copy=False)
 
 
 def _findings(ds: Dataset, frame: pd.DataFrame, results) -> list[Finding]:

@@ -75,6 +75,9 @@ class DatasetFolder(Mapping):
             self._parts.pop(name, None)
         return self._whole[name]
 
+    def __contains__(self, name) -> bool:   # Mapping's default would read the dataset
+        return name in self.files
+
     def __iter__(self):
         return iter(self.files)
 

@@ -66,14 +66,22 @@ class _RiskSets:
         self._window_keys = (death_keys, strata * n_ranks - 1 if start is None else start_key,
                              stop_key)
 
-    def _columns(self, r):
-        x = self.x
-        return np.column_stack([r, r[:, None] * x, r[:, None] * x[:, self.iu[0]] * x[:, self.iu[1]]])
+    def _base(self) -> np.ndarray:
+        """Per row: 1, x and the products x_j x_k (j <= k), column-major so that each
+        column is contiguous for the per-cell sums; made once per fit."""
+        if not hasattr(self, "_base_cols"):
+            x, p = self.x, self.x.shape[1]
+            base = np.empty((len(x), 1 + p + len(self.iu[0])), order="F")
+            base[:, 0] = 1.0
+            base[:, 1:1 + p] = x
+            np.multiply(x[:, self.iu[0]], x[:, self.iu[1]], out=base[:, 1 + p:])
+            self._base_cols = base
+        return self._base_cols
 
     def _risk_sums(self, cols):
         """Sum of ``cols`` over the risk set of each death time."""
         if self.counting:
-            cols = np.concatenate([cols, -cols])
+            cols = np.asfortranarray(np.concatenate([cols, -cols]))
         cells = np.stack([np.bincount(self.cell, weights=cols[:, j], minlength=self.n_cells)
                           for j in range(cols.shape[1])], axis=1)
         rev = np.zeros((self.n_cells + 1, cols.shape[1]))
@@ -84,9 +92,10 @@ class _RiskSets:
         """Per Efron/Breslow term: denominator and weighted covariate means."""
         eta = self.x @ beta
         r = self.w * np.exp(eta)
-        cols = self._columns(r) if columns is None else r[:, None] * columns
+        base = self._base() if columns is None else np.asfortranarray(columns)
+        cols = base * r[:, None]
         risk = self._risk_sums(cols)
-        dead_cols = cols[self.dead]
+        dead_cols = np.asfortranarray(cols[self.dead])
         tied = np.stack([np.bincount(self.group, weights=dead_cols[:, j], minlength=self.n_groups)
                          for j in range(cols.shape[1])], axis=1)
         sums = risk[self.term_group] - self.term_frac[:, None] * tied[self.term_group]

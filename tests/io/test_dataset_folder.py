@@ -29,11 +29,13 @@ def test_folder_reads_asked_variables_then_whole(pilot_sdtm_dir, tmp_path):
     folder = open_sdtm(tmp_path)
     assert isinstance(folder, DatasetFolder) and sorted(folder) == ["ae", "dm"] and len(folder) == 2
     whole = read_dataset(tmp_path / "ae.xpt").frame
+    assert "ae" in folder and "lb" not in folder and not folder._whole   # membership reads nothing
     first = folder.frame("ae", ["USUBJID", "AESTDTC"])
     assert list(first.columns) == ["USUBJID", "AESTDTC"]
     more = folder.frame("ae", ["AESEQ", "USUBJID", "NOSUCHVAR"])        # adds only AESEQ
     assert set(more.columns) == {"USUBJID", "AESTDTC", "AESEQ"}
     pd.testing.assert_frame_equal(more[["AESEQ", "AESTDTC"]], whole[["AESEQ", "AESTDTC"]])
+    assert not folder._whole                                               # still only parts
     pd.testing.assert_frame_equal(folder["ae"].frame, whole)              # whole on item access
     assert folder.frame("ae", ["AESEQ"]) is folder["ae"].frame
     assert dict(folder).keys() == read_sdtm(tmp_path).keys()
