@@ -84,6 +84,11 @@ class DatasetFolder(Mapping):
     def __len__(self) -> int:
         return len(self.files)
 
+    def release(self, name: str) -> None:
+        """Forget what was read of ``name`` (read again if used again)."""
+        self._whole.pop(name, None)
+        self._parts.pop(name, None)
+
     def frame(self, name: str, columns) -> pd.DataFrame:
         """The records of ``name`` with (at least) those of ``columns`` it has."""
         if name in self._whole or self.files[name].suffix.lower() != ".xpt":

@@ -183,6 +183,7 @@ def derive_with_findings(sdtm: dict, study) -> tuple[dict[str, Dataset], list[Fi
     tte_findings: list[Finding] = []
     assessments = _assessments(sdtm, rs_findings)  # used by ADSL and ADTTE, parsed once
     adsl = derive_adsl(sdtm, study, adsl_findings, assessments)
+    sdtm.release(*sdtm.sdtm)                       # ADTTE needs ADSL and the assessments only
     adtte = derive_adtte(sdtm, adsl, tte_findings, assessments)
     findings = adsl_findings + rs_findings + tte_findings
     return {"adsl": _dataset("ADSL", "Subject-Level Analysis Dataset", adsl, ADSL_VARS),
@@ -222,6 +223,14 @@ class Sdtm:
             return self.sdtm.frame(name, KEYS + list(columns))
         ds = self.sdtm[name]
         return ds.frame if isinstance(ds, Dataset) else ds
+
+    def release(self, *names: str) -> None:
+        """Free what was read of these domains once the program is done with them (a
+        :class:`~adam.io.DatasetFolder` forgets them; a dict of datasets is left as given)."""
+        for name in names:
+            self._ids.pop(name, None)
+            if isinstance(self.sdtm, DatasetFolder):
+                self.sdtm.release(name)
 
     def ids(self, frame: pd.DataFrame) -> np.ndarray:
         """:data:`SID` of each record of ``frame``."""
@@ -312,8 +321,10 @@ def derive_adsl(sdtm, study, findings: list, assessments: pd.DataFrame | None = 
     for col in rand.columns:
         adsl[col] = rand[col].to_numpy()[itt]
     adsl = _treatment(adsl, sdtm, findings)
+    sdtm.release("ex")
     adsl = _cutoff(adsl, sdtm, study)
     adsl = _strata_and_subgroups(adsl, sdtm)
+    sdtm.release("rs", "lb", "suppdm")
     adsl = _death_and_last_alive(adsl, sdtm, ds, assessments, findings)
     adsl = _disposition(adsl, ds)
     adsl = _subsequent_therapy(adsl, sdtm, assessments, findings)
