@@ -134,12 +134,13 @@ def derive(study: str | Study, sdtm: Path, out: Path) -> tuple[dict, list]:
     """SDTM folder -> ADaM datasets, validated before anything is written, then written
     atomically as XPT v5 into ``out``. Raises :class:`ValidationFailed` (nothing written)
     when a schema or conformance rule finds an error."""
-    adam_sets, findings, _ = _derive(_study(study), sdtm, out)
+    adam_sets, findings, _ = derive_checked(_study(study), sdtm, out)
     return adam_sets, findings
 
 
-def _derive(spec: Study, sdtm: Path, out: Path) -> tuple[dict, list, list]:
-    """:func:`derive`, also returning the schema and rule findings alone (unmerged)."""
+def derive_checked(spec: Study, sdtm: Path, out: Path) -> tuple[dict, list, list]:
+    """:func:`derive`, also returning the schema and rule findings it made (unmerged),
+    which :func:`check` can take as ``validated`` instead of making them again."""
     from adam.errors import ValidationFailed
     from adam.io import prepare_xpt, write_prepared
 
@@ -259,7 +260,7 @@ def run(study: str | Study, sdtm: Path, out: Path, formats=("html", "rtf", "pdf"
     out = Path(out)
     tick = progress or (lambda step: None)
     tick("derive")
-    _, _, validated = _derive(spec, sdtm, out / "adam")
+    _, _, validated = derive_checked(spec, sdtm, out / "adam")
     tick("check")   # the written ADaM; derive already ran the schemas and rules on it
     result = check(spec, adam=out / "adam", report=out / "checks" / "report.html",
                    findings_csv=out / "checks" / "findings.csv", expectations=expectations,

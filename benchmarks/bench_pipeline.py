@@ -3,11 +3,16 @@
     python benchmarks/bench_pipeline.py [--sizes 10000 100000 1000000] [--study tourmaline-mm3]
 
 Each size runs in a fresh process; each stage prints its wall time and the process's
-peak resident memory so far (sampled every 20 ms). ``analyze`` times the prespecified
-analyses of the study (KM per arm, stratified log-rank, stratified Cox for every
-endpoint, subgroups, counts) except the IPCW/MSM person-period models. When ``Rscript`` is on the PATH, R ``survival`` is timed on
-the same OS rows (``bench_stats.R``: read CSV, KM per arm, stratified log-rank, stratified
-Cox) beside adamant's own KM + log-rank + Cox on those rows, and the ratio is printed.
+peak resident memory so far (sampled every 20 ms). The stages are those of ``adam synth``
+then ``adam run``, as ``run`` chains them: ``derive`` reads the SDTM, derives, validates
+(schemas and conformance rules) and writes the ADaM XPT; ``check`` reads the written
+ADaM, runs the GX suites (the schema and rule findings come from derive) and writes the
+findings CSV and HTML report with the Data Docs; ``analyze`` reads the ADaM and runs the
+study's prespecified analyses (KM per arm, stratified log-rank, stratified Cox for every
+endpoint, subgroups, counts, baseline) except the IPCW/MSM person-period bootstraps. When
+``Rscript`` is on the PATH, R ``survival`` is timed on the same OS rows
+(``bench_stats.R``: read CSV, KM per arm, stratified log-rank, stratified Cox) beside
+adamant's own KM + log-rank + Cox on those rows, and the ratio is printed.
 """
 
 from __future__ import annotations
@@ -50,8 +55,6 @@ class PeakRSS:
 def one_size(n: int, study: str, workdir: Path) -> dict:
     """Run every stage for ``n`` subjects in this process; return timings."""
     from adam import pipeline
-    from adam.analysis import run_analyses
-    from adam.io import read_adam
     from adam.study import load_study
 
     spec = load_study(study)
@@ -65,12 +68,12 @@ def one_size(n: int, study: str, workdir: Path) -> dict:
         return value
 
     stage("synth", lambda: pipeline.synth(study, workdir / "sdtm", n_subjects=n))
-    stage("derive", lambda: pipeline.derive(spec, workdir / "sdtm", workdir / "adam"))
-    stage("check", lambda: pipeline.check(spec, adam=workdir / "adam"))  # schemas, rules, GX suites
-    adam = read_adam(workdir / "adam")
-    # the prespecified survival analyses; IPCW/MSM bootstraps are timed apart from this
+    _, _, validated = stage("derive", lambda: pipeline.derive_checked(spec, workdir / "sdtm", workdir / "adam"))
+    stage("check", lambda: pipeline.check(spec, adam=workdir / "adam", validated=validated,
+                                          report=workdir / "checks" / "report.html",
+                                          findings_csv=workdir / "checks" / "findings.csv"))
     tte_ids = [a["id"] for a in spec.analyses if a["type"] not in ("ipcw", "msm")]
-    stage("analyze", lambda: run_analyses(adam, spec, only=tte_ids))
+    adam = stage("analyze", lambda: _analyze(workdir / "adam", spec, tte_ids))
     adtte = adam["adtte"].frame
     os_rows = adtte.loc[adtte["PARAMCD"] == "OS", ["AVAL", "CNSR", "TRT01P", "STRAT1R", "STRAT2R", "STRAT3R"]]
     csv = workdir / "os.csv"
@@ -83,6 +86,15 @@ def one_size(n: int, study: str, workdir: Path) -> dict:
     out["csv"] = str(csv)
     rss.stop()
     return out
+
+
+def _analyze(folder: Path, spec, ids):
+    from adam.analysis import run_analyses
+    from adam.io import read_adam
+
+    adam = read_adam(folder)
+    run_analyses(adam, spec, only=ids)
+    return adam
 
 
 def python_stats_seconds(csv: str) -> float:

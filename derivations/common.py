@@ -14,6 +14,7 @@ import pandas as pd
 
 from adam.errors import UsageError
 from adam.metadata import Dataset
+from adam.text import factorize_text, first_rows, identities  # noqa: F401  (used here and re-exported)
 
 
 class Col(str):
@@ -104,25 +105,6 @@ def subject_of(frame: pd.DataFrame, positions) -> list:
     return [None if pd.isna(v) else str(v) for v in vals]
 
 
-def identities(values: np.ndarray) -> np.ndarray:
-    """The addresses of the objects of an object array (the same address is the same
-    object, hence an equal value; equal values read from a file usually share one
-    object), else the array itself: comparing and hashing them is cheap."""
-    if values.dtype != object:
-        return values
-    return np.frombuffer(memoryview(np.ascontiguousarray(values)), dtype=np.intp)
-
-
-def factorize_text(values, use_na_sentinel: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize(values, use_na_sentinel=...)`` of an object array (same codes and
-    uniques), hashing each distinct object once rather than every value."""
-    values = np.asarray(values, dtype=object)
-    first, _ = pd.factorize(identities(values))
-    codes, uniques = pd.factorize(values[first_rows(first)] if len(values) else values,
-                                  use_na_sentinel=use_na_sentinel)
-    return codes[first] if len(values) else codes, uniques
-
-
 def run_starts(columns) -> np.ndarray:
     """True where a row's key (one value per array of ``columns``) may differ from the
     previous row's; row 0 always starts a run. Text compares by object identity, so
@@ -164,13 +146,6 @@ def group_codes(frame: pd.DataFrame, by_vars) -> np.ndarray:
         code = part.astype(np.int64) if code is None else \
             pd.factorize(code * len(uniques) + part)[0].astype(np.int64)
     return code[run]
-
-
-def first_rows(codes: np.ndarray) -> np.ndarray:
-    """Position of the first row of each code ``0..k-1`` (codes as :func:`group_codes`)."""
-    first = np.zeros(int(codes.max(initial=-1)) + 1, dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    return first
 
 
 def _indexer(index: pd.Index, values: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ def test_lazy_derive_and_reused_findings_equal_the_full_ones(tmp_path):
     dm.frame.loc[3, "SEX"] = "X"                     # a finding for the checks to agree on
     write_dataset(dm, tmp_path / "sdtm" / "dm.xpt")
     whole, whole_findings = pipeline.derive_datasets(spec, read_sdtm(tmp_path / "sdtm"))
-    lazy, lazy_findings, validated = pipeline._derive(spec, tmp_path / "sdtm", tmp_path / "adam")
+    lazy, lazy_findings, validated = pipeline.derive_checked(spec, tmp_path / "sdtm", tmp_path / "adam")
     for name in ("adsl", "adtte"):
         pd.testing.assert_frame_equal(lazy[name].frame, whole[name].frame)
         assert lazy[name].variables == whole[name].variables

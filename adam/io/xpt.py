@@ -29,6 +29,7 @@ from __future__ import annotations
 import codecs
 import re
 import struct
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from adam.errors import InputError, XptRuleError
+from adam.text import factorize_text
 from adam.io.atomic import atomic_path
 from adam.metadata import CHAR, NUM, Dataset, Variable, blank_to_missing, format_kind
 
@@ -681,7 +683,7 @@ def _factorized(series: pd.Series) -> tuple[np.ndarray, list]:
     if isinstance(series.dtype, pd.CategoricalDtype):
         series = series.cat.remove_unused_categories()
         return series.cat.codes.to_numpy(), list(series.cat.categories)
-    codes, uniques = pd.factorize(series.astype(object))
+    codes, uniques = factorize_text(series.to_numpy(dtype=object))
     return codes, list(uniques)
 
 
@@ -832,12 +834,18 @@ def _write_observations(fh, columns, nrows: int, block: int = 1 << 18) -> None:
     if nrows == 0:
         return
     dtype = np.dtype([(f"f{i}", f"S{length}") for i, (_, _, length) in enumerate(columns)])
-    rows = np.empty(min(block, nrows), dtype=dtype)
-    for lo in range(0, nrows, block):
-        part = rows[: min(block, nrows - lo)]
-        for i, (_, raw, _) in enumerate(columns):
-            part[f"f{i}"] = raw[lo:lo + len(part)]
-        fh.write(memoryview(part).cast("B"))
+    buffers = [np.empty(min(block, nrows), dtype=dtype) for _ in range(2)]
+    # a block is written by a thread (the write releases the GIL) while the next is filled
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending = None
+        for k, lo in enumerate(range(0, nrows, block)):
+            part = buffers[k % 2][: min(block, nrows - lo)]
+            for i, (_, raw, _) in enumerate(columns):
+                part[f"f{i}"] = raw[lo:lo + len(part)]
+            if pending is not None:
+                pending.result()       # the other buffer is free again (and errors surface)
+            pending = writer.submit(fh.write, memoryview(part).cast("B"))
+        pending.result()
     rem = (nrows * dtype.itemsize) % RECORD
     if rem:
         fh.write(b" " * (RECORD - rem))

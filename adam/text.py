@@ -1,0 +1,52 @@
+"""Fast factorization of text columns (object arrays), shared by the XPT writer and the
+derivations.
+
+Text read from a file or built by the synthetic generator shares one string object per
+distinct value, and SDTM records are sorted by subject, so a column is mostly long runs
+of the same object. Comparing and hashing object addresses is far cheaper than hashing
+strings; values are compared by value only once per distinct object, so the result is
+exactly ``pd.factorize``'s.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def identities(values: np.ndarray) -> np.ndarray:
+    """The addresses of the objects of an object array (the same address is the same
+    object, hence an equal value; equal values read from a file usually share one
+    object), else the array itself: comparing and hashing them is cheap."""
+    if values.dtype != object:
+        return values
+    return np.frombuffer(memoryview(np.ascontiguousarray(values)), dtype=np.intp)
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """Position of the first row of each code ``0..k-1`` (codes numbered in order of
+    first appearance, as ``pd.factorize`` numbers them)."""
+    first = np.zeros(int(codes.max(initial=-1)) + 1, dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    return first
+
+
+def factorize_text(values, use_na_sentinel: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, use_na_sentinel=...)`` of an object array (same codes and
+    uniques): one value per run of the same object is looked at, and each distinct
+    object is hashed by value once."""
+    values = np.asarray(values, dtype=object)
+    if not len(values):
+        return pd.factorize(values, use_na_sentinel=use_na_sentinel)
+    ids = identities(values)
+    heads = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+    if 2 * len(heads) < len(values):                 # long runs: one value per run
+        codes, uniques = _factorize_objects(values[heads], ids[heads], use_na_sentinel)
+        return np.repeat(codes, np.diff(np.append(heads, len(values)))), uniques
+    return _factorize_objects(values, ids, use_na_sentinel)
+
+
+def _factorize_objects(values: np.ndarray, ids: np.ndarray, use_na_sentinel: bool):
+    by_object, _ = pd.factorize(ids)
+    codes, uniques = pd.factorize(values[first_rows(by_object)], use_na_sentinel=use_na_sentinel)
+    return codes[by_object], uniques
