@@ -142,3 +142,11 @@ def blank_to_missing(s: pd.Series) -> pd.Series:
     present = codes >= 0
     out[present] = cleaned[codes[present]]
     return pd.Series(out, index=s.index, name=s.name, dtype=object)
+
+
+def positional(frame: pd.DataFrame) -> pd.DataFrame:
+    """A new frame with rows numbered 0..n-1 holding ``frame``'s column arrays (no copy,
+    unlike ``reset_index``): replacing a column of it leaves ``frame`` as it was; writing
+    into its arrays in place would not."""
+    return pd.DataFrame({c: frame[c].to_numpy() for c in frame.columns}, columns=frame.columns,
+                        index=pd.RangeIndex(len(frame)), copy=False)

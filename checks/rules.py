@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from adam.findings import Finding
-from adam.metadata import NUM, Dataset
+from adam.metadata import NUM, Dataset, positional
 from checks.report import format_value
 
 ADSL_REQUIRED = ("STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE",
@@ -148,7 +148,7 @@ def _paramcd_format(ds, study):
 def _pair_check(key: str, dependent: str):
     def check(ds, study):
         if key in ds.frame.columns and dependent in ds.frame.columns:
-            yield Violation(dependent, _inconsistent_rows(ds.frame.reset_index(drop=True),
+            yield Violation(dependent, _inconsistent_rows(positional(ds.frame),
                                                           key, dependent))
     return check
 
@@ -156,7 +156,7 @@ def _pair_check(key: str, dependent: str):
 def _treatment_pairs(ds, study):
     """TRTxxP/TRTxxPN and TRTxxA/TRTxxAN one-to-one, both directions."""
     cols = set(ds.frame.columns)
-    frame = ds.frame.reset_index(drop=True)
+    frame = positional(ds.frame)
     for char in sorted(c for c in cols if re.fullmatch(r"TRT\d\d[PA]", c)):
         num = char + "N"
         if num in cols:
@@ -312,12 +312,14 @@ def _copied_from_adsl(ds, study):
     shared = [c for c in ds.frame.columns if c in adsl.frame.columns and c != "USUBJID"]
     if not shared:
         return
-    ref = adsl.frame.drop_duplicates("USUBJID").set_index("USUBJID")[shared]
-    aligned = ref.reindex(ds.frame["USUBJID"].to_numpy())
-    in_adsl = ds.frame["USUBJID"].isin(ref.index).to_numpy()
+    subjects = adsl.frame["USUBJID"].to_numpy()
+    first = ~pd.Series(subjects).duplicated().to_numpy()
+    rows = np.flatnonzero(first)
+    at = pd.Index(subjects[rows]).get_indexer(ds.frame["USUBJID"].to_numpy())
+    in_adsl = at >= 0
     for name in shared:
-        mine = ds.frame[name].reset_index(drop=True)
-        theirs = aligned[name].reset_index(drop=True)
+        mine = pd.Series(ds.frame[name].to_numpy(), copy=False)
+        theirs = pd.Series(adsl.frame[name].to_numpy()[rows], copy=False).reindex(at).reset_index(drop=True)
         equal = ((mine == theirs) | (mine.isna() & theirs.isna())).to_numpy()
         suspect = np.flatnonzero(in_adsl & ~equal)
         if len(suspect) and (pd.api.types.is_object_dtype(mine)

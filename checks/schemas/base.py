@@ -42,6 +42,8 @@ from pandera.errors import SchemaError, SchemaErrors
 from pandera.typing import Series
 
 from adam.findings import Finding
+from adam.metadata import positional
+from adam.text import factorize_text
 
 REQ, EXP, PERM = "Req", "Exp", "Perm"
 CHAR, NUM, DATE = "Char", "Num", "date"
@@ -126,7 +128,10 @@ def whole_number(values: pd.Series, *, minimum) -> pd.Series:
 def sas_name(values: pd.Series, *, max_length: int) -> pd.Series:
     """A SAS-name-like code: letter or underscore first, then letters, digits,
     underscores, at most ``max_length`` characters (``--TESTCD``, ``QNAM``, ``PARAMCD``)."""
-    return values.astype(str).str.fullmatch(rf"[A-Za-z_][A-Za-z0-9_]{{0,{max_length - 1}}}")
+    codes, distinct = factorize_text(values.to_numpy(dtype=object))   # each distinct code once
+    ok = pd.Series(distinct, dtype=object).astype(str).str.fullmatch(
+        rf"[A-Za-z_][A-Za-z0-9_]{{0,{max_length - 1}}}").to_numpy(dtype=bool)
+    return pd.Series(np.append(ok, False)[codes], index=values.index)
 
 
 # ---------------------------------------------------------------- field helpers
@@ -221,7 +226,7 @@ def as_frame(dataset) -> pd.DataFrame:
     """The frame of a :class:`~adam.metadata.Dataset` (or a frame) with a 0..n-1 index
     and empty text (``''``, as raw XPT readers give) as missing, per the frame
     conventions; the caller's frame is not modified."""
-    frame = getattr(dataset, "frame", dataset).reset_index(drop=True)
+    frame = positional(getattr(dataset, "frame", dataset))
     for col in frame.columns[frame.dtypes == object]:
         empty = frame[col] == ""
         if empty.any():
@@ -239,13 +244,13 @@ def schema_findings(model: type[Model], frame: pd.DataFrame, dataset: str,
                     standard: str = "SDTM") -> list[Finding]:
     """Validate ``frame`` against ``model`` (lazily) and return the failures as
     findings; never raises for bad data. ``record`` is the 1-based row."""
-    frame = frame.reset_index(drop=True)
+    frame = positional(frame)
     schema = model.to_schema()
     findings = _absent_expected(schema, frame, dataset, standard)
     try:
         with warnings.catch_warnings():  # pandera's own pandas deprecation noise
             warnings.simplefilter("ignore", FutureWarning)
-            schema.validate(frame, lazy=True)
+            schema.validate(frame, lazy=True, inplace=True)  # frame: ours (positional), no copy
     except SchemaErrors as exc:
         findings += _failure_findings(exc.failure_cases, schema, frame, dataset, standard)
     except (SchemaError, TypeError, ValueError) as exc:  # e.g. unhashable cell values
