@@ -27,6 +27,7 @@ every missing numeric as the standard ``.``.
 from __future__ import annotations
 
 import codecs
+import mmap
 import re
 import struct
 from concurrent.futures import ThreadPoolExecutor
@@ -94,13 +95,14 @@ def read_xpt(path: str | Path, columns=None) -> Dataset:
     gives for the same file."""
     path = Path(path)
     _check_xpt_file(path)
-    data = np.memmap(path, dtype=np.uint8, mode="r")
+    data, mapped = _map_file(path)
     layout = _parse_layout(data, path)
     obs = _observation_rows(data, layout, path)
     if columns is not None:
         wanted = {str(c).upper() for c in columns}
         layout = replace(layout, fields=[f for f in layout.fields if _text(f.name, "latin-1").upper() in wanted])
-    extracted = _extract_fields(obs, layout.fields)
+    extracted = _extract_fields(obs, layout.fields,
+                                done=lambda upto: _release(mapped, layout.obs_start + upto))
     distinct = {i: _distinct_values(part, f.length)
                 for i, (part, f) in enumerate(zip(extracted, layout.fields)) if isinstance(part, _Runs)}
     encoding, texts, header = _decode_file_text(layout, distinct, path)
@@ -266,7 +268,22 @@ class _Runs:
         return np.diff(self.starts, append=self.nrows)
 
 
-def _extract_fields(obs: _Observations, fields: list[_Field]) -> list:
+def _map_file(path: Path) -> tuple[np.ndarray, mmap.mmap]:
+    """The file's bytes, memory-mapped (read-only)."""
+    with open(path, "rb") as fh:
+        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    return np.frombuffer(mapped, dtype=np.uint8), mapped
+
+
+def _release(mapped: mmap.mmap, upto: int) -> None:
+    """Drop the pages before byte ``upto`` from this process (they stay in the page
+    cache): a file read block by block does not stay resident as it is read."""
+    upto -= upto % mmap.PAGESIZE
+    if upto > 0 and hasattr(mmap, "MADV_DONTNEED"):
+        mapped.madvise(mmap.MADV_DONTNEED, 0, upto)
+
+
+def _extract_fields(obs: _Observations, fields: list[_Field], done=None) -> list:
     """Every field out of the observation rows, a block of rows at a time so each block
     is read from memory once. Each 8-byte word of a field is read as one strided uint64
     column of the block (bytes past the field are masked off). Numeric fields become
@@ -294,6 +311,8 @@ def _extract_fields(obs: _Observations, fields: list[_Field]) -> list:
                 heads, words = _text_runs(block, size, obs.width, f, scratch[i][:, :size])
                 parts[i][0].append(heads + start)
                 parts[i][1].append(words)
+        if done is not None:
+            done((start + size) * obs.width)
     for i, (starts, words) in parts.items():
         if starts:
             out[i] = _Runs(np.concatenate(starts), np.concatenate(words, axis=1), obs.nrows)
