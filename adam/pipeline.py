@@ -6,12 +6,13 @@ and ``reports``; the CLI is a thin layer over these functions.
 
 from __future__ import annotations
 
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from adam.errors import InputError
+from adam.errors import AdamError, InputError
 from adam.findings import findings_frame, merge_duplicates
 from adam.io import open_sdtm, read_adam, read_sdtm
 from adam.study import Study, load_study
@@ -262,15 +263,55 @@ def run(study: str | Study, sdtm: Path, out: Path, formats=("html", "rtf", "pdf"
     tick("derive")
     _, _, validated = derive_checked(spec, sdtm, out / "adam")
     tick("check")   # the written ADaM; derive already ran the schemas and rules on it
-    result = check(spec, adam=out / "adam", report=out / "checks" / "report.html",
-                   findings_csv=out / "checks" / "findings.csv", expectations=expectations,
-                   validated=validated)
-    tick("analyze")
-    ard = analyze(spec, out / "adam", out / "ard")
+    with second_process() as pool:   # check and analyze both read the written ADaM
+        checking = pool.submit(check, spec, adam=out / "adam", report=out / "checks" / "report.html",
+                               findings_csv=out / "checks" / "findings.csv",
+                               expectations=expectations, validated=validated)
+        tick("analyze")
+        ard = analyze(spec, out / "adam", out / "ard")
+        try:
+            result = checking.result()
+        except BrokenProcessPool as exc:  # the worker died (killed, out of memory)
+            raise AdamError(f"the check step's process ended abnormally ({exc}); "
+                            f"run 'adam check' on {out / 'adam'} alone") from None
     tick("report")
     outputs = report(spec, out / "ard", out / "tlf", formats=formats)
     tick("done")
     return {"check": result, "ard": ard, "outputs": outputs}
+
+
+class InThisProcess:
+    """The executor interface, running each call at once (one core: nothing to gain)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, fn, *args, **kwargs):
+        from concurrent.futures import Future
+
+        future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # delivered by result(), as from a process
+            future.set_exception(exc)
+        return future
+
+
+def second_process():
+    """A one-worker process pool (spawned: no state shared with this process) when this
+    machine gives us two cores or more, else calls made in this process."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cores < 2:
+        return InThisProcess()
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
 
 
 # ----------------------------------------------------------------------------- demo

@@ -2,12 +2,13 @@
 
     python benchmarks/bench_pipeline.py [--sizes 10000 100000 1000000] [--study tourmaline-mm3]
 
-Each size runs in a fresh process; each stage prints its wall time and the process's
-peak resident memory so far (sampled every 20 ms). The stages are those of ``adam synth``
-then ``adam run``, as ``run`` chains them: ``derive`` reads the SDTM, derives, validates
-(schemas and conformance rules) and writes the ADaM XPT; ``check`` reads the written
-ADaM, runs the GX suites (the schema and rule findings come from derive) and writes the
-findings CSV and HTML report with the Data Docs; ``analyze`` reads the ADaM and runs the
+Each size runs in a fresh process; each stage prints its wall time and the peak resident
+memory so far of that process and its children together (sampled every 20 ms). The stages
+are those of ``adam synth`` then ``adam run``, as ``run`` chains them: ``derive`` reads the
+SDTM, derives, validates (schemas and conformance rules) and writes the ADaM XPT; then, in
+parallel (two cores), ``check`` in a second process reads the written ADaM, runs the GX
+suites (the schema and rule findings come from derive) and writes the findings CSV and
+HTML report with the Data Docs, while ``analyze`` reads the ADaM and runs the
 study's prespecified analyses (KM per arm, stratified log-rank, stratified Cox for every
 endpoint, subgroups, counts, baseline) except the IPCW/MSM person-period bootstraps. When
 ``Rscript`` is on the PATH, R ``survival`` is timed on the same OS rows
@@ -32,7 +33,8 @@ HERE = Path(__file__).resolve().parent
 
 
 class PeakRSS:
-    """Samples this process's resident set size in a background thread."""
+    """Samples the resident set size of this process and its child processes (together)
+    in a background thread."""
 
     def __init__(self):
         self.peak = 0
@@ -43,13 +45,43 @@ class PeakRSS:
     def _run(self):
         page = os.sysconf("SC_PAGE_SIZE")
         while not self._stop.is_set():
-            with open("/proc/self/statm") as fh:
-                self.peak = max(self.peak, int(fh.read().split()[1]) * page)
+            self.peak = max(self.peak, sum(_resident_pages(pid) for pid in _tree(os.getpid())) * page)
             time.sleep(0.02)
 
     def stop(self):
         self._stop.set()
         self._thread.join()
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux /proc)."""
+    pids, k = [pid], 0
+    while k < len(pids):
+        for task in Path(f"/proc/{pids[k]}/task").glob("*/children"):
+            try:
+                pids += [int(c) for c in task.read_text().split()]
+            except OSError:
+                pass
+        k += 1
+    return pids
+
+
+def _resident_pages(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _timed_check(spec, workdir: Path, validated) -> float:
+    """``run``'s check step (in the second process); its wall seconds."""
+    from adam import pipeline
+
+    t0 = time.perf_counter()
+    pipeline.check(spec, adam=workdir / "adam", validated=validated,
+                   report=workdir / "checks" / "report.html",
+                   findings_csv=workdir / "checks" / "findings.csv")
+    return time.perf_counter() - t0
 
 
 def one_size(n: int, study: str, workdir: Path) -> dict:
@@ -69,11 +101,13 @@ def one_size(n: int, study: str, workdir: Path) -> dict:
 
     stage("synth", lambda: pipeline.synth(study, workdir / "sdtm", n_subjects=n))
     _, _, validated = stage("derive", lambda: pipeline.derive_checked(spec, workdir / "sdtm", workdir / "adam"))
-    stage("check", lambda: pipeline.check(spec, adam=workdir / "adam", validated=validated,
-                                          report=workdir / "checks" / "report.html",
-                                          findings_csv=workdir / "checks" / "findings.csv"))
     tte_ids = [a["id"] for a in spec.analyses if a["type"] not in ("ipcw", "msm")]
-    adam = stage("analyze", lambda: _analyze(workdir / "adam", spec, tte_ids))
+    t0 = time.perf_counter()
+    with pipeline.second_process() as pool:        # as run does: check beside analyze
+        checking = pool.submit(_timed_check, spec, workdir, validated)
+        adam = stage("analyze", lambda: _analyze(workdir / "adam", spec, tte_ids))
+        out["check"] = (checking.result(), rss.peak / 2**30)
+    out["check+analyze"] = (time.perf_counter() - t0, rss.peak / 2**30)
     adtte = adam["adtte"].frame
     os_rows = adtte.loc[adtte["PARAMCD"] == "OS", ["AVAL", "CNSR", "TRT01P", "STRAT1R", "STRAT2R", "STRAT3R"]]
     csv = workdir / "os.csv"
@@ -126,18 +160,18 @@ def main() -> None:
     if args.child:
         print(json.dumps(one_size(args.child, args.study, Path(args.workdir))))
         return
-    print(f"{'subjects':>9} {'stage':>8} {'seconds':>8} {'peak GB':>8}")
+    print(f"{'subjects':>9} {'stage':>13} {'seconds':>8} {'peak GB':>8}  (check runs in a second "
+          "process beside analyze, as in `adam run`; peak = this process and its children)")
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             res = subprocess.run([sys.executable, __file__, "--child", str(n), "--study", args.study,
                                   "--workdir", tmp], check=True, capture_output=True, text=True)
             result = json.loads(res.stdout.strip().splitlines()[-1])
-            total = 0.0
-            for stage in ("synth", "derive", "check", "analyze"):
+            for stage in ("synth", "derive", "check", "analyze", "check+analyze"):
                 seconds, peak = result[stage]
-                total += seconds
-                print(f"{n:>9} {stage:>8} {seconds:8.2f} {peak:8.2f}")
-            print(f"{n:>9} {'total':>8} {total:8.2f}")
+                print(f"{n:>9} {stage:>13} {seconds:8.2f} {peak:8.2f}")
+            total = sum(result[stage][0] for stage in ("synth", "derive", "check+analyze"))
+            print(f"{n:>9} {'total':>13} {total:8.2f} {result['check+analyze'][1]:8.2f}")
             py = python_stats_seconds(result["csv"])
             r = r_seconds(result["csv"])
             line = f"{n:>9} OS stats (KM + strat. log-rank + strat. Cox, whole process): adamant {py:.2f} s"

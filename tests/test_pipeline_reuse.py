@@ -28,3 +28,21 @@ def test_lazy_derive_and_reused_findings_equal_the_full_ones(tmp_path):
     fresh = pipeline.check(spec, adam=tmp_path / "adam", expectations=False)
     assert list(fresh.frame["rule_id"]) == ["ADAM-ADSL-SEX-CT"]
     pd.testing.assert_frame_equal(reused.frame, fresh.frame)
+
+
+def test_run_checks_in_asecond_process_or_in_this_one_alike(tmp_path, monkeypatch):
+    """`run` checks in a spawned process while it analyzes (two cores), or in this
+    process (one core): the findings, the ARD and the report are the same."""
+    pipeline.synth("tourmaline-mm4", tmp_path / "sdtm", n_subjects=300, seed=5)
+    two = pipeline.run("tourmaline-mm4", tmp_path / "sdtm", tmp_path / "two", formats=("html",),
+                       expectations=True)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0})
+    assert isinstance(pipeline.second_process(), pipeline.InThisProcess)
+    one = pipeline.run("tourmaline-mm4", tmp_path / "sdtm", tmp_path / "one", formats=("html",),
+                       expectations=True)
+    pd.testing.assert_frame_equal(two["check"].frame, one["check"].frame)
+    pd.testing.assert_frame_equal(two["ard"], one["ard"])
+    for out in ("two", "one"):
+        assert (tmp_path / out / "checks" / "findings.csv").is_file()
+        assert (tmp_path / out / "checks" / "report.html").is_file()
+    assert (tmp_path / "two" / "ard" / "ard.csv").read_bytes() == (tmp_path / "one" / "ard" / "ard.csv").read_bytes()
