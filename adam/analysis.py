@@ -36,8 +36,14 @@ DEFAULT_POPULATIONS = {"ITT": "ITTFL", "SAF": "SAFFL", "FAS": "FASFL", "PP": "PP
 # ----------------------------------------------------------------------------- helpers
 def select(frame: pd.DataFrame, where: dict | None, context: str) -> pd.DataFrame:
     """Rows of ``frame`` meeting every ``VAR = value`` condition of ``where``."""
+    return frame if not where else frame.loc[where_mask(frame, where, context)]
+
+
+def where_mask(frame: pd.DataFrame, where: dict | None, context: str) -> np.ndarray:
+    """True on the rows of ``frame`` meeting every ``VAR = value`` condition of ``where``
+    (a value, a list of values, ``<present>`` or ``<missing>``)."""
     if not where:
-        return frame
+        return np.ones(len(frame), dtype=bool)
     if not isinstance(where, dict):
         raise UsageError(f"{context}: 'where' must be a table of VARIABLE = value conditions")
     mask = np.ones(len(frame), dtype=bool)
@@ -53,7 +59,7 @@ def select(frame: pd.DataFrame, where: dict | None, context: str) -> pd.DataFram
             mask &= col.isin(value).to_numpy()
         else:
             mask &= (col == value).to_numpy()
-    return frame.loc[mask]
+    return mask
 
 
 def population_flag(study: Study, population: str) -> str:
@@ -342,17 +348,19 @@ def _run_count(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]
     group_var = spec.get("group_var", study.trt_var)
     arms = adsl[group_var].astype(str)
     levels, _ = study_arms(arms, study)
-    denoms = arms.value_counts()
+    arm_codes = pd.Index(levels).get_indexer(arms)        # -1: an arm not in the levels
+    denoms = np.bincount(arm_codes[arm_codes >= 0], minlength=len(levels))
     rows = []
     common = dict(study=study.studyid, analysis_id=spec["id"], population=spec.get("population", ""),
                   method="count", group_var=group_var)
     for row in spec.get("rows", []):
         if "label" not in row:
             raise UsageError(f"{context}: every row needs a 'label'")
-        counts = arms.loc[select(adsl, row.get("where"), context).index].value_counts()
+        chosen = arm_codes[where_mask(adsl, row.get("where"), context)]
+        counts = np.bincount(chosen[chosen >= 0], minlength=len(levels))
         var = row.get("var") or ",".join(row.get("where", {}) or {}) or ""
-        for arm in levels:
-            denom, n = int(denoms.get(arm, 0)), int(counts.get(arm, 0))
+        for k, arm in enumerate(levels):
+            denom, n = int(denoms[k]), int(counts[k])
             rows += ard_rows({"n": n, "pct": 100.0 * n / denom if denom else np.nan, "denom": denom},
                              group=arm, subgroup_var=var, subgroup=row["label"], **common)
     return rows
@@ -365,11 +373,14 @@ def _run_baseline(adam: dict[str, Dataset], study: Study, spec: dict) -> list[di
     levels, _ = study_arms(adsl[group_var], study)
     common = dict(study=study.studyid, analysis_id=spec["id"], population=spec.get("population", ""),
                   group_var=group_var)
+    arm_codes = pd.Index(levels).get_indexer(adsl[group_var].astype(str))
+    in_arm = {arm: arm_codes == k for k, arm in enumerate(levels)}
+    in_arm["Total"] = np.ones(len(adsl), dtype=bool)
     rows = []
     for var in spec.get("continuous", []):
+        column = pd.to_numeric(adsl[var], errors="coerce").to_numpy(dtype=float)
         for arm in levels + ["Total"]:
-            vals = adsl[var] if arm == "Total" else adsl.loc[adsl[group_var].astype(str) == arm, var]
-            vals = pd.to_numeric(vals, errors="coerce").dropna()
+            vals = pd.Series(column[in_arm[arm]]).dropna()
             stats = {"n": len(vals), "mean": vals.mean(), "sd": vals.std(ddof=1), "median": vals.median(),
                      "q1": vals.quantile(0.25), "q3": vals.quantile(0.75),
                      "min": vals.min(), "max": vals.max()}
@@ -378,12 +389,14 @@ def _run_baseline(adam: dict[str, Dataset], study: Study, spec: dict) -> list[di
         if var not in adsl:
             raise UsageError(f"{context}: ADSL lacks variable {var}")
         values = adsl[var].astype(object).where(adsl[var].notna(), "Missing")
-        cats = [c for c in spec.get("levels", {}).get(var, [])] or sorted(values.unique().tolist(), key=str)
+        codes, distinct = pd.factorize(values)
+        cats = [c for c in spec.get("levels", {}).get(var, [])] or sorted(distinct.tolist(), key=str)
+        cat_codes = pd.Index(distinct).get_indexer(cats)            # -1: a level never seen
         for arm in levels + ["Total"]:
-            in_arm = values if arm == "Total" else values[adsl[group_var].astype(str) == arm]
-            denom = len(in_arm)
-            for cat in cats:
-                n = int((in_arm == cat).sum())
+            counts = np.bincount(codes[in_arm[arm]], minlength=len(distinct))
+            denom = int(in_arm[arm].sum())
+            for cat, code in zip(cats, cat_codes):
+                n = int(counts[code]) if code >= 0 else 0
                 if cat == "Missing" and n == 0:
                     continue
                 rows += ard_rows({"n": n, "pct": 100.0 * n / denom if denom else np.nan, "denom": denom},
