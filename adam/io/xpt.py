@@ -782,27 +782,24 @@ def _encode_num(ds: Dataset, var: Variable, series: pd.Series):
 
 def ieee_to_ibm(values: np.ndarray) -> np.ndarray | None:
     """IEEE doubles -> IBM hexadecimal floats as uint64 (missing -> SAS '.').
-    Exact for every double (the 56-bit IBM fraction holds the 53-bit mantissa).
-    Returns ``None`` when a value overflows the IBM range."""
-    values = np.asarray(values, dtype="float64")
-    out = np.zeros(values.shape, dtype=np.uint64)
-    missing = ~np.isfinite(values)
-    out[missing] = np.uint64(0x2E) << np.uint64(56)
-    nz = ~missing & (values != 0)
-    if not nz.any():
-        return out
-    x = values[nz]
-    mant, exp2 = np.frexp(np.abs(x))  # |x| = mant * 2**exp2, mant in [0.5, 1)
-    exp16 = -((-exp2) // 4)            # ceil(exp2 / 4)
-    shift = 4 * exp16 - exp2           # 0..3
-    if (exp16 + 64 > 127).any():
+    Exact for every double (the 56-bit IBM fraction holds the 53-bit mantissa); worked on
+    the IEEE bits with integer operations. Zero, subnormals and values below the IBM
+    range give 0. Returns ``None`` when a value overflows the IBM range."""
+    values = np.ascontiguousarray(values, dtype="float64")
+    bits = values.view(np.uint64)
+    e = ((bits >> np.uint64(52)) & np.uint64(0x7FF)).astype(np.int64)
+    exp2 = e - 1022                                   # |x| = mant * 2**exp2, mant in [0.5, 1)
+    exp16 = -((-exp2) // 4)                           # ceil(exp2 / 4)
+    shift = (4 * exp16 - exp2).astype(np.uint64)      # 0..3
+    frac = ((bits & np.uint64((1 << 52) - 1)) | np.uint64(1 << 52)) << (np.uint64(3) - shift)
+    biased = exp16 + 64
+    normal = (e > 0) & (e < 0x7FF)
+    if (normal & (biased > 127)).any():
         return None
-    underflow = exp16 + 64 < 0
-    frac = np.ldexp(mant, 56 - shift).astype(np.uint64)  # exact integer
-    word = (np.where(x < 0, np.uint64(1), np.uint64(0)) << np.uint64(63)) \
-        | ((exp16 + 64).clip(0).astype(np.uint64) << np.uint64(56)) | frac
-    out[nz] = np.where(underflow, np.uint64(0), word)
-    return out
+    word = (bits & np.uint64(1 << 63)) | (biased.clip(0, 127).astype(np.uint64) << np.uint64(56)) | frac
+    word[~normal | (biased < 0)] = 0                  # zero, subnormal, underflow
+    word[e == 0x7FF] = np.uint64(0x2E) << np.uint64(56)   # NaN, infinity: SAS missing
+    return word
 
 
 def _split_format(fmt: str) -> tuple[str, int, int]:

@@ -109,6 +109,7 @@ start, the next-line PI and the shared prognostic score.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -167,10 +168,21 @@ def _built(s: dict, profile, seed: int):
 def write_sdtm(datasets, out_dir: str | Path) -> dict[str, Path]:
     """Write each dataset (a dict, or ``(key, Dataset)`` pairs such as
     :func:`iter_domains` gives) to ``out_dir/<key>.xpt`` (atomic, XPT v5), releasing each
-    once written; returns ``{key: path}``."""
+    once written; returns ``{key: path}``. A dataset is written by a thread while the
+    next is built (at most two held at once)."""
     from adam.io import write_dataset
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     pairs = datasets.items() if isinstance(datasets, dict) else datasets
-    return {name: write_dataset(ds, out / f"{name}.xpt") for name, ds in pairs}
+    paths, pending = {}, None
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        for name, ds in pairs:
+            if pending is not None:
+                pending.result()                  # the previous one is written (or failed)
+            paths[name] = out / f"{name}.xpt"
+            pending = writer.submit(write_dataset, ds, paths[name])
+            del ds
+        if pending is not None:
+            pending.result()
+    return paths

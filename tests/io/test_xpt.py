@@ -64,6 +64,17 @@ def test_ibm_float_known_values():
     assert int(ieee_to_ibm(np.array([np.nan]))[0]) == 0x2E << 56
 
 
+def test_ibm_float_edges():
+    """Signed zero, subnormals and values under the IBM range are 0; infinities are
+    missing; the largest IBM number is kept and anything above it is refused."""
+    got = ieee_to_ibm(np.array([-0.0, 5e-324, 1e-79, 5.4e-79, np.inf, -np.inf, 7.2e75, -7.2e75]))
+    assert [int(v) for v in got[:3]] == [0, 0, 0]
+    assert int(got[3]) >> 56 == 0x00 and int(got[3]) != 0          # smallest exponent, kept
+    assert [int(v) for v in got[4:6]] == [0x2E << 56] * 2
+    assert int(got[6]) >> 56 == 0x7F and int(got[7]) >> 56 == 0xFF
+    assert ieee_to_ibm(np.array([1.0, 7.3e75])) is None
+
+
 def _frame_all_kinds():
     return pd.DataFrame({
         "USUBJID": ["S-1", "S-2", np.nan, "S-4"],
