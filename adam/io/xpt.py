@@ -27,7 +27,6 @@ every missing numeric as the standard ``.``.
 from __future__ import annotations
 
 import codecs
-import mmap
 import re
 import struct
 from concurrent.futures import ThreadPoolExecutor
@@ -95,14 +94,14 @@ def read_xpt(path: str | Path, columns=None) -> Dataset:
     gives for the same file."""
     path = Path(path)
     _check_xpt_file(path)
-    data, mapped = _map_file(path)
+    data = np.memmap(path, dtype=np.uint8, mode="r")   # headers and the last rows only
     layout = _parse_layout(data, path)
     obs = _observation_rows(data, layout, path)
     if columns is not None:
         wanted = {str(c).upper() for c in columns}
         layout = replace(layout, fields=[f for f in layout.fields if _text(f.name, "latin-1").upper() in wanted])
-    extracted = _extract_fields(obs, layout.fields,
-                                done=lambda upto: _release(mapped, layout.obs_start + upto))
+    with open(path, "rb") as fh:
+        extracted = _extract_fields(obs, layout.fields, _blocks(fh, layout.obs_start, obs))
     distinct = {i: _distinct_values(part, f.length)
                 for i, (part, f) in enumerate(zip(extracted, layout.fields)) if isinstance(part, _Runs)}
     encoding, texts, header = _decode_file_text(layout, distinct, path)
@@ -268,22 +267,22 @@ class _Runs:
         return np.diff(self.starts, append=self.nrows)
 
 
-def _map_file(path: Path) -> tuple[np.ndarray, mmap.mmap]:
-    """The file's bytes, memory-mapped (read-only)."""
-    with open(path, "rb") as fh:
-        mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    return np.frombuffer(mapped, dtype=np.uint8), mapped
+def _blocks(fh, offset: int, obs: _Observations):
+    """``(start, size, bytes)`` of each block of rows, read from ``fh`` into one reused
+    buffer (plain reads: the file is never mapped page by page); the buffer has 8 bytes
+    more than the rows so that every 8-byte word read stays inside it."""
+    rows = min(obs.nrows, BLOCK_ROWS)
+    buffer = np.zeros(rows * obs.width + 8, dtype=np.uint8)
+    fh.seek(offset)
+    for start in range(0, obs.nrows, BLOCK_ROWS):
+        size = min(BLOCK_ROWS, obs.nrows - start)
+        wanted = size * obs.width
+        if fh.readinto(memoryview(buffer)[:wanted]) != wanted:
+            raise InputError("truncated SAS transport file: the observations end early", file=fh.name)
+        yield start, size, buffer
 
 
-def _release(mapped: mmap.mmap, upto: int) -> None:
-    """Drop the pages before byte ``upto`` from this process (they stay in the page
-    cache): a file read block by block does not stay resident as it is read."""
-    upto -= upto % mmap.PAGESIZE
-    if upto > 0 and hasattr(mmap, "MADV_DONTNEED"):
-        mapped.madvise(mmap.MADV_DONTNEED, 0, upto)
-
-
-def _extract_fields(obs: _Observations, fields: list[_Field], done=None) -> list:
+def _extract_fields(obs: _Observations, fields: list[_Field], blocks) -> list:
     """Every field out of the observation rows, a block of rows at a time so each block
     is read from memory once. Each 8-byte word of a field is read as one strided uint64
     column of the block (bytes past the field are masked off). Numeric fields become
@@ -300,9 +299,7 @@ def _extract_fields(obs: _Observations, fields: list[_Field], done=None) -> list
             parts[i] = ([], [])
         else:
             out.append(None)
-    for start in range(0, obs.nrows, BLOCK_ROWS):
-        size = min(BLOCK_ROWS, obs.nrows - start)
-        block = _block_bytes(obs, start, size)
+    for start, size, block in blocks:
         for i, f in enumerate(fields):
             if not f.is_char:
                 word = _strided_words(block, size, obs.width, f.position, ">u8")
@@ -311,8 +308,6 @@ def _extract_fields(obs: _Observations, fields: list[_Field], done=None) -> list
                 heads, words = _text_runs(block, size, obs.width, f, scratch[i][:, :size])
                 parts[i][0].append(heads + start)
                 parts[i][1].append(words)
-        if done is not None:
-            done((start + size) * obs.width)
     for i, (starts, words) in parts.items():
         if starts:
             out[i] = _Runs(np.concatenate(starts), np.concatenate(words, axis=1), obs.nrows)
@@ -329,18 +324,6 @@ def _text_runs(block: np.ndarray, size: int, width: int, field: _Field, words: n
         words[-1] &= np.uint64((1 << 8 * tail) - 1)
     heads = _run_heads(words)
     return heads, words[:, heads]
-
-
-def _block_bytes(obs: _Observations, start: int, size: int) -> np.ndarray:
-    """Bytes of rows ``start .. start+size`` and at least 7 more (zeros past the end of
-    the file), so that every 8-byte word read stays inside the buffer."""
-    begin, end = start * obs.width, (start + size) * obs.width
-    if end + 8 <= len(obs.data):
-        return obs.data[begin:end + 8]
-    padded = np.zeros(end - begin + 8, dtype=np.uint8)
-    available = obs.data[begin:end + 8]
-    padded[:len(available)] = available
-    return padded
 
 
 def _strided_words(block: np.ndarray, size: int, width: int, offset: int, dtype: str) -> np.ndarray:
