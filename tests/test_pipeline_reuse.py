@@ -46,3 +46,23 @@ def test_run_checks_in_asecond_process_or_in_this_one_alike(tmp_path, monkeypatc
         assert (tmp_path / out / "checks" / "findings.csv").is_file()
         assert (tmp_path / out / "checks" / "report.html").is_file()
     assert (tmp_path / "two" / "ard" / "ard.csv").read_bytes() == (tmp_path / "one" / "ard" / "ard.csv").read_bytes()
+
+
+def test_derive_reads_each_sdtm_file_once(tmp_path, monkeypatch):
+    """The TOURMALINE program asks for all it needs of a domain at its first use: one
+    pass over each file, whatever the order of the steps."""
+    from collections import Counter
+
+    import adam.io
+
+    reads = Counter()
+    real = adam.io.read_xpt
+
+    def counted(path, columns=None):
+        reads[path.name] += 1
+        return real(path, columns)
+
+    pipeline.synth("tourmaline-mm3", tmp_path / "sdtm", n_subjects=200, seed=2)
+    monkeypatch.setattr(adam.io, "read_xpt", counted)
+    pipeline.derive_datasets(load_study("tourmaline-mm3"), adam.io.open_sdtm(tmp_path / "sdtm"))
+    assert reads == {f"{d}.xpt": 1 for d in ("dm", "rs", "ds", "ex", "ts", "suppdm", "lb", "cm", "ss")}

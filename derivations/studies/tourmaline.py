@@ -192,6 +192,18 @@ def derive_with_findings(sdtm: dict, study) -> tuple[dict[str, Dataset], list[Fi
 
 # ---------------------------------------------------------------- helpers
 
+#: the SDTM variables the program reads (besides the keys, and DM and TS whole), asked for
+#: together at a domain's first use so that each file is read once
+SDTM_READ = {
+    "rs": ["RSTESTCD", "RSCAT", "RSSEQ", "RSDTC", "RSSTRESC"],
+    "ds": ["DSSTDTC", "DSSEQ", "DSDECOD", "DSSCAT", "DSTERM"],
+    "ex": ["EXSTDTC", "EXENDTC", "EXDOSE", "EXTRT", "EXSEQ"],
+    "suppdm": ["QNAM", "QVAL"],
+    "lb": ["LBCAT", "LBTESTCD", "LBSEQ", "LBSTRESC"],
+    "cm": ["CMSCAT", "CMCAT", "CMCLAS", "CMDECOD", "CMSTDTC", "CMGRPID"],
+    "ss": ["SSDTC", "SSTESTCD", "SSSTRESC"],
+}
+
 #: the subject of a record as one integer (its DM subject's number), so the merges below
 #: match integers instead of STUDYID/USUBJID text; never written to the ADaM datasets
 SID = "__SID"
@@ -219,8 +231,8 @@ class Sdtm:
         the SDTM is a :class:`~adam.io.DatasetFolder` (only those are read)."""
         if name not in self.sdtm:
             raise InputError(f"SDTM domain {name.upper()} is missing (needed for the TOURMALINE ADaM)")
-        if columns is not None and isinstance(self.sdtm, DatasetFolder):
-            return self.sdtm.frame(name, KEYS + list(columns))
+        if columns is not None and isinstance(self.sdtm, DatasetFolder):   # one pass per file
+            return self.sdtm.frame(name, KEYS + list(columns) + SDTM_READ.get(name, []))
         ds = self.sdtm[name]
         return ds.frame if isinstance(ds, Dataset) else ds
 
