@@ -28,6 +28,7 @@ PUBLISHED = {
                    "PFS2": (84.0, 80.4), "OS-NEXTLINE-PI": (NR, 94.2),
                    "OS-NEXTLINE-NOPI": (74.9, 90.3)},
         "followup": (94.4, 94.5),
+        "switching": {"OS-IPCW": (0.252, 2.446), "OS-MSM": (0.261, 3.279)},
     },
     "tourmaline-mm4": {
         "itt": {"Ixazomib": 425, "Placebo": 281}, "saf": {"Ixazomib": 426, "Placebo": 276},
@@ -42,6 +43,7 @@ PUBLISHED = {
                    "PFS2": (51.3, 50.3), "OS-NEXTLINE-PI": (64.7, 60.1),
                    "OS-NEXTLINE-NOPI": (57.1, 55.1)},
         "followup": (57.2, 57.6),
+        "switching": {"OS-IPCW": (0.579, 2.323), "OS-MSM": (0.897, 1.577)},
     },
 }
 ARMS = ("Ixazomib", "Placebo")
@@ -71,6 +73,15 @@ def test_table1_every_cell(twin):
     for label, counts in PUBLISHED[name]["table1"].items():
         for arm, n in zip(ARMS, counts):
             assert ard_value(ard, "n", analysis_id="SUBSEQ-THERAPY", group=arm, subgroup=label) == n, (label, arm)
+
+
+def test_switching_adjusted_hazard_ratios_inside_published_ci(twin):
+    """IPCW and MSM OS HRs (sensitivity analyses for subsequent therapy) inside the
+    published CIs: the twin's deaths before any next line are balanced by arm."""
+    name, _, ard = twin
+    for analysis, (lcl, ucl) in PUBLISHED[name]["switching"].items():
+        hr = ard_value(ard, "hr", analysis_id=analysis)
+        assert lcl <= hr <= ucl, (analysis, hr, lcl, ucl)
 
 
 def test_hazard_ratios_inside_published_ci(twin):

@@ -95,7 +95,9 @@ assigned by choosing exactly k of the eligible subjects (:mod:`adam.synth.alloca
    weights exp(-time to PD / nl_tau). Classes of any line are assigned exactly; a share
    nlpi_share of the PI-treated get the PI in line 1, the rest in a later line.
 5. Survival after progression: Weibull from line-1 start + 30 days, median by arm and
-   next-line PI (pps_pi / pps_nopi), or from PD + 14 days without a next line (pps_none),
+   next-line PI (pps_pi / pps_nopi), or from PD + 14 days without a next line (pps_none,
+   with its own shape pps_none_shape where given: these are the deaths before any switch
+   that the IPCW analysis sees),
    ranked by the same prognostic score (rho_os). In MM4, ixazomib patients who progress
    within early_pd months and get a PI next have early_pi_factor x that survival (PI-
    refractory relapse; this makes the next-line-PI curves cross as published). One factor

@@ -264,7 +264,10 @@ def _survival(s, p: Profile, rng):
     early = (arm == IXA) & (cat == 0) & (s["pd_day"] - s["rand"] < m.early_pd * MONTH)
     med = np.where(early, med * m.early_pi_factor, med)
     u = stratified_uniform(rng, arm * 3 + cat, s["score"], m.rho_os)
-    pps = weibull_days(u, med, np.take(m.pps_shape, arm))
+    shape = np.take(m.pps_shape, arm)
+    if m.pps_none_shape is not None:                 # no next line: its own shape
+        shape = np.where(cat == 2, np.take(m.pps_none_shape, arm), shape)
+    pps = weibull_days(u, med, shape)
     base = np.where(sel, s["nl_day"] + 30, s["pd_day"] + 14)
     death_c = s["censor_day"]
     fixed = s["pfs_death"] & (s["pfs_day"] <= death_c)

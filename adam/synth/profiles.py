@@ -51,6 +51,7 @@ class Model:
     lost_share: float = 0.03                 # lost to follow-up (share of ITT)
     withdrew_share: float = 0.04             # withdrew from study follow-up
     escalation_share: float = 0.75           # 3 -> 4 mg from cycle 5 among those reaching it
+    pps_none_shape: tuple[float, float] | None = None   # shape of pps_none (default pps_shape)
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,8 @@ MM3 = Profile(
         lost_share=0.02, withdrew_share=0.03,
         pfs_median=(26.5, 21.3), pfs_shape=(1.5, 1.5), death_no_pd=(0.01, 0.01),
         gap_median=(3.0, 3.0), gap_shape=(1.0, 1.0), nl_tau=20.0, nlpi_share=(0.7, 0.5),
-        pps_pi=(30.0, 14.0), pps_nopi=(10.0, 13.5), pps_none=(400.0, 400.0), pps_shape=(0.6, 1.8),
+        pps_pi=(30.0, 14.0), pps_nopi=(10.0, 13.5), pps_none=(150.0, 100.0), pps_shape=(0.6, 1.8),
+        pps_none_shape=(1.0, 1.0),  # deaths before any next line balanced by arm (IPCW HR)
         early_pi_factor=1.0, early_pd=12.0,
         pfs2_median=(73.0, 66.0), pfs2_shape=1.0,
     ),
