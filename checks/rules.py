@@ -19,6 +19,7 @@ import pandas as pd
 
 from adam.findings import Finding
 from adam.metadata import NUM, Dataset, positional
+from adam.text import factorize_text
 from checks.report import format_value
 
 ADSL_REQUIRED = ("STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE",
@@ -87,15 +88,28 @@ def _text(s: pd.Series) -> pd.Series:
 def _inconsistent_rows(frame: pd.DataFrame, key: str, dependent: str) -> np.ndarray:
     """Rows whose ``dependent`` value differs from the most frequent one for their ``key``
     (ties: first seen), both populated: the minority side of a broken one-to-one map."""
-    both = frame[key].notna() & frame[dependent].notna()
-    sub = frame.loc[both, [key, dependent]]
-    if sub.empty:
+    keys, _ = _codes(frame[key])
+    values, _ = _codes(frame[dependent])
+    rows = np.flatnonzero((keys >= 0) & (values >= 0))
+    if not len(rows):
         return np.array([], dtype=int)
-    counts = sub.groupby([key, dependent], sort=False).size().reset_index(name="n")
-    expected = (counts.sort_values("n", ascending=False, kind="stable")
-                .drop_duplicates(key).set_index(key)[dependent])
-    wrong = sub[dependent].to_numpy() != sub[key].map(expected).to_numpy()
-    return np.flatnonzero(both.to_numpy())[wrong]
+    keys, values = keys[rows].astype(np.int64), values[rows].astype(np.int64)
+    width = int(values.max()) + 1
+    pair, pairs = pd.factorize(keys * width + values)       # pairs in order of first sight
+    count = np.bincount(pair)
+    pair_key = pairs // width
+    # per key, the most frequent value; ties: the one seen first
+    order = np.lexsort((np.arange(len(pairs)), -count, pair_key))
+    best = order[np.r_[True, pair_key[order][1:] != pair_key[order][:-1]]]
+    expected = np.full(int(keys.max()) + 1, -1, dtype=np.int64)
+    expected[pair_key[best]] = pairs[best] % width
+    return rows[values != expected[keys]]
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 missing) and distinct values of a column, text hashed per object."""
+    array = values.to_numpy()
+    return factorize_text(array) if array.dtype == object else pd.factorize(array)
 
 
 def _num_vars(ds: Dataset, suffix: str) -> list[str]:
@@ -319,15 +333,34 @@ def _copied_from_adsl(ds, study):
     in_adsl = at >= 0
     for name in shared:
         mine = pd.Series(ds.frame[name].to_numpy(), copy=False)
-        theirs = pd.Series(adsl.frame[name].to_numpy()[rows], copy=False).reindex(at).reset_index(drop=True)
-        equal = ((mine == theirs) | (mine.isna() & theirs.isna())).to_numpy()
-        suspect = np.flatnonzero(in_adsl & ~equal)
+        theirs = pd.Series(adsl.frame[name].to_numpy()[rows], copy=False)
+        suspect = np.flatnonzero(in_adsl & ~_equal_values(mine, theirs, at))
         if len(suspect) and (pd.api.types.is_object_dtype(mine)
                              or pd.api.types.is_object_dtype(theirs)):
             # text that differs only by surrounding blanks or str/number storage is equal
-            a, b = _text(mine.iloc[suspect]), _text(theirs.iloc[suspect])
+            a = _text(mine.iloc[suspect])
+            b = _text(pd.Series(theirs.to_numpy()[at[suspect]], index=a.index))
             suspect = suspect[~((a == b) | (a.isna() & b.isna())).to_numpy()]
         yield Violation(name, suspect, detail="differs from ADSL")
+
+
+def _equal_values(mine: pd.Series, theirs: pd.Series, at: np.ndarray) -> np.ndarray:
+    """Per row of ``mine``: equal to ``theirs[at]`` (missing equals missing; ``at`` -1:
+    no such row, never equal). Values are compared once per distinct pair of values."""
+    mine_codes, mine_values = _codes(mine)
+    their_codes, their_values = _codes(theirs)
+    try:   # each distinct value of mine -> the code of the equal value of theirs
+        lookup = pd.Index(their_values, dtype=object).get_indexer(pd.Index(mine_values, dtype=object))
+    except (TypeError, ValueError):   # values that cannot be hashed together: by value
+        lookup = None
+    theirs_at = np.where(at >= 0, their_codes[np.maximum(at, 0)], -2)
+    if lookup is None:
+        other = theirs.to_numpy()[np.maximum(at, 0)]
+        return np.asarray((mine.to_numpy() == other) | (pd.isna(mine.to_numpy()) & pd.isna(other)),
+                          dtype=bool) & (at >= 0)
+    lookup = np.where(lookup >= 0, lookup, -3)                                 # -3: not in theirs
+    mapped = np.where(mine_codes >= 0, lookup[np.maximum(mine_codes, 0)] if len(lookup) else -3, -1)
+    return mapped == theirs_at
 
 
 # --------------------------------------------------------------------------- catalogue

@@ -382,3 +382,50 @@ def test_datetime_variable_needs_datetime_format():
     ds = Dataset("ADTTE", frame, adtte.label, adtte.variables + bad)
     assert [(f.rule_id, f.variable, f.value) for f in check_adam_rules(study(adtte=ds))] == [
         ("ADAM-007", "ADTM", "DATE9.")]
+
+
+def _inconsistent_by_groupby(frame, key, dependent):
+    """Reference: the most frequent dependent value per key by pandas groupby (ties: the
+    pair seen first); rows with another value are inconsistent."""
+    both = frame[key].notna() & frame[dependent].notna()
+    sub = frame.loc[both, [key, dependent]]
+    if sub.empty:
+        return []
+    counts = sub.groupby([key, dependent], sort=False).size().reset_index(name="n")
+    expected = (counts.sort_values("n", ascending=False, kind="stable")
+                .drop_duplicates(key).set_index(key)[dependent])
+    wrong = sub[dependent].to_numpy() != sub[key].map(expected).to_numpy()
+    return list(np.flatnonzero(both.to_numpy())[wrong])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_one_to_one_map_breaks_equal_a_groupby_reference(seed):
+    from checks.rules import _inconsistent_rows
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 60))
+    keys = rng.choice(np.array(["A", "B", "C", None], dtype=object), n)
+    values = rng.choice(np.array(["x", "y", np.nan, "z"], dtype=object), n) if seed % 2 \
+        else rng.choice(np.array([1.0, 2.0, np.nan]), n)
+    frame = pd.DataFrame({"K": keys, "V": values})
+    assert list(_inconsistent_rows(frame, "K", "V")) == _inconsistent_by_groupby(frame, "K", "V")
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_values_copied_from_adsl_compare_as_elementwise_equality(seed):
+    """_equal_values (by distinct values) equals the element-wise reference: equal, or
+    both missing; rows without an ADSL record never equal."""
+    from checks.rules import _equal_values
+
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(0, 40)), int(rng.integers(1, 8))
+    pool = [np.array(["a", "b", "c ", np.nan], dtype=object), np.array([1.0, 2.0, np.nan, 0.0]),
+            np.array(pd.to_datetime(["2020-01-01", "2021-05-02", None]))][seed % 3]
+    mine = pd.Series(rng.choice(pool, n))
+    theirs = pd.Series(rng.choice(pool, m))
+    if seed % 3 == 0:                       # equal text in distinct objects
+        theirs = theirs.map(lambda v: "".join(list(v)) if isinstance(v, str) else v)
+    at = rng.integers(-1, m, n)
+    other = theirs.to_numpy()[np.maximum(at, 0)]
+    expected = ((mine.to_numpy() == other) | (pd.isna(mine.to_numpy()) & pd.isna(other))) & (at >= 0)
+    assert list(_equal_values(mine, theirs, at)) == list(expected)
