@@ -228,10 +228,21 @@ def as_frame(dataset) -> pd.DataFrame:
     conventions; the caller's frame is not modified."""
     frame = positional(getattr(dataset, "frame", dataset))
     for col in frame.columns[frame.dtypes == object]:
-        empty = frame[col] == ""
+        empty = _empty_text(frame[col].to_numpy())
         if empty.any():
             frame[col] = frame[col].mask(empty)
     return frame
+
+
+def _empty_text(values: np.ndarray) -> np.ndarray:
+    """True where a value is ``''``; each distinct value is looked at once (element by
+    element when the values cannot be hashed, e.g. lists in a hostile frame)."""
+    try:
+        codes, distinct = factorize_text(values)
+    except TypeError:
+        return np.asarray(values == "", dtype=bool)
+    blank = [k for k, v in enumerate(distinct) if isinstance(v, str) and v == ""]
+    return codes == blank[0] if blank else np.zeros(len(values), dtype=bool)
 
 
 _SEVERITY = {"column_in_dataframe": "error", "sas_type": "error", "not_nullable": "error",
