@@ -606,10 +606,13 @@ def write_xpt(ds: Dataset, path: str | Path, inputs=(), encoding: str = "ascii")
 
 
 class PreparedXpt:
-    """A dataset that passed the v5 rules, encoded and ready to write."""
+    """A dataset that passed the v5 rules, encoded and ready to write. It keeps the
+    encoded columns, the name, label and row count, not the dataset's frame (which can
+    be freed while the file is written)."""
 
     def __init__(self, ds: Dataset, columns):
-        self.ds, self.columns = ds, columns
+        self.name, self.label, self.nrows = ds.name, ds.label, len(ds.frame)
+        self.columns = columns
 
 
 def prepare_xpt(ds: Dataset, encoding: str = "ascii") -> PreparedXpt:
@@ -619,8 +622,8 @@ def prepare_xpt(ds: Dataset, encoding: str = "ascii") -> PreparedXpt:
 
 def write_prepared(prepared: PreparedXpt, path: str | Path, inputs=()) -> Path:
     with atomic_path(path, inputs) as tmp, open(tmp, "wb") as fh:
-        fh.write(_headers(prepared.ds, prepared.columns))
-        _write_observations(fh, prepared.columns, len(prepared.ds.frame))
+        fh.write(_headers(prepared.name, prepared.label, prepared.columns))
+        _write_observations(fh, prepared.columns, prepared.nrows)
     return Path(path)
 
 
@@ -720,7 +723,7 @@ def _encode_char(ds: Dataset, var: Variable, series: pd.Series, encoding: str):
                   f"{texts[bad]!r}", var.name, row)
     # blank-padded distinct values, plus one all-blank value for missing (code -1: the last)
     table = np.array([b.ljust(length, b" ") for b in raw] + [b" " * length], dtype=f"S{length}")
-    codes = codes.astype(np.int32 if len(table) < 2**31 else np.int64, copy=False)
+    codes = codes.astype(np.min_scalar_type(-len(table)), copy=False)   # int8 for a few values
     return var, _CodedText(table, codes), length
 
 
@@ -801,16 +804,16 @@ def _record_block(data: bytes) -> bytes:
     return data + b" " * (RECORD - rem) if rem else data
 
 
-def _headers(ds: Dataset, columns) -> bytes:
+def _headers(name: str, label: str, columns) -> bytes:
     stamp = datetime.now().strftime("%d%b%y:%H:%M:%S").upper().encode("ascii")
     lib = (LIBRARY_HEADER
            + b"SAS     SAS     SASLIB  9.4     " + _pad("adamant", 8) + b" " * 24 + stamp
            + stamp + b" " * 64)
     member = (b"HEADER RECORD*******MEMBER  HEADER RECORD!!!!!!!000000000000000001600000000140  "
               b"HEADER RECORD*******DSCRPTR HEADER RECORD!!!!!!!000000000000000000000000000000  "
-              + b"SAS     " + _pad(ds.name, 8) + b"SASDATA 9.4     " + _pad("adamant", 8)
+              + b"SAS     " + _pad(name, 8) + b"SASDATA 9.4     " + _pad("adamant", 8)
               + b" " * 24 + stamp
-              + stamp + b" " * 16 + _pad(ds.label or "", 40) + b" " * 8)
+              + stamp + b" " * 16 + _pad(label or "", 40) + b" " * 8)
     namestr_head = ("HEADER RECORD*******NAMESTR HEADER RECORD!!!!!!!000000"
                     f"{len(columns):04d}" + "0" * 20 + "  ").encode("ascii")
     namestrs, pos = b"", 0

@@ -167,13 +167,20 @@ def _built(s: dict, profile, seed: int):
         yield name, build(s, profile, rng)
 
 
+def _write_released(holder: list, path: Path) -> Path:
+    """Write the dataset in ``holder`` as XPT, dropping it once encoded (its frame is
+    freed while the file is written)."""
+    from adam.io import prepare_xpt, write_prepared
+
+    prepared = prepare_xpt(holder.pop())
+    return write_prepared(prepared, path)
+
+
 def write_sdtm(datasets, out_dir: str | Path) -> dict[str, Path]:
     """Write each dataset (a dict, or ``(key, Dataset)`` pairs such as
     :func:`iter_domains` gives) to ``out_dir/<key>.xpt`` (atomic, XPT v5), releasing each
     once written; returns ``{key: path}``. A dataset is written by a thread while the
     next is built (at most two held at once)."""
-    from adam.io import write_dataset
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     pairs = datasets.items() if isinstance(datasets, dict) else datasets
@@ -183,8 +190,8 @@ def write_sdtm(datasets, out_dir: str | Path) -> dict[str, Path]:
             if pending is not None:
                 pending.result()                  # the previous one is written (or failed)
             paths[name] = out / f"{name}.xpt"
-            pending = writer.submit(write_dataset, ds, paths[name])
-            del ds
+            pending = writer.submit(_write_released, [ds], paths[name])
+            del ds                                # the writer holds the only reference
         if pending is not None:
             pending.result()
     return paths
