@@ -46,7 +46,10 @@ def check(study: str | Study, sdtm: Path | None = None, adam: Path | None = None
     spec = _study(study)
     folder = Path(sdtm if sdtm is not None else adam)
     kind = "sdtm" if sdtm is not None else "adam"
-    datasets = read_sdtm(folder) if kind == "sdtm" else read_adam(folder)
+    if validated is not None:           # only the expectation suites run: read what they use
+        datasets = _suite_inputs(folder, kind)
+    else:
+        datasets = read_sdtm(folder) if kind == "sdtm" else read_adam(folder)
     inputs = list(folder.glob("*"))
     findings = run_checks(datasets, kind, spec,
                           docs_dir=(report.parent / f"{report.stem}-datadocs") if (report and expectations) else None,
@@ -61,6 +64,20 @@ def check(study: str | Study, sdtm: Path | None = None, adam: Path | None = None
         write_findings_html(result.frame, report, title=f"{spec.studyid} {kind.upper()} checks",
                             links=links, inputs=inputs)
     return result
+
+
+def _suite_inputs(folder: Path, kind: str) -> dict:
+    """The datasets of ``folder`` with only the variables their expectation suites name
+    (a dataset whose header name is not its file name is read whole)."""
+    from adam.io import dataset_files, read_dataset
+    from adam.io.xpt import read_xpt
+    from checks.expectations import suite_variables
+
+    out = {}
+    for name, path in dataset_files(folder, kind.upper()).items():
+        ds = read_xpt(path, columns=suite_variables(name, kind)) if path.suffix.lower() == ".xpt" else None
+        out[name] = ds if ds is not None and ds.name.upper() == name.upper() else read_dataset(path)
+    return out
 
 
 def run_checks(datasets: dict, kind: str, study: Study, docs_dir: Path | None = None,

@@ -146,6 +146,16 @@ def suite_specs(name: str, kind: str) -> list:
     raise UsageError(f"kind must be 'sdtm' or 'adam', not {kind!r}")
 
 
+def suite_variables(name: str, kind: str) -> set[str]:
+    """The variables the suite of dataset ``name`` names, and USUBJID (to name the
+    subject of a finding): all a reader needs to run the suite."""
+    used = {"USUBJID"}
+    for _, kwargs, _ in suite_specs(name, kind):
+        used.update(kwargs.get(k) for k in _COLUMN_KEYS)
+        used.update(kwargs.get("column_list") or [])
+    return used - {None}
+
+
 def _applicable(spec, columns) -> bool:
     cls, kwargs, _ = spec
     if cls == "ExpectColumnToExist":
@@ -188,7 +198,7 @@ def run_expectations(datasets: dict[str, Dataset], kind: str = "sdtm",
         specs = [s for s in suite_specs(ds.name, kind) if _applicable(s, ds.frame.columns)]
         if not specs:
             continue
-        frame = _suite_columns(ds.frame, specs)
+        frame = _suite_columns(ds.frame, suite_variables(ds.name, kind))
         suite = context.suites.add(gx.ExpectationSuite(name=f"{kind}.{ds.name}"))
         for cls, kwargs, severity in specs:
             suite.add_expectation(getattr(gx.expectations, cls)(**kwargs,
@@ -211,15 +221,11 @@ def run_expectations(datasets: dict[str, Dataset], kind: str = "sdtm",
     return findings
 
 
-def _suite_columns(frame: pd.DataFrame, specs) -> pd.DataFrame:
-    """The variables the suite's expectations name (and USUBJID, to name the subject of a
-    finding), with a fresh row index, sharing ``frame``'s arrays: GX copies what it is
-    given, so a 100-variable ADSL is not handed over whole."""
-    used = {"USUBJID"}
-    for _, kwargs, _ in specs:
-        used.update(kwargs.get(k) for k in _COLUMN_KEYS)
-        used.update(kwargs.get("column_list") or [])
-    return pd.DataFrame({c: frame[c].to_numpy() for c in frame.columns if c in used}, copy=False)
+def _suite_columns(frame: pd.DataFrame, used: set[str]) -> pd.DataFrame:
+    """The ``used`` variables of ``frame`` with a fresh row index, consolidated once (GX
+    copies the frame for each metric: a 100-variable ADSL is not handed over whole, and
+    each copy is one block per type, not one per column)."""
+    return pd.DataFrame({c: frame[c].to_numpy() for c in frame.columns if c in used}, copy=True)
 
 
 def _findings(ds: Dataset, frame: pd.DataFrame, results) -> list[Finding]:

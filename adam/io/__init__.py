@@ -18,7 +18,8 @@ from adam.io.xpt import (check_xpt_structure, prepare_xpt, read_xpt, validate_xp
                          write_xpt)
 from adam.metadata import Dataset
 
-__all__ = ["read_dataset", "write_dataset", "read_sdtm", "open_sdtm", "DatasetFolder", "read_adam",
+__all__ = ["read_dataset", "write_dataset", "read_sdtm", "open_sdtm", "DatasetFolder", "dataset_files",
+           "read_adam",
            "validate_xpt_rules",
            "prepare_xpt", "write_prepared"]
 
@@ -51,7 +52,7 @@ def write_dataset(ds: Dataset, path: str | Path, inputs=(), encoding: str = "asc
 
 def read_folder(folder: str | Path, what: str = "SDTM") -> dict[str, Dataset]:
     """Every ``*.xpt`` (else ``*.json``) in ``folder`` keyed by lower-case file stem."""
-    return {name: read_dataset(path) for name, path in _dataset_files(folder, what).items()}
+    return {name: read_dataset(path) for name, path in dataset_files(folder, what).items()}
 
 
 class DatasetFolder(Mapping):
@@ -61,7 +62,7 @@ class DatasetFolder(Mapping):
     structure is checked when the folder is opened: a broken file fails at once."""
 
     def __init__(self, folder: str | Path, what: str = "SDTM"):
-        self.files = _dataset_files(folder, what)
+        self.files = dataset_files(folder, what)
         for path in self.files.values():
             if path.suffix.lower() == ".xpt":
                 check_xpt_structure(path)
@@ -109,7 +110,9 @@ class DatasetFolder(Mapping):
         return part
 
 
-def _dataset_files(folder: str | Path, what: str) -> dict[str, Path]:
+def dataset_files(folder: str | Path, what: str = "SDTM") -> dict[str, Path]:
+    """Every ``*.xpt`` (else ``*.json``) file of ``folder`` by lower-case stem; an
+    :class:`InputError` for a missing or empty folder."""
     folder = Path(folder)
     if not folder.exists():
         raise InputError(f"{what} folder not found", file=folder)
