@@ -20,7 +20,7 @@ from adam.stats._dist import chi2, norm
 
 from adam.errors import ConvergenceError, StatError
 from adam.stats._arrays import (as_event, as_float, check_lengths, factor, merge_near_ties,
-                                strata_codes)
+                                strata_codes, unique_inverse)
 
 
 class _RiskSets:
@@ -30,7 +30,7 @@ class _RiskSets:
         n, p = x.shape
         self.x, self.w = x, weights
         times = stop if start is None else np.concatenate([stop, start])
-        ranks = np.unique(times, return_inverse=True)[1].astype(np.int64)
+        ranks = unique_inverse(times)[1]
         n_ranks = int(ranks.max()) + 2
         stop_key = strata * n_ranks + ranks[:n]
         start_key = None if start is None else strata * n_ranks + ranks[n:]
@@ -38,11 +38,11 @@ class _RiskSets:
         # and (counting process) removes it from its start cell, so that the reverse
         # cumulative sum over cells at a death time t is the sum over start < t <= stop
         all_keys = stop_key if start is None else np.concatenate([stop_key, start_key])
-        cell_keys, cell = np.unique(all_keys, return_inverse=True)
+        cell_keys, cell = unique_inverse(all_keys)
         self.cell, self.n_cells = cell, len(cell_keys)
         self.counting = start is not None
         dead = np.flatnonzero(event > 0)
-        death_keys, group = np.unique(stop_key[dead], return_inverse=True)
+        death_keys, group = unique_inverse(stop_key[dead])
         self.dead, self.group, n_groups = dead, group, len(death_keys)
         stratum_end = (death_keys // n_ranks + 1) * n_ranks
         self.death_cell = np.searchsorted(cell_keys, death_keys, "left")
@@ -62,54 +62,91 @@ class _RiskSets:
         self.n_groups = n_groups
         self.iu = np.triu_indices(p)
         self.x_dead, self.w_dead = x[dead], weights[dead]
+        self.wx_dead = self.w_dead @ self.x_dead          # score term; loglik term . beta
         # for score residuals: death groups inside each row's interval, keys in (lower, stop]
         self._window_keys = (death_keys, strata * n_ranks - 1 if start is None else start_key,
                              stop_key)
+        self._units(x, weights)
 
-    def _base(self) -> np.ndarray:
+    def _units(self, x, weights) -> None:
+        """What the Newton-Raphson sums run over. Rows with the same covariates in the
+        same (stratum, time) cell add the same risk score times their summed weights, so
+        when few covariate patterns exist (a treatment, a few strata-free factors) the
+        sums run over (cell, pattern) units instead of rows: a million subjects become
+        a few thousand units. Tied deaths likewise by (death group, pattern). The number
+        of deaths per group (the Efron fractions) is unchanged."""
+        patterns, pattern = _patterns(x) if not self.counting else (None, None)
+        n_units = None if patterns is None else len(patterns) * self.n_cells
+        if patterns is None or n_units > len(x) // 2:
+            self.unit_x, self.unit_w, self.unit_cell = x, weights, self.cell
+            self.dead_x, self.dead_w, self.dead_group = self.x_dead, self.w_dead, self.group
+            return
+        k = len(patterns)                  # unit = cell * k + pattern (empty ones add 0)
+        self.unit_x, self.unit_cell = np.tile(patterns, (self.n_cells, 1)), np.repeat(np.arange(self.n_cells), k)
+        self.unit_w = np.bincount(self.cell * k + pattern, weights=weights, minlength=self.n_cells * k)
+        self.dead_x, self.dead_group = np.tile(patterns, (self.n_groups, 1)), np.repeat(np.arange(self.n_groups), k)
+        self.dead_w = np.bincount(self.group * k + pattern[self.dead], weights=self.w_dead,
+                                  minlength=self.n_groups * k)
+
+    @staticmethod
+    def _with_products(x: np.ndarray, iu) -> np.ndarray:
         """Per row: 1, x and the products x_j x_k (j <= k), column-major so that each
-        column is contiguous for the per-cell sums; made once per fit."""
+        column is contiguous for the per-cell sums."""
+        p = x.shape[1]
+        base = np.empty((len(x), 1 + p + len(iu[0])), order="F")
+        base[:, 0] = 1.0
+        base[:, 1:1 + p] = x
+        np.multiply(x[:, iu[0]], x[:, iu[1]], out=base[:, 1 + p:])
+        return base
+
+    def _base(self) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_with_products` of the units and of the dead units, made once per fit."""
         if not hasattr(self, "_base_cols"):
-            x, p = self.x, self.x.shape[1]
-            base = np.empty((len(x), 1 + p + len(self.iu[0])), order="F")
-            base[:, 0] = 1.0
-            base[:, 1:1 + p] = x
-            np.multiply(x[:, self.iu[0]], x[:, self.iu[1]], out=base[:, 1 + p:])
-            self._base_cols = base
+            self._base_cols = (self._with_products(self.unit_x, self.iu),
+                               self._with_products(self.dead_x, self.iu))
         return self._base_cols
 
-    def _risk_sums(self, cols):
-        """Sum of ``cols`` over the risk set of each death time."""
+    def _risk_sums(self, cols, cell):
+        """Sum of ``cols`` (rows placed in ``cell``) over the risk set of each death time."""
         if self.counting:
             cols = np.asfortranarray(np.concatenate([cols, -cols]))
-        cells = np.stack([np.bincount(self.cell, weights=cols[:, j], minlength=self.n_cells)
+        cells = np.stack([np.bincount(cell, weights=cols[:, j], minlength=self.n_cells)
                           for j in range(cols.shape[1])], axis=1)
         rev = np.zeros((self.n_cells + 1, cols.shape[1]))
         rev[:-1] = np.cumsum(cells[::-1], axis=0)[::-1]
         return rev[self.death_cell] - rev[self.end_cell]
 
-    def _terms(self, beta, p, columns=None):
-        """Per Efron/Breslow term: denominator and weighted covariate means."""
+    def _sums(self, cols, cell, dead_cols, dead_group):
+        """Per Efron/Breslow term: risk-set sums less the tied deaths' share, from the
+        weighted columns of rows or units (``cols``, placed in ``cell``) and of the dead
+        ones (``dead_cols``, in ``dead_group``)."""
+        risk = self._risk_sums(cols, cell)
+        tied = np.stack([np.bincount(dead_group, weights=dead_cols[:, j], minlength=self.n_groups)
+                         for j in range(cols.shape[1])], axis=1)
+        return risk[self.term_group] - self.term_frac[:, None] * tied[self.term_group]
+
+    def _terms(self, beta, p, columns):
+        """Per term, for explicit per-row ``columns``: eta, sums, denominator, means."""
         eta = self.x @ beta
         r = self.w * np.exp(eta)
-        base = self._base() if columns is None else np.asfortranarray(columns)
-        cols = base * r[:, None]
-        risk = self._risk_sums(cols)
-        dead_cols = np.asfortranarray(cols[self.dead])
-        tied = np.stack([np.bincount(self.group, weights=dead_cols[:, j], minlength=self.n_groups)
-                         for j in range(cols.shape[1])], axis=1)
-        sums = risk[self.term_group] - self.term_frac[:, None] * tied[self.term_group]
+        cols = np.asfortranarray(columns) * r[:, None]
+        sums = self._sums(cols, self.cell, np.asfortranarray(cols[self.dead]), self.group)
         den = sums[:, 0]
         return eta, sums, den, sums[:, 1:1 + p] / den[:, None]
 
     def derivatives(self, beta):
         """Partial log-likelihood, score vector and information matrix at ``beta``."""
         p = len(beta)
-        eta, sums, den, a = self._terms(beta, p)
+        base, dead_base = self._base()
+        cols = base * (self.unit_w * np.exp(self.unit_x @ beta))[:, None]
+        dead_cols = dead_base * (self.dead_w * np.exp(self.dead_x @ beta))[:, None]
+        sums = self._sums(cols, self.unit_cell, dead_cols, self.dead_group)
+        den = sums[:, 0]
+        a = sums[:, 1:1 + p] / den[:, None]
         wt = self.term_w
         second = sums[:, 1 + p:] / den[:, None] - a[:, self.iu[0]] * a[:, self.iu[1]]
-        loglik = float(self.w_dead @ eta[self.dead] - wt @ np.log(den))
-        score = self.w_dead @ self.x_dead - wt @ a
+        loglik = float(self.wx_dead @ beta - wt @ np.log(den))
+        score = self.wx_dead - wt @ a
         upper = wt @ second
         info = np.zeros((p, p))
         info[self.iu] = upper
@@ -137,6 +174,22 @@ class _RiskSets:
         resid = -np.exp(eta)[:, None] * (self.x * window[:, :1] - window[:, 1:])
         resid[self.dead] += self.x[self.dead] - mean_xbar[self.group]
         return resid
+
+
+def _patterns(x: np.ndarray, most: int = 64):
+    """The distinct rows of ``x`` and each row's pattern number (by hashing, no sort),
+    or ``(None, None)`` when there are more than ``most`` (continuous covariates:
+    nothing to gain)."""
+    pattern, count = np.zeros(len(x), dtype=np.int64), 1
+    for j in range(x.shape[1]):
+        codes, levels = pd.factorize(x[:, j])
+        pattern, combined = pd.factorize(pattern * len(levels) + codes)
+        count = len(combined)
+        if count > most:
+            return None, None
+    first = np.empty(count, dtype=np.int64)
+    first[pattern[::-1]] = np.arange(len(pattern))[::-1]   # the first row of each pattern
+    return x[first], pattern.astype(np.int64)
 
 
 def newton_raphson(risk: _RiskSets, p: int, eps: float, iter_max: int):

@@ -9,7 +9,7 @@ import pandas as pd
 from adam.stats._dist import chi2
 
 from adam.stats._arrays import (as_event, as_float, check_lengths, factor, merge_near_ties,
-                                strata_codes)
+                                strata_codes, unique_inverse)
 
 
 @dataclass
@@ -36,9 +36,9 @@ class LogrankResult:
 def risk_counts(time, event, group_codes, k, strata):
     """Per (stratum, distinct time) with at least one event: deaths d (T x k) and numbers
     at risk r (T x k), from counts per (stratum, time) cell and reverse cumulative sums."""
-    ranks = np.unique(time, return_inverse=True)[1].astype(np.int64)
+    ranks = unique_inverse(time)[1]
     n_ranks = int(ranks.max()) + 1 if len(ranks) else 1
-    cell_keys, run_id = np.unique(strata * n_ranks + ranks, return_inverse=True)
+    cell_keys, run_id = unique_inverse(strata * n_ranks + ranks)
     n_runs = len(cell_keys)
     cell = run_id * k + group_codes
     d = np.bincount(cell, weights=event, minlength=n_runs * k).reshape(n_runs, k)
