@@ -222,6 +222,10 @@ def _adtte(adam: dict[str, Dataset], study: Study, spec: dict) -> pd.DataFrame:
             values = adsl[var].to_numpy()
             frame[var] = pd.Series(values, copy=False).reindex(at).to_numpy() if (at < 0).any() \
                 else values[at]
+    absent = [v for v in dict.fromkeys(needed) if v not in frame]
+    if absent:
+        raise UsageError(f"{context}: variable(s) {', '.join(absent)} in neither ADTTE nor ADSL",
+                         variable=absent[0])
     frame = in_population(frame, study, spec.get("population"), context)
     return select(frame, spec.get("where"), context)
 
@@ -342,10 +346,20 @@ def _run_switching(adam: dict[str, Dataset], study: Study, spec: dict) -> list[d
 
 
 # ----------------------------------------------------------------------------- counts
+def _adsl(adam: dict[str, Dataset], study: Study, spec: dict, group_var: str) -> pd.DataFrame:
+    """ADSL in the population of ``spec``; a :class:`UsageError` without ADSL or ``group_var``."""
+    context = f"analysis {spec['id']}"
+    if "adsl" not in adam:
+        raise UsageError(f"{context}: no ADSL dataset")
+    if group_var not in adam["adsl"].frame:
+        raise UsageError(f"{context}: ADSL lacks variable {group_var}", variable=group_var)
+    return in_population(adam["adsl"].frame, study, spec.get("population"), context)
+
+
 def _run_count(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
     context = f"analysis {spec['id']}"
-    adsl = in_population(adam["adsl"].frame, study, spec.get("population"), context)
     group_var = spec.get("group_var", study.trt_var)
+    adsl = _adsl(adam, study, spec, group_var)
     arms = adsl[group_var].astype(str)
     levels, _ = study_arms(arms, study)
     arm_codes = pd.Index(levels).get_indexer(arms)        # -1: an arm not in the levels
@@ -368,8 +382,8 @@ def _run_count(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]
 
 def _run_baseline(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
     context = f"analysis {spec['id']}"
-    adsl = in_population(adam["adsl"].frame, study, spec.get("population"), context)
     group_var = spec.get("group_var", study.trt_var)
+    adsl = _adsl(adam, study, spec, group_var)
     levels, _ = study_arms(adsl[group_var], study)
     common = dict(study=study.studyid, analysis_id=spec["id"], population=spec.get("population", ""),
                   group_var=group_var)
@@ -378,7 +392,15 @@ def _run_baseline(adam: dict[str, Dataset], study: Study, spec: dict) -> list[di
     in_arm["Total"] = np.ones(len(adsl), dtype=bool)
     rows = []
     for var in spec.get("continuous", []):
-        column = pd.to_numeric(adsl[var], errors="coerce").to_numpy(dtype=float)
+        if var not in adsl:
+            raise UsageError(f"{context}: ADSL lacks variable {var}", variable=var)
+        numbers = pd.to_numeric(adsl[var], errors="coerce")
+        text = (numbers.isna() & adsl[var].notna()).to_numpy()
+        if text.any():
+            r = int(np.flatnonzero(text)[0])
+            raise UsageError(f"{context}: ADSL {var} must be numeric, found {adsl[var].iloc[r]!r}",
+                             record=int(adsl.index[r]) + 1, variable=var)
+        column = numbers.to_numpy(dtype=float)
         for arm in levels + ["Total"]:
             vals = pd.Series(column[in_arm[arm]]).dropna()
             stats = {"n": len(vals), "mean": vals.mean(), "sd": vals.std(ddof=1), "median": vals.median(),

@@ -109,23 +109,70 @@ def _repr_number(value) -> str:
 
 
 def read_ard(path: str | Path) -> pd.DataFrame:
-    """Read an ``ard.csv``: text columns as strings ('' for empty), ``stat_value`` and
-    ``timepoint`` as floats (``NaN`` empty)."""
+    """Read an ``ard.csv`` (or the ``ard.csv`` of a folder): text columns as strings ('' for
+    empty), ``stat_value`` and ``timepoint`` as floats (``NaN`` empty). Anything that is not
+    a whole ARD is an :class:`~adam.errors.InputError` naming the file, record and column:
+    not UTF-8, not CSV, a missing column, a record cut short, a value that is not a number,
+    two records for one statistic."""
+    import csv
+    import io
+
     from adam.errors import InputError
 
     path = Path(path)
     if path.is_dir():
+        if not (path / "ard.csv").exists():
+            raise InputError("no ard.csv in this folder", file=path)
         path = path / "ard.csv"
+    if not path.exists():
+        raise InputError("ARD not found", file=path)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError(f"cannot read ARD: {exc}", file=path) from None
-    missing = [c for c in COLUMNS if c not in frame.columns]
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=path) from None
+    if not raw:
+        raise InputError("empty file (0 bytes); an ARD has at least its header row", file=path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise InputError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line}); an ARD is "
+                         "UTF-8 CSV", file=path) from None
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
+    except csv.Error as exc:
+        raise InputError(f"not a readable CSV: {exc}", file=path) from None
+    if not rows:
+        raise InputError("no header row: an ARD has at least its header row", file=path)
+    header, body = rows[0], rows[1:]
+    missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise InputError(f"not an ARD: missing column(s) {', '.join(missing)}", file=path)
+    for r, row in enumerate(body):
+        if len(row) != len(header):
+            cut = " (the file is cut short?)" if r == len(body) - 1 and len(row) < len(header) else ""
+            raise InputError(f"has {len(row)} fields, the header {len(header)}{cut}", file=path,
+                             record=r + 1)
+    frame = pd.DataFrame(body, columns=header, dtype=object)
     for col in ("stat_value", "timepoint"):
-        frame[col] = pd.to_numeric(frame[col].astype(object).where(frame[col] != "", None),
-                                   errors="coerce").astype(float)
+        values = pd.to_numeric(frame[col].astype(object).where(frame[col] != "", None),
+                               errors="coerce").astype(float)
+        text_values = (values.isna() & (frame[col] != "")).to_numpy()
+        if text_values.any():
+            r = int(np.flatnonzero(text_values)[0])
+            raise InputError(f"not a number: {frame[col].iloc[r]!r}", file=path, record=r + 1,
+                             variable=col)
+        frame[col] = values
+    keys = [c for c in COLUMNS if c != "stat_value"]
+    repeated = frame.duplicated(keys).to_numpy()
+    if repeated.any():
+        r = int(np.flatnonzero(repeated)[0])
+        row = frame.iloc[r]
+        hashes = pd.util.hash_pandas_object(frame[keys], index=False).to_numpy()
+        first = int(np.flatnonzero(hashes == hashes[r])[0])
+        raise InputError(f"a second value for statistic {row['stat_name']!r} of {row['analysis_id']} "
+                         f"{row['method']} {row['group']!r} (first on record {first + 1}); an ARD has "
+                         "one row per statistic", file=path, record=r + 1, variable="stat_value")
     return frame
 
 

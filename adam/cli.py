@@ -38,6 +38,8 @@ app = typer.Typer(cls=_FlowOrder, add_completion=False, no_args_is_help=True, ri
 stdout = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 _state = {"debug": False}
+_ENCODING_HELP = ("Text encoding of the ADaM XPT files (v5 is ASCII; e.g. cp1252 to keep "
+                  "non-ASCII SDTM text).")
 
 
 def _version(value: bool):
@@ -80,6 +82,7 @@ def convert(source: Path = typer.Argument(..., metavar="IN", help="Input .xpt or
     """Convert between SAS XPT v5 and CDISC Dataset-JSON v1.1, keeping all metadata."""
     from adam.io import read_dataset, write_dataset
 
+    encoding = _encoding(encoding)
     ds = read_dataset(source)
     write_dataset(ds, target, inputs=[source], encoding=encoding)
     stdout.print(f"wrote {target} ({ds.name}: {len(ds.frame)} records, {len(ds.variables)} variables)")
@@ -103,16 +106,17 @@ def synth(study: str = typer.Option(..., "--study", help="tourmaline-mm3 or tour
 @app.command()
 def derive(study: str = typer.Option(..., "--study", help="Built-in study or specification file."),
            sdtm: Path = typer.Option(..., "--sdtm", help="Folder of SDTM datasets."),
-           out: Path = typer.Option(..., "--out", help="Output folder for the ADaM XPT files.")):
+           out: Path = typer.Option(..., "--out", help="Output folder for the ADaM XPT files."),
+           encoding: str = typer.Option("ascii", "--encoding", help=_ENCODING_HELP)):
     """ADaM datasets from SDTM, validated before anything is written."""
     from adam import pipeline
 
     from adam.errors import ValidationFailed
 
     try:
-        datasets, findings = pipeline.derive(study, sdtm, out)
+        datasets, findings = pipeline.derive(study, sdtm, out, encoding=_encoding(encoding))
     except ValidationFailed as exc:
-        pipeline.print_findings(pipeline.CheckResult("adam", exc.findings or []), stdout)
+        _print_failed(exc)
         raise
     for name, ds in datasets.items():
         stdout.print(f"wrote {out / (name.lower() + '.xpt')} ({len(ds.frame)} records, {len(ds.variables)} variables)")
@@ -128,11 +132,7 @@ def report(study: str = typer.Option(..., "--study", help="Built-in study or spe
     """Tables, listings and figures from the ARD."""
     from adam import pipeline
 
-    formats = _csv_list(format)
-    bad = [f for f in formats if f not in ("html", "rtf", "pdf")]
-    if bad or not formats:
-        raise _usage(f"--format takes html, rtf, pdf; not {', '.join(bad) or 'nothing'}")
-    outputs = pipeline.report(study, ard, out, formats=formats)
+    outputs = pipeline.report(study, ard, out, formats=_formats(format))
     stdout.print(f"wrote {len(outputs)} files to {out} (open {out / 'index.html'})")
 
 
@@ -140,13 +140,21 @@ def report(study: str = typer.Option(..., "--study", help="Built-in study or spe
 def run(study: str = typer.Option(..., "--study", help="Built-in study or specification file."),
         sdtm: Path = typer.Option(..., "--sdtm", help="Folder of SDTM datasets."),
         out: Path = typer.Option(..., "--out", help="Output folder."),
-        format: str = typer.Option("html,rtf,pdf", "--format", help="TLF formats.")):
+        format: str = typer.Option("html,rtf,pdf", "--format", help="TLF formats."),
+        encoding: str = typer.Option("ascii", "--encoding", help=_ENCODING_HELP)):
     """derive, check, analyze and report in one go."""
     from adam import pipeline
 
-    with _progress() as bar:
-        result = pipeline.run(study, sdtm, out, formats=_csv_list(format),
-                              progress=_stepper(bar, study, pipeline.STEPS))
+    from adam.errors import ValidationFailed
+
+    formats = _formats(format)
+    try:
+        with _progress() as bar:
+            result = pipeline.run(study, sdtm, out, formats=formats, encoding=_encoding(encoding),
+                                  progress=_stepper(bar, study, pipeline.STEPS))
+    except ValidationFailed as exc:
+        _print_failed(exc)
+        raise
     _summary(out, result)
 
 
@@ -162,6 +170,31 @@ def demo(out: Path = typer.Option(Path("adam-demo"), "--out", help="Output folde
     for name, result in results.items():
         _summary(out / name, result)
     stdout.print(f"open {out / 'index.html'}")
+
+
+def _print_failed(exc) -> None:
+    """The findings a :class:`~adam.errors.ValidationFailed` carries, on stdout."""
+    from adam import pipeline
+
+    found = exc.findings or []
+    pipeline.print_findings(pipeline.CheckResult(exc.kind, found, sorted({f.dataset for f in found})), stdout)
+
+
+def _encoding(name: str) -> str:
+    import codecs
+
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise _usage(f"--encoding: unknown text encoding {name!r} (e.g. ascii, cp1252, utf-8)") from None
+
+
+def _formats(text: str) -> list[str]:
+    formats = _csv_list(text)
+    bad = [f for f in formats if f not in ("html", "rtf", "pdf")]
+    if bad or not formats:
+        raise _usage(f"--format takes html, rtf, pdf; not {', '.join(bad) or 'nothing'}")
+    return formats
 
 
 def _progress():
@@ -197,14 +230,11 @@ def compare(base: Path = typer.Argument(..., metavar="BASE", help="Base dataset 
             abs_tol: float = typer.Option(1e-10, "--abs-tol", help="Absolute tolerance for numbers."),
             rel_tol: float = typer.Option(0.0, "--rel-tol", help="Relative tolerance for numbers.")):
     """PROC COMPARE-style QC of two datasets: observations, variables, values, metadata."""
-    from checks.compare import compare_datasets
-    from adam.io import read_dataset
+    from adam import pipeline
 
-    result = compare_datasets(read_dataset(base), read_dataset(other), _csv_list(keys),
-                              abs_tol=abs_tol, rel_tol=rel_tol)
+    result = pipeline.compare(base, other, _csv_list(keys), report=report, abs_tol=abs_tol,
+                              rel_tol=rel_tol)
     stdout.print(result.summary_text(), markup=False)
-    if report is not None:
-        result.write_html(report, inputs=[base, other])
     raise typer.Exit(0 if result.identical else 1)
 
 

@@ -32,6 +32,16 @@ class AdamError(Exception):
         parts.append(self.message)
         return ": ".join(parts)
 
+    def __reduce__(self):  # pickled whole (from a worker process): attributes kept
+        return _restored, (type(self), self.args, self.__dict__)
+
+
+def _restored(cls, args, state):
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
 
 class InputError(AdamError):
     """An input file or folder that cannot be read or is not what it claims to be."""
@@ -58,10 +68,12 @@ class ConvergenceError(StatError):
 
 
 class ValidationFailed(AdamError):
-    """A derived dataset failed its schema; nothing was written. Carries the findings."""
+    """A derived dataset failed its schema, or the SDTM it comes from has errors that stop
+    the derivation; nothing was written. Carries the findings."""
 
     exit_code = 1
 
-    def __init__(self, message: str, findings=None, **kw):
+    def __init__(self, message: str, findings=None, kind: str = "adam", **kw):
         self.findings = findings
+        self.kind = kind  # 'adam' (the derived datasets) or 'sdtm' (the input)
         super().__init__(message, **kw)

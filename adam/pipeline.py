@@ -12,10 +12,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from adam.errors import AdamError, InputError
+from adam.errors import AdamError, InputError, OutputError, UsageError, ValidationFailed, XptRuleError
 from adam.findings import findings_frame, merge_duplicates
-from adam.io import open_sdtm, read_adam, read_sdtm
+from adam.io import dataset_files, open_sdtm, read_adam, read_sdtm
+from adam.io.atomic import check_output_file, check_output_folder
+from adam.parallel import InThisProcess, second_process  # noqa: F401 (InThisProcess: one core)
 from adam.study import Study, load_study
+
+
+_WHAT = {"sdtm": "SDTM", "adam": "ADaM"}   # the kind of a folder, as messages name it
 
 
 def _study(study: str | Study) -> Study:
@@ -46,13 +51,19 @@ def check(study: str | Study, sdtm: Path | None = None, adam: Path | None = None
     spec = _study(study)
     folder = Path(sdtm if sdtm is not None else adam)
     kind = "sdtm" if sdtm is not None else "adam"
+    dataset_files(folder, _WHAT[kind])  # a missing or empty folder fails first
+    inputs = list(folder.glob("*"))
+    docs_dir = Path(report).parent / f"{Path(report).stem}-datadocs" if (report and expectations) else None
+    for path in (findings_csv, report):  # an output that cannot be written fails before the work
+        if path is not None:
+            check_output_file(path, inputs)
+    if docs_dir is not None:
+        check_output_folder(docs_dir, [folder])
     if validated is not None:           # only the expectation suites run: read what they use
         datasets = _suite_inputs(folder, kind)
     else:
         datasets = read_sdtm(folder) if kind == "sdtm" else read_adam(folder)
-    inputs = list(folder.glob("*"))
-    findings = run_checks(datasets, kind, spec,
-                          docs_dir=(report.parent / f"{report.stem}-datadocs") if (report and expectations) else None,
+    findings = run_checks(datasets, kind, spec, docs_dir=docs_dir,
                           expectations=expectations, validated=validated)
     result = CheckResult(kind, findings, sorted(datasets))
     if findings_csv is not None:
@@ -69,12 +80,12 @@ def check(study: str | Study, sdtm: Path | None = None, adam: Path | None = None
 def _suite_inputs(folder: Path, kind: str) -> dict:
     """The datasets of ``folder`` with only the variables their expectation suites name
     (a dataset whose header name is not its file name is read whole)."""
-    from adam.io import dataset_files, read_dataset
+    from adam.io import read_dataset
     from adam.io.xpt import read_xpt
     from checks.expectations import suite_variables
 
     out = {}
-    for name, path in dataset_files(folder, kind.upper()).items():
+    for name, path in dataset_files(folder, _WHAT[kind]).items():
         ds = read_xpt(path, columns=suite_variables(name, kind)) if path.suffix.lower() == ".xpt" else None
         out[name] = ds if ds is not None and ds.name.upper() == name.upper() else read_dataset(path)
     return out
@@ -138,34 +149,65 @@ def print_findings(result: CheckResult, console, max_rows: int = 40) -> None:
 
 
 # ----------------------------------------------------------------------------- derive
-def derive_datasets(study: Study, sdtm: dict) -> tuple[dict, list]:
-    """Run the study's dataset program: it returns the ADaM datasets, or the datasets and
-    the findings it made (invalid dates, metadata departures...)."""
-    result = study.derive_function()(sdtm, study)
+def derive_datasets(study: Study, sdtm: dict, program=None) -> tuple[dict, list]:
+    """Run the study's dataset program (``program``: the study's, already loaded): it
+    returns the ADaM datasets, or the datasets and the findings it made (invalid dates,
+    metadata departures...)."""
+    result = (program or study.derive_function())(sdtm, study)
     if isinstance(result, tuple):
         datasets, findings = result
         return datasets, list(findings)
     return result, []
 
 
-def derive(study: str | Study, sdtm: Path, out: Path) -> tuple[dict, list]:
+def derive(study: str | Study, sdtm: Path, out: Path, encoding: str = "ascii") -> tuple[dict, list]:
     """SDTM folder -> ADaM datasets, validated before anything is written, then written
-    atomically as XPT v5 into ``out``. Raises :class:`ValidationFailed` (nothing written)
-    when a schema or conformance rule finds an error."""
-    adam_sets, findings, _ = derive_checked(_study(study), sdtm, out)
+    atomically as XPT v5 into ``out`` (text in ``encoding``: ASCII unless asked). Raises
+    :class:`ValidationFailed` (nothing written) when a schema or conformance rule finds an
+    error."""
+    adam_sets, findings, _ = derive_checked(_study(study), sdtm, out, encoding=encoding)
     return adam_sets, findings
 
 
-def derive_checked(spec: Study, sdtm: Path, out: Path) -> tuple[dict, list, list]:
+def derive_checked(spec: Study, sdtm: Path, out: Path, encoding: str = "ascii") -> tuple[dict, list, list]:
     """:func:`derive`, also returning the schema and rule findings it made (unmerged),
     which :func:`check` can take as ``validated`` instead of making them again."""
-    from adam.errors import ValidationFailed
     from adam.io import prepare_xpt, write_prepared
+    from adam.io.atomic import AllOrNone
+    from adam.parallel import forked
 
+    check_output_folder(out, [sdtm])                # ADaM never lands among the SDTM files
     sdtm_sets = open_sdtm(sdtm)                     # each domain read when the program uses it
-    adam_sets, findings = derive_datasets(spec, sdtm_sets)
+    program = spec.derive_function()
+    try:
+        adam_sets, findings = derive_datasets(spec, sdtm_sets, program)
+    except (InputError, OutputError, ValidationFailed, XptRuleError):
+        raise                                       # already says which file and what
+    except Exception as exc:                        # the program stumbled on these data
+        explained = explain_program_failure(sdtm_sets, exc)
+        if explained is None:
+            raise
+        raise explained from exc
     del sdtm_sets                                   # the SDTM is not needed any more
-    validated = validated_findings(adam_sets, "adam", spec)
+    # schemas and rules run on the other core while this one encodes and writes the
+    # files; they land (all together) only when no error was found
+    validating = forked(validated_findings, adam_sets, "adam", spec)
+    with AllOrNone(inputs=list(Path(sdtm).glob("*"))) as together:
+        try:
+            for name, ds in adam_sets.items():
+                write_prepared(prepare_xpt(ds, encoding), Path(out) / f"{name.lower()}.xpt",
+                               together=together)
+        except Exception:
+            _raise_validation_errors(findings, validating.result())  # they come first
+            raise
+        validated = validating.result()
+        _raise_validation_errors(findings, validated)
+    return adam_sets, findings + merge_duplicates(validated), validated
+
+
+def _raise_validation_errors(findings: list, validated: list) -> None:
+    """:class:`ValidationFailed` when the derivation's or the validation's findings hold
+    an error (the latter merged), naming the first."""
     findings = findings + merge_duplicates(validated)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
@@ -173,12 +215,69 @@ def derive_checked(spec: Study, sdtm: Path, out: Path) -> tuple[dict, list, list
         where = f"{first.dataset}" + (f" {first.usubjid}" if first.usubjid else "")
         raise ValidationFailed(f"{len(errors)} error-level finding(s); nothing written. First: "
                                f"{where}: {first.rule_id}: {first.message}", findings=findings)
-    prepared = {name: prepare_xpt(ds) for name, ds in adam_sets.items()}  # all pass, or none is written
-    out = Path(out)
-    inputs = list(Path(sdtm).glob("*"))
-    for name, xpt in prepared.items():
-        write_prepared(xpt, out / f"{name.lower()}.xpt", inputs=inputs)
-    return adam_sets, findings, validated
+
+
+#: schema findings that mean a variable cannot be used as it is (absent or wrong type)
+_UNUSABLE_VARIABLE = ("-REQ-VAR", "-EXP-VAR", "-VAR-TYPE")
+
+
+def explain_program_failure(sdtm, exc: Exception) -> AdamError | None:
+    """The SDTM defect behind a dataset program's failure, as ``adam check --sdtm`` would
+    report it, or ``None`` when the SDTM the program read shows none.
+
+    A program is written for conformant SDTM; when it stops on these data (a Python error,
+    or a derivation refusing its input), the SDTM schemas of the datasets it read are run,
+    smallest file first: a variable that the error names and that is absent or of the
+    wrong type is an :class:`InputError` (exit 2) naming the file and variable; else the
+    error-level findings of the first dataset that has some are a
+    :class:`ValidationFailed` (exit 1) naming its file and first record. Costs nothing
+    unless the program failed."""
+    import re
+
+    from adam.io import read_dataset
+    from checks.schemas.base import as_frame, schema_findings
+    from checks.schemas.sdtm import model_for
+
+    files = getattr(sdtm, "files", {})
+    used = [name for name in getattr(sdtm, "used", files) if name in files]
+    if not used:
+        return None
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    named = set(re.findall(r"\b[A-Z][A-Z0-9_]{1,7}\b", text))
+    cause = f"{type(exc).__name__}: {text.splitlines()[0][:120] if text else ''}".rstrip(": ")
+    first_errors, subjects = None, {}
+    for name in sorted(used, key=lambda n: files[n].stat().st_size):
+        path = files[name]
+        frame = as_frame(read_dataset(path))
+        found = schema_findings(model_for(name, frame), frame, name.upper())
+        if "USUBJID" in frame:
+            subjects[name] = frame[["USUBJID"]]
+        for f in found:
+            if f.variable in named and f.rule_id.endswith(_UNUSABLE_VARIABLE):
+                return InputError(f"{f.message}; the derive program cannot do without it ({cause})",
+                                  file=path, variable=f.variable)
+        errors = [f for f in found if f.severity == "error"]
+        if errors and first_errors is None:
+            first_errors = (path, errors)
+    if first_errors is None and "dm" in subjects:   # then: subjects that DM does not have
+        from checks.sdtm import usubjid_in_dm
+
+        orphans = usubjid_in_dm(subjects)
+        if orphans:
+            first_errors = files[orphans[0].dataset.lower()], orphans
+    if first_errors is None:
+        return None
+    path, errors = first_errors
+    errors = [f for f in errors if f.dataset == errors[0].dataset]
+    first = errors[0]
+    if first.rule_id.endswith(_UNUSABLE_VARIABLE):
+        return InputError(f"{first.message}; the derive program cannot use it ({cause})",
+                          file=path, variable=first.variable)
+    subject = f" USUBJID {first.usubjid!r}" if first.usubjid else ""
+    return ValidationFailed(f"{first.rule_id}{subject}: {first.message}; {len(errors)} error-level "
+                            f"finding(s) in this SDTM dataset stop the derive program ({cause}); "
+                            f"nothing written", findings=errors, kind="sdtm", file=path,
+                            record=first.record, variable=first.variable)
 
 
 # ----------------------------------------------------------------------------- analyze
@@ -188,9 +287,70 @@ def analyze(study: str | Study, adam: Path, out: Path) -> pd.DataFrame:
     from adam.ard import write_ard
 
     spec = _study(study)
-    ard = run_analyses(read_adam(adam), spec)
+    files = dataset_files(adam, "ADaM")
+    check_output_folder(out)
+    datasets = read_adam(adam)
+    check_analysis_inputs(datasets, files)
+    try:
+        ard = run_analyses(datasets, spec)
+    except AdamError as exc:            # the file of the one dataset it names, else the folder
+        named = [files[n] for n in files if n.upper() in exc.message.replace(":", " ").split()]
+        raise _naming(exc, named[0] if len(named) == 1 else adam)
     write_ard(ard, Path(out) / "ard.csv")
     return ard
+
+
+def check_analysis_inputs(datasets: dict, files: dict) -> None:
+    """What every analysis relies on, checked once, an :class:`InputError` naming the file,
+    record and variable otherwise: ADSL has one record per USUBJID; ADTTE has USUBJID,
+    PARAMCD, AVAL and CNSR, one record per USUBJID and PARAMCD, AVAL a number >= 0 and
+    CNSR a whole number >= 0 on every record."""
+    if "adsl" in datasets:
+        _unique_keys(datasets["adsl"].frame, files["adsl"], ["USUBJID"], "one record per subject")
+    if "adtte" in datasets:
+        frame, path = datasets["adtte"].frame, files["adtte"]
+        for var in ("USUBJID", "PARAMCD", "AVAL", "CNSR"):
+            if var not in frame:
+                raise InputError("absent; ADTTE needs it", file=path, variable=var)
+        _check_tte_values(frame, path)
+        _unique_keys(frame, path, ["USUBJID", "PARAMCD"], "one record per subject and parameter")
+
+
+def _unique_keys(frame: pd.DataFrame, path: Path, keys: list[str], what: str) -> None:
+    """Key variables present, character, and together unique (else an :class:`InputError`
+    naming the first repeated record and the record it repeats)."""
+    import numpy as np
+
+    from adam.text import factorize_text
+
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for var in keys:
+        if var not in frame:
+            raise InputError(f"absent; the dataset must have {what}", file=path, variable=var)
+        col = frame[var]
+        if col.dtype != object and col.notna().any():
+            raise InputError(f"must be character, found {col.dtype} values such as "
+                             f"{col.dropna().iloc[:1].tolist()[0]!r}", file=path, variable=var)
+        codes, uniques = factorize_text(col.to_numpy(dtype=object))
+        combined = combined * (len(uniques) + 1) + (codes.astype(np.int64) + 1)
+    if len(frame) and combined.max() < 8 * len(frame):   # small codes: count them
+        if np.bincount(combined).max(initial=0) < 2:
+            return
+    repeated = pd.Series(combined, copy=False).duplicated().to_numpy()
+    if repeated.any():
+        r = int(np.flatnonzero(repeated)[0])
+        first = int(np.flatnonzero(combined == combined[r])[0])
+        values = ", ".join(f"{k} {frame[k].iloc[r]!r}" for k in keys)
+        raise InputError(f"{values} repeats record {first + 1}; the dataset must have {what}",
+                         file=path, record=r + 1, variable=", ".join(keys))
+
+
+def _naming(exc: AdamError, file) -> AdamError:
+    """``exc`` naming ``file`` when it names none yet."""
+    if exc.file is None:
+        exc.file = str(file)
+        exc.args = (exc.one_line(),)
+    return exc
 
 
 def analyze_adtte(adtte: Path, out: Path, param: str, trt: str, ref: str | None = None,
@@ -203,12 +363,15 @@ def analyze_adtte(adtte: Path, out: Path, param: str, trt: str, ref: str | None 
     from adam.errors import UsageError
     from adam.io import read_dataset
 
+    check_output_folder(out, [adtte])
     ds = read_dataset(adtte)
     frame = ds.frame
     for var in ("PARAMCD", "AVAL", "CNSR", trt, *(strata or [])):
         if var not in frame:
             raise InputError(f"ADTTE has no variable {var}", file=adtte, variable=var)
     _check_tte_values(frame, adtte)
+    if "USUBJID" in frame:
+        _unique_keys(frame, adtte, ["USUBJID", "PARAMCD"], "one record per subject and parameter")
     frame = frame.loc[frame["PARAMCD"] == param]
     if frame.empty:
         known = ", ".join(sorted(ds.frame["PARAMCD"].dropna().unique().astype(str)))
@@ -250,9 +413,13 @@ def _check_tte_values(frame: pd.DataFrame, path: Path) -> None:
 def synth(study: str, out: Path, n_subjects: int | None = None, seed: int | None = None) -> dict[str, Path]:
     """Synthetic SDTM of a trial twin, one XPT per domain in ``out``, each domain written
     and released before the next is built; returns ``{domain: path}``."""
-    from adam.synth import iter_domains, write_sdtm
+    from adam.synth import STUDIES, iter_domains, write_sdtm
 
+    if str(study).lower() not in STUDIES:
+        raise UsageError(f"--study: synth makes the trial twins ({', '.join(STUDIES)}) only, "
+                         f"not {str(study)!r}")
     kwargs = {} if seed is None else {"seed": seed}
+    check_output_folder(out)
     return write_sdtm(iter_domains(study, n_subjects=n_subjects, **kwargs), Path(out))
 
 
@@ -263,7 +430,53 @@ def report(study: str | Study, ard: Path, out: Path, formats=("html", "rtf", "pd
     from reports import render_reports
 
     spec = _study(study)
-    return render_reports(read_ard(ard), spec, Path(out), formats=tuple(formats))
+    ard_file = Path(ard) / "ard.csv" if Path(ard).is_dir() else Path(ard)
+    check_output_folder(out, [ard_file])
+    frame = read_ard(ard_file)
+    try:
+        return render_reports(frame, spec, Path(out), formats=tuple(formats))
+    except InputError as exc:             # the ARD lacks what an output shows
+        raise _naming(exc, ard_file)
+    except UsageError as exc:
+        raise _naming(exc, ard_file) if "ARD" in exc.message else exc
+
+
+# ----------------------------------------------------------------------------- compare
+def compare(base: Path, other: Path, keys: list[str], report: Path | None = None,
+            abs_tol: float = 1e-10, rel_tol: float = 0.0):
+    """PROC COMPARE-style QC of two dataset files (``checks.compare``); the HTML report
+    written to ``report`` when given. The report path is checked before the work, and the
+    ID keys of each file (present, same type in both, unique) with the file named."""
+    from adam.io import read_dataset
+    from checks.compare import compare_datasets
+
+    base, other = Path(base), Path(other)
+    if report is not None:
+        check_output_file(report, [base, other])
+    if not keys:
+        raise UsageError("give at least one ID key (--keys)")
+    left, right = read_dataset(base), read_dataset(other)
+    for ds, path in ((left, base), (right, other)):
+        missing = [k for k in keys if k not in ds.frame.columns]
+        if missing:
+            raise UsageError(f"ID key(s) {', '.join(missing)} absent from {ds.name}", file=path,
+                             variable=missing[0])
+    for key in keys:
+        types = left.meta[key].type, right.meta[key].type
+        if types[0] != types[1]:
+            raise UsageError(f"ID key is {types[0]} in {base} but {types[1]} here; "
+                             "observations cannot be matched", file=other, variable=key)
+    for ds, path in ((left, base), (right, other)):
+        repeated = ds.frame.duplicated(keys).to_numpy()
+        if repeated.any():
+            r = int(repeated.argmax())
+            raise UsageError(f"ID keys {','.join(keys)} do not identify observations uniquely "
+                             f"(this record repeats the keys of an earlier one)", file=path,
+                             record=r + 1, variable=",".join(keys))
+    result = compare_datasets(left, right, keys, abs_tol=abs_tol, rel_tol=rel_tol)
+    if report is not None:
+        result.write_html(report, inputs=[base, other])
+    return result
 
 
 # ----------------------------------------------------------------------------- run
@@ -271,14 +484,15 @@ STEPS = ("derive", "check", "analyze", "report")
 
 
 def run(study: str | Study, sdtm: Path, out: Path, formats=("html", "rtf", "pdf"),
-        progress=None, expectations: bool = True) -> dict:
+        progress=None, expectations: bool = True, encoding: str = "ascii") -> dict:
     """derive -> check -> analyze -> report into ``out/adam``, ``out/checks``,
     ``out/ard/ard.csv``, ``out/tlf``. ``progress(step)`` is called before each step."""
     spec = _study(study)
     out = Path(out)
+    check_output_folder(out, [sdtm])
     tick = progress or (lambda step: None)
     tick("derive")
-    _, _, validated = derive_checked(spec, sdtm, out / "adam")
+    _, _, validated = derive_checked(spec, sdtm, out / "adam", encoding=encoding)
     tick("check")   # the written ADaM; derive already ran the schemas and rules on it
     with second_process() as pool:   # check and analyze both read the written ADaM
         checking = pool.submit(check, spec, adam=out / "adam", report=out / "checks" / "report.html",
@@ -295,40 +509,6 @@ def run(study: str | Study, sdtm: Path, out: Path, formats=("html", "rtf", "pdf"
     outputs = report(spec, out / "ard", out / "tlf", formats=formats)
     tick("done")
     return {"check": result, "ard": ard, "outputs": outputs}
-
-
-class InThisProcess:
-    """The executor interface, running each call at once (one core: nothing to gain)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def submit(self, fn, *args, **kwargs):
-        from concurrent.futures import Future
-
-        future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # delivered by result(), as from a process
-            future.set_exception(exc)
-        return future
-
-
-def second_process():
-    """A one-worker process pool (spawned: no state shared with this process) when this
-    machine gives us two cores or more, else calls made in this process."""
-    import os
-
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if cores < 2:
-        return InThisProcess()
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
 
 
 # ----------------------------------------------------------------------------- demo

@@ -15,6 +15,7 @@ Across variables of one dataset (``warning``):
 
 - ``SDTM-STDTC-AFTER-ENDTC``: a start ``--STDTC`` after its end ``--ENDTC`` (likewise
   RFSTDTC/RFENDTC, RFXSTDTC/RFXENDTC), compared at the precision both values have.
+- ``SDTM-DTC-RANGE``: a ``--DTC`` year before 1900 or after 2100.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def check_sdtm(datasets: dict[str, Dataset], study=None) -> list[Finding]:
     for name, frame in frames.items():
         findings += schema_findings(model_for(name, frame), frame, name.upper())
         findings += _guarded(start_after_end, frame, name.upper())
+        findings += _guarded(dates_in_range, frame, name.upper())
     findings += _guarded(usubjid_in_dm, frames)
     for name, frame in frames.items():
         if name.startswith("supp"):
@@ -86,6 +88,29 @@ def start_after_end(frame: pd.DataFrame, dataset: str) -> list[Finding]:
         out += record_findings(frame, np.flatnonzero(after.to_numpy()), dataset,
                                "SDTM-STDTC-AFTER-ENDTC", end,
                                f"{end} {{{end}}} is before {start} {{{start}}}", "warning")
+    return out
+
+
+PLAUSIBLE_YEARS = (1900, 2100)
+
+
+def dates_in_range(frame: pd.DataFrame, dataset: str) -> list[Finding]:
+    """``SDTM-DTC-RANGE`` (warning): a ``--DTC`` whose year (either end of an interval)
+    lies outside :data:`PLAUSIBLE_YEARS`, more often a typing error (``1019`` for
+    ``2019``) than a date. Each distinct value is looked at once."""
+    low, high = PLAUSIBLE_YEARS
+    out = []
+    for col in [c for c in frame.columns if c.endswith("DTC")]:
+        codes, distinct = pd.factorize(frame[col])
+        if not len(distinct):
+            continue
+        years = pd.Series(distinct, dtype=object).astype(str).str.extractall(r"(?:^|/)(\d{4})")[0]
+        years = years.astype(int)
+        implausible = years[(years < low) | (years > high)].index.get_level_values(0).unique()
+        if len(implausible):
+            out += record_findings(frame, np.flatnonzero(np.isin(codes, implausible)), dataset,
+                                   "SDTM-DTC-RANGE", col,
+                                   f"{col} {{{col}!r}} lies outside the years {low}-{high}", "warning")
     return out
 
 

@@ -166,8 +166,10 @@ def render_reports(ard: pd.DataFrame, study, out_dir: Path, formats=FORMATS,
     run = run_stamp(run_datetime)
     written: list[Path] = []
     entries, rtf_paths = [], []
-    for spec in study.outputs:
-        display, html, rtf_text = render_output(ard, study, spec, run)
+    # every output is built before a file is written: an ARD that lacks what one output
+    # shows leaves no partial set of outputs behind
+    rendered = [(spec, *render_output(ard, study, spec, run)) for spec in study.outputs]
+    for spec, display, html, rtf_text in rendered:
         stem = spec["id"]
         files = []
         if "html" in formats:

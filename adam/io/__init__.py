@@ -69,8 +69,10 @@ class DatasetFolder(Mapping):
         self._whole: dict[str, Dataset] = {}
         self._parts: dict[str, pd.DataFrame] = {}
         self._absent: dict[str, set] = {}
+        self.used: dict[str, None] = {}   # the datasets read (any part), in order of first use
 
     def __getitem__(self, name: str) -> Dataset:
+        self.used.setdefault(name)
         if name not in self._whole:
             self._whole[name] = read_dataset(self.files[name])
             self._parts.pop(name, None)
@@ -92,6 +94,7 @@ class DatasetFolder(Mapping):
 
     def frame(self, name: str, columns) -> pd.DataFrame:
         """The records of ``name`` with (at least) those of ``columns`` it has."""
+        self.used.setdefault(name)
         if name in self._whole or self.files[name].suffix.lower() != ".xpt":
             return self[name].frame
         part = self._parts.get(name)

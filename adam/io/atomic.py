@@ -19,7 +19,7 @@ def atomic_path(path: str | Path, inputs=()):
     On any exception the temporary file is removed and the target is left untouched.
     """
     path = Path(path)
-    guard_output(path, inputs)
+    check_output_file(path, inputs)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -56,6 +56,37 @@ def guard_output(path: str | Path, inputs=()) -> None:
             raise OutputError("output would overwrite an input; choose another path", file=path)
 
 
+def check_output_folder(folder: str | Path, inputs=()) -> None:
+    """Raise :class:`OutputError` at once (before any work is done) when files cannot be
+    written into ``folder``: it or a parent is a file, it is not writable, or it is one of
+    ``inputs``. Nothing is created."""
+    folder = Path(folder)
+    for src in inputs:
+        with contextlib.suppress(OSError):
+            if folder.resolve() == Path(src).resolve():
+                raise OutputError("the output folder is an input; choose another", file=folder)
+    probe = folder.absolute()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(f"cannot write here: {probe} is a file, not a folder", file=folder)
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write here: {probe} is not writable", file=folder)
+
+
+def check_output_file(path: str | Path, inputs=()) -> None:
+    """:func:`check_output_folder` for the folder of the file ``path``; also an
+    :class:`OutputError` when ``path`` is a folder or one of ``inputs``."""
+    path = Path(path)
+    guard_output(path, inputs)
+    if path.is_dir():
+        raise OutputError("cannot write here: it is a folder", file=path)
+    try:
+        check_output_folder(path.parent if str(path.parent) else Path("."))
+    except OutputError as exc:
+        raise OutputError(exc.message, file=path) from None
+
+
 def write_text(path: str | Path, text: str, inputs=(), encoding="utf-8") -> Path:
     with atomic_path(path, inputs) as tmp:
         tmp.write_text(text, encoding=encoding)
@@ -66,3 +97,38 @@ def write_bytes(path: str | Path, data: bytes, inputs=()) -> Path:
     with atomic_path(path, inputs) as tmp:
         tmp.write_bytes(data)
     return Path(path)
+
+
+class AllOrNone:
+    """Several outputs that land together or not at all: :meth:`path` gives a temporary
+    file beside each target (checked as :func:`atomic_path` checks it); when the
+    ``with`` block ends without an exception every one is renamed to its target, else
+    every one is removed, no target is touched and the folders made for them are removed
+    again (when empty)."""
+
+    def __init__(self, inputs=()):
+        self.inputs = list(inputs)
+        self._stack = contextlib.ExitStack()
+        self._made: list[Path] = []
+
+    def __enter__(self):
+        self._stack.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        suppress = self._stack.__exit__(*exc)
+        if exc[0] is not None:
+            for folder in reversed(self._made):      # deepest first; a non-empty one stays
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+        return suppress
+
+    def path(self, target: str | Path) -> Path:
+        """The temporary path to write ``target``'s content to."""
+        missing = Path(target).absolute().parent
+        new = []
+        while not missing.exists() and missing != missing.parent:
+            new.append(missing)
+            missing = missing.parent
+        self._made += reversed(new)
+        return self._stack.enter_context(atomic_path(target, self.inputs))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,6 +25,9 @@ from adam.metadata import CHAR, NUM, Dataset, Variable
 VERSION = "1.1.0"
 _NUMERIC_TYPES = {"integer", "float", "double", "decimal"}
 _TEMPORAL_TYPES = {"date", "datetime", "time"}
+#: what a numeric date / datetime holds: a complete date (and time); no partial values
+_COMPLETE = {"date": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
+             "datetime": re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?$")}
 
 
 def write_dataset_json(ds: Dataset, path: str | Path, inputs=(), study_oid: str = "",
@@ -91,6 +95,10 @@ def read_dataset_json(path: str | Path) -> Dataset:
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", file=path)
+    if path.is_dir():
+        raise InputError("is a folder, not a Dataset-JSON file", file=path)
+    if path.stat().st_size == 0:
+        raise InputError("empty file (0 bytes)", file=path)
     try:
         with open(path, encoding="utf-8") as fh:
             doc = json.load(fh)
@@ -113,6 +121,10 @@ def read_dataset_json(path: str | Path) -> Dataset:
         fmt = col.get("displayFormat") or None
         if dtype in ("date", "datetime") and not fmt:
             fmt = "DATE9." if dtype == "date" else "DATETIME20."
+        if any(v.name == col["name"] for v in variables):
+            first = [v.name for v in variables].index(col["name"]) + 1
+            raise InputError(f"column {i + 1} repeats the name of column {first}", file=path,
+                             variable=col["name"])
         variables.append(Variable(col["name"], label=col.get("label", "") or "",
                                   type=NUM if is_num else CHAR,
                                   length=col.get("length") or (8 if is_num else None),
@@ -131,14 +143,35 @@ def read_dataset_json(path: str | Path) -> Dataset:
     return Dataset(doc.get("name") or path.stem, frame, doc.get("label", "") or "", variables)
 
 
+def _temporal_problem(value, kind: str) -> str:
+    """Why ``value`` cannot be a numeric ``kind`` ('date' or 'datetime')."""
+    from datetime import date
+
+    partial = isinstance(value, str) and re.match(r"^\d{4}(-\d{2})?$", value)
+    if partial or kind == "datetime" and isinstance(value, str) and _COMPLETE["date"].match(value):
+        return (f"partial {kind} {value!r}: a numeric {kind} needs "
+                f"{'year, month and day' if kind == 'date' else 'a complete date and time'}")
+    if isinstance(value, str) and _COMPLETE[kind].match(value):
+        try:
+            date.fromisoformat(value[:10])
+        except ValueError:
+            return f"not an ISO 8601 {kind}: {value!r} (no such calendar date)"
+        return (f"{kind} {value!r} is outside the range this tool holds "
+                f"({pd.Timestamp.min.date()} to {pd.Timestamp.max.date()})")
+    return f"not an ISO 8601 {kind}: {value!r}"
+
+
 def _from_json(series: pd.Series, var: Variable, path: Path) -> pd.Series:
     if var.kind in ("date", "datetime"):
         out = pd.to_datetime(series, errors="coerce", format="ISO8601")
-        bad = out.isna() & series.notna()
+        codes, distinct = pd.factorize(series)   # each distinct value looked at once
+        complete = np.array([isinstance(v, str) and bool(_COMPLETE[var.kind].match(v)) for v in distinct],
+                            dtype=bool)
+        bad = (out.isna() & series.notna()).to_numpy() | ~np.append(complete, True)[codes]  # -1: missing
         if bad.any():
-            r = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"not an ISO 8601 {var.kind}: {series.iloc[r]!r}", file=path,
-                             record=r + 1, variable=var.name)
+            r = int(np.flatnonzero(bad)[0])
+            raise InputError(_temporal_problem(series.iloc[r], var.kind), file=path, record=r + 1,
+                             variable=var.name)
         return out.astype("datetime64[ns]")
     if var.type == NUM:
         out = pd.to_numeric(series, errors="coerce")

@@ -27,6 +27,7 @@ every missing numeric as the standard ``.``.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 import struct
 from concurrent.futures import ThreadPoolExecutor
@@ -114,6 +115,7 @@ def read_xpt(path: str | Path, columns=None) -> Dataset:
         variables.append(var)
         part, extracted[i] = extracted[i], None   # free each intermediate once used
         if not field.is_char:
+            _check_date_range(part, var, path)
             columns[name] = _from_sas_values(part, var.kind)
         elif field.length:
             columns[name] = _text_column(part, distinct.pop(i), texts.pop(i))
@@ -491,6 +493,28 @@ def _text_column(runs: _Runs, distinct: _Distinct, texts: list[str]) -> np.ndarr
     return np.repeat(table.take(distinct.codes), runs.lengths)
 
 
+def _check_date_range(values: np.ndarray, var: Variable, path: Path) -> None:
+    """An :class:`InputError` for a SAS date / datetime that :func:`_offset` cannot turn into
+    ``datetime64[ns]`` (it would read as missing, with a numpy warning)."""
+    if var.kind not in ("date", "datetime"):
+        return
+    per = 86400e9 if var.kind == "date" else 1e9                 # ns per SAS unit
+    low, high = _NS_RANGE[0] / per, _NS_RANGE[1] / per
+    outside = (values < low) | (values > high)
+    if outside.any():
+        r = int(np.flatnonzero(outside)[0])
+        first, last = (str(v)[:10] for v in _offset(np.array(_NS_RANGE) / 1e9, 1))
+        raise InputError(f"SAS {var.kind} value {values[r]:g} (about year "
+                         f"{1960 + values[r] * per / 86400e9 / 365.2425:.0f}) is outside the dates "
+                         f"this tool holds ({first} to {last})", file=path, record=r + 1,
+                         variable=var.name)
+
+
+#: ns from 1960-01-01 that :func:`_offset` converts: an int64 once added to the epoch
+#: (from 1970) at the low end, an int64 itself at the high end; one second kept spare
+_NS_RANGE = (float(-(2 ** 63) - int(SAS_EPOCH.astype("int64")) + 10 ** 9), float(2 ** 63 - 10 ** 9))
+
+
 def _from_sas_values(values: np.ndarray, kind: str | None) -> np.ndarray:
     if kind == "date":
         return _offset(values, 86400)
@@ -620,10 +644,15 @@ def prepare_xpt(ds: Dataset, encoding: str = "ascii") -> PreparedXpt:
     return PreparedXpt(ds, _encode_columns(ds, encoding))
 
 
-def write_prepared(prepared: PreparedXpt, path: str | Path, inputs=()) -> Path:
-    with atomic_path(path, inputs) as tmp, open(tmp, "wb") as fh:
-        fh.write(_headers(prepared.name, prepared.label, prepared.columns))
-        _write_observations(fh, prepared.columns, prepared.nrows)
+def write_prepared(prepared: PreparedXpt, path: str | Path, inputs=(), together=None) -> Path:
+    """Write ``prepared`` to ``path`` atomically; with ``together`` (an
+    :class:`~adam.io.atomic.AllOrNone`), to its temporary file for ``path``, which lands
+    with the others of ``together``."""
+    with contextlib.ExitStack() as stack:
+        tmp = together.path(path) if together is not None else stack.enter_context(atomic_path(path, inputs))
+        with open(tmp, "wb") as fh:
+            fh.write(_headers(prepared.name, prepared.label, prepared.columns))
+            _write_observations(fh, prepared.columns, prepared.nrows)
     return Path(path)
 
 
@@ -746,10 +775,7 @@ def _encode_num(ds: Dataset, var: Variable, series: pd.Series):
     if not 2 <= length <= 8:
         _fail(ds, f"numeric length {length} outside 2..8", var.name)
     if pd.api.types.is_datetime64_any_dtype(series):
-        per = 1 if var.kind == "datetime" else 86400
-        ns = series.to_numpy(dtype="datetime64[ns]")
-        values = (ns - SAS_EPOCH).astype("timedelta64[ns]").astype("int64") / (per * 1e9)
-        values = np.where(np.isnat(ns), np.nan, values)
+        values = _sas_time(series.to_numpy(dtype="datetime64[ns]"), 1 if var.kind == "datetime" else 86400)
     else:
         try:
             values = pd.to_numeric(series, errors="raise").to_numpy(dtype="float64", na_value=np.nan)
@@ -762,16 +788,39 @@ def _encode_num(ds: Dataset, var: Variable, series: pd.Series):
     if ibm is None:
         row = int(np.flatnonzero(np.abs(values) > 7.2e75)[0])
         _fail(ds, f"value {values[row]!r} is too large for a SAS transport number", var.name, row + 1)
-    raw = ibm.astype(">u8").view("S8") if len(ibm) else np.zeros(0, "S8")
+    raw = ibm.view("S8") if len(ibm) else np.zeros(0, "S8")
     return var, raw.astype(f"S{length}") if length < 8 else raw, length
 
 
-def ieee_to_ibm(values: np.ndarray) -> np.ndarray | None:
-    """IEEE doubles -> IBM hexadecimal floats as uint64 (missing -> SAS '.').
+def _sas_time(ns: np.ndarray, seconds_per_unit: int, block: int = 1 << 15) -> np.ndarray:
+    """datetime64[ns] -> SAS days (``seconds_per_unit`` 86400) or seconds (1) since
+    1960-01-01, NaT -> NaN; a block at a time (no full-size temporaries)."""
+    out = np.empty(len(ns), dtype="float64")
+    epoch, scale = SAS_EPOCH.astype("int64"), seconds_per_unit * 1e9
+    for lo in range(0, len(ns), block):
+        part = ns[lo:lo + block]
+        out[lo:lo + block] = np.where(np.isnat(part), np.nan, (part.view("int64") - epoch) / scale)
+    return out
+
+
+def ieee_to_ibm(values: np.ndarray, block: int = 1 << 15) -> np.ndarray | None:
+    """IEEE doubles -> IBM hexadecimal floats as big-endian uint64 (missing -> SAS '.').
     Exact for every double (the 56-bit IBM fraction holds the 53-bit mantissa); worked on
-    the IEEE bits with integer operations. Zero, subnormals and values below the IBM
-    range give 0. Returns ``None`` when a value overflows the IBM range."""
+    the IEEE bits with integer operations, ``block`` values at a time (cache-sized
+    temporaries, not a dozen copies of a 19-million-row column). Zero, subnormals and
+    values below the IBM range give 0. Returns ``None`` when a value overflows the IBM
+    range."""
     values = np.ascontiguousarray(values, dtype="float64")
+    out = np.empty(len(values), dtype=">u8")
+    for lo in range(0, len(values), block):
+        word = _ibm_words(values[lo:lo + block])
+        if word is None:
+            return None
+        out[lo:lo + block] = word
+    return out
+
+
+def _ibm_words(values: np.ndarray) -> np.ndarray | None:
     bits = values.view(np.uint64)
     e = ((bits >> np.uint64(52)) & np.uint64(0x7FF)).astype(np.int64)
     exp2 = e - 1022                                   # |x| = mant * 2**exp2, mant in [0.5, 1)

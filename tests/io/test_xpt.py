@@ -75,6 +75,17 @@ def test_ibm_float_edges():
     assert ieee_to_ibm(np.array([1.0, 7.3e75])) is None
 
 
+def test_ibm_float_blocks_agree():
+    """Converted a block at a time: any block size gives the same words, and an overflow
+    in a later block is still found."""
+    rng = np.random.default_rng(11)
+    values = np.concatenate([rng.normal(size=1000) * 10.0 ** rng.integers(-70, 70, 1000), [np.nan, 0.0]])
+    whole = ieee_to_ibm(values, block=len(values))
+    for block in (1, 7, 64, 999):
+        np.testing.assert_array_equal(ieee_to_ibm(values, block=block), whole)
+    assert ieee_to_ibm(np.append(values, 7.3e75), block=64) is None
+
+
 def _frame_all_kinds():
     return pd.DataFrame({
         "USUBJID": ["S-1", "S-2", np.nan, "S-4"],

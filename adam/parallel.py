@@ -1,0 +1,112 @@
+"""Work on the machine's other core: a spawned worker process, or a forked call that
+shares this process's memory.
+
+- :func:`second_process`: a one-worker process pool (spawned: nothing shared; arguments
+  and results pickled) for independent steps such as ``run``'s check beside analyze.
+- :func:`forked`: one call computed in a forked child, which sees this process's data
+  copy-on-write (nothing pickled on the way in: a million-row frame costs nothing to
+  hand over), its result pickled back. ``derive`` validates the ADaM datasets this way
+  while this process encodes and writes them.
+
+Both fall back to calling in this process when only one core is ours (nothing to gain),
+and :func:`forked` also where ``fork`` is not available (Windows, macOS' default).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from concurrent.futures import Future
+
+from adam.errors import AdamError
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+class InThisProcess:
+    """The executor interface, running each call at once (one core: nothing to gain)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, fn, *args, **kwargs) -> Future:
+        future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # delivered by result(), as from a process
+            future.set_exception(exc)
+        return future
+
+
+def second_process():
+    """A one-worker process pool (spawned: no state shared with this process) when this
+    machine gives us two cores or more, else calls made in this process."""
+    if cores() < 2:
+        return InThisProcess()
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def forked(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` started in a forked child; ``.result()`` returns its value
+    or raises its exception, ``.cancel()`` stops it. Called at once in this process (a
+    done :class:`~concurrent.futures.Future`) with one core or without ``fork``."""
+    if cores() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return InThisProcess().submit(fn, *args, **kwargs)
+    return ForkedCall(fn, args, kwargs)
+
+
+class ForkedCall:
+    """A call running in a forked child process; see :func:`forked`."""
+
+    def __init__(self, fn, args, kwargs):
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_call_and_send, args=(send, fn, args, kwargs),
+                                        name=f"adam-{getattr(fn, '__name__', 'call')}", daemon=True)
+        self._process.start()
+        send.close()                     # the child holds the only sending end
+
+    def result(self):
+        """The call's value (waits for it); its exception raised here."""
+        try:
+            ok, value = self._receive.recv()
+        except EOFError:
+            self._process.join()
+            raise AdamError(f"the worker process ended abnormally (exit code {self._process.exitcode}); "
+                            "out of memory? Rerun with one core (taskset -c 0) to work in one process") from None
+        finally:
+            self._receive.close()
+        self._process.join()
+        if ok:
+            return value
+        raise value
+
+    def cancel(self) -> None:
+        """Stop the child (its result is not wanted any more)."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._receive.close()
+
+
+def _call_and_send(send, fn, args, kwargs) -> None:
+    """In the child: the call's outcome through ``send`` as ``(ok, value)``."""
+    try:
+        outcome = (True, fn(*args, **kwargs))
+    except BaseException as exc:
+        outcome = (False, exc)
+    try:
+        send.send(outcome)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:  # an unpicklable value
+        send.send((False, AdamError(f"the worker's result could not be returned: {exc}")))
+    finally:
+        send.close()

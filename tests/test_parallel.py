@@ -1,0 +1,72 @@
+"""adam.parallel: a forked call returns what the call returns (or raises what it raises,
+attributes kept), sees this process's data without pickling it, and reports a child that
+died; with one core it is an ordinary call."""
+
+import os
+import signal
+
+import numpy as np
+import pytest
+
+from adam import parallel
+from adam.errors import AdamError, ValidationFailed
+
+
+class Unpicklable:
+    def __reduce__(self):
+        raise TypeError("no pickling here")
+
+
+def total_and_pid(frame):
+    return float(frame.sum()), os.getpid()
+
+
+def fail_with_findings():
+    raise ValidationFailed("2 errors", findings=["a", "b"], kind="sdtm", file="adsl.xpt")
+
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_forked_call_returns_the_value_from_another_process():
+    data = np.arange(1_000_000, dtype=float)
+    call = parallel.forked(total_and_pid, data)
+    total, pid = call.result()
+    assert total == data.sum()
+    if parallel.cores() >= 2:
+        assert isinstance(call, parallel.ForkedCall) and pid != os.getpid()
+
+
+def test_forked_call_sees_data_without_pickling_it():
+    """Fork shares memory: an argument that cannot be pickled still reaches the call."""
+    arg = Unpicklable()
+    assert parallel.forked(lambda x: type(x).__name__, arg).result() == "Unpicklable"
+
+
+def test_forked_exception_is_raised_here_with_its_attributes():
+    with pytest.raises(ValidationFailed) as info:
+        parallel.forked(fail_with_findings).result()
+    exc = info.value
+    assert exc.findings == ["a", "b"] and exc.kind == "sdtm" and exc.file == "adsl.xpt"
+    assert str(exc) == "adsl.xpt: 2 errors" and exc.exit_code == 1
+
+
+def test_an_unreturnable_result_is_an_adam_error():
+    with pytest.raises(AdamError, match="could not be returned"):
+        parallel.forked(Unpicklable).result()
+
+
+@pytest.mark.skipif(parallel.cores() < 2, reason="one core: calls run in this process")
+def test_a_child_that_dies_is_reported():
+    with pytest.raises(AdamError, match="ended abnormally"):
+        parallel.forked(die).result()
+
+
+def test_one_core_calls_in_this_process(monkeypatch):
+    monkeypatch.setattr(parallel, "cores", lambda: 1)
+    call = parallel.forked(total_and_pid, np.ones(3))
+    assert call.result() == (3.0, os.getpid())
+    assert isinstance(parallel.second_process(), parallel.InThisProcess)
+    with pytest.raises(ValidationFailed):
+        parallel.forked(fail_with_findings).result()
