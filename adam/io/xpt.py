@@ -30,7 +30,6 @@ import codecs
 import contextlib
 import re
 import struct
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +40,7 @@ import pandas as pd
 from adam.errors import InputError, XptRuleError
 from adam.text import factorize_text
 from adam.io.atomic import atomic_path
+from adam.io.direct import DirectWriter, row_blocks
 from adam.metadata import CHAR, NUM, Dataset, Variable, blank_to_missing, format_kind
 
 RECORD = 80
@@ -101,8 +101,11 @@ def read_xpt(path: str | Path, columns=None) -> Dataset:
     if columns is not None:
         wanted = {str(c).upper() for c in columns}
         layout = replace(layout, fields=[f for f in layout.fields if _text(f.name, "latin-1").upper() in wanted])
-    with open(path, "rb") as fh:
-        extracted = _extract_fields(obs, layout.fields, _blocks(fh, layout.obs_start, obs))
+    try:
+        extracted = _extract_fields(obs, layout.fields, row_blocks(path, layout.obs_start, obs.width,
+                                                                   obs.nrows, BLOCK_ROWS))
+    except EOFError:
+        raise InputError("truncated SAS transport file: the observations end early", file=path) from None
     distinct = {i: _distinct_values(part, f.length)
                 for i, (part, f) in enumerate(zip(extracted, layout.fields)) if isinstance(part, _Runs)}
     encoding, texts, header = _decode_file_text(layout, distinct, path)
@@ -267,21 +270,6 @@ class _Runs:
     @property
     def lengths(self) -> np.ndarray:
         return np.diff(self.starts, append=self.nrows)
-
-
-def _blocks(fh, offset: int, obs: _Observations):
-    """``(start, size, bytes)`` of each block of rows, read from ``fh`` into one reused
-    buffer (plain reads: the file is never mapped page by page); the buffer has 8 bytes
-    more than the rows so that every 8-byte word read stays inside it."""
-    rows = min(obs.nrows, BLOCK_ROWS)
-    buffer = np.zeros(rows * obs.width + 8, dtype=np.uint8)
-    fh.seek(offset)
-    for start in range(0, obs.nrows, BLOCK_ROWS):
-        size = min(BLOCK_ROWS, obs.nrows - start)
-        wanted = size * obs.width
-        if fh.readinto(memoryview(buffer)[:wanted]) != wanted:
-            raise InputError("truncated SAS transport file: the observations end early", file=fh.name)
-        yield start, size, buffer
 
 
 def _extract_fields(obs: _Observations, fields: list[_Field], blocks) -> list:
@@ -650,7 +638,7 @@ def write_prepared(prepared: PreparedXpt, path: str | Path, inputs=(), together=
     with the others of ``together``."""
     with contextlib.ExitStack() as stack:
         tmp = together.path(path) if together is not None else stack.enter_context(atomic_path(path, inputs))
-        with open(tmp, "wb") as fh:
+        with DirectWriter(tmp) as fh:
             fh.write(_headers(prepared.name, prepared.label, prepared.columns))
             _write_observations(fh, prepared.columns, prepared.nrows)
     return Path(path)
@@ -878,25 +866,19 @@ def _headers(name: str, label: str, columns) -> bytes:
     return lib + member + namestr_head + _record_block(namestrs) + obs_head
 
 
-def _write_observations(fh, columns, nrows: int, block: int = 1 << 18) -> None:
+def _write_observations(fh, columns, nrows: int, block: int = 1 << 14) -> None:
     """Write the observations block by block (bounded memory, no whole-file copy), then
     blank-pad the last 80-byte record. Character fields were blank-padded when encoded;
     numeric fields are exact bytes."""
     if nrows == 0:
         return
     dtype = np.dtype([(f"f{i}", f"S{length}") for i, (_, _, length) in enumerate(columns)])
-    buffers = [np.empty(min(block, nrows), dtype=dtype) for _ in range(2)]
-    # a block is written by a thread (the write releases the GIL) while the next is filled
-    with ThreadPoolExecutor(max_workers=1) as writer:
-        pending = None
-        for k, lo in enumerate(range(0, nrows, block)):
-            part = buffers[k % 2][: min(block, nrows - lo)]
-            for i, (_, raw, _) in enumerate(columns):
-                part[f"f{i}"] = raw[lo:lo + len(part)]
-            if pending is not None:
-                pending.result()       # the other buffer is free again (and errors surface)
-            pending = writer.submit(fh.write, memoryview(part).cast("B"))
-        pending.result()
+    part = np.empty(min(block, nrows), dtype=dtype)
+    for lo in range(0, nrows, block):      # fh writes (a thread) while the next is filled
+        rows = part[: min(block, nrows - lo)]
+        for i, (_, raw, _) in enumerate(columns):
+            rows[f"f{i}"] = raw[lo:lo + len(rows)]
+        fh.write(memoryview(rows).cast("B"))
     rem = (nrows * dtype.itemsize) % RECORD
     if rem:
         fh.write(b" " * (RECORD - rem))
