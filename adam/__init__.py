@@ -28,4 +28,31 @@ def _ordinary_pages() -> bool:
     return True
 
 
+def _keep_freed_memory() -> bool:
+    """Ask glibc to keep freed memory for reuse instead of handing it back to the system.
+
+    By default glibc gives every array of 32 MB or more its own mapping and unmaps it when
+    freed; the next such array then faults in new zero-filled pages. On virtual machines
+    that return free memory to the host (virtio balloon free-page reporting) each new GB
+    was measured at 5-7 s of system time, and a million-subject derive allocates and
+    frees tens of GB of temporaries: keeping freed memory in the process took that run
+    from 140 s to 116 s (system time 61 -> 42 s), for about 0.6 GB more resident memory.
+    Linux with glibc only; ``GLIBC_TUNABLES`` set in the environment is left to decide.
+    Returns whether the setting was changed."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux") or "GLIBC_TUNABLES" in os.environ:
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):   # not glibc (musl has no mallopt)
+        return False
+    M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
+    return bool(mallopt(M_MMAP_MAX, 0)) and bool(mallopt(M_TRIM_THRESHOLD, 2 ** 31 - 1))
+
+
 _ordinary_pages()
+_keep_freed_memory()

@@ -2,8 +2,9 @@
 
     python benchmarks/bench_pipeline.py [--sizes 10000 100000 1000000] [--study tourmaline-mm3]
 
-Each size runs in a fresh process; each stage prints its wall time and the peak resident
-memory so far of that process and its children together (sampled every 20 ms). The stages
+Each size runs in a fresh process; each stage prints its wall time and the peak memory
+so far of that process and its children together (sum of proportional set sizes, sampled
+every 0.2 s: pages a forked child shares with its parent count once). The stages
 are those of ``adam synth`` then ``adam run``, as ``run`` chains them: ``derive`` reads the
 SDTM, derives, validates (schemas and conformance rules) and writes the ADaM XPT; then, in
 parallel (two cores), ``check`` in a second process reads the written ADaM, runs the GX
@@ -33,8 +34,9 @@ HERE = Path(__file__).resolve().parent
 
 
 class PeakRSS:
-    """Samples the resident set size of this process and its child processes (together)
-    in a background thread."""
+    """Samples the memory of this process and its child processes (together) in a
+    background thread: the sum of their proportional set sizes (PSS: a page shared by a
+    forked child and its parent counts once, split between them), every 0.2 s."""
 
     def __init__(self):
         self.peak = 0
@@ -43,10 +45,9 @@ class PeakRSS:
         self._thread.start()
 
     def _run(self):
-        page = os.sysconf("SC_PAGE_SIZE")
         while not self._stop.is_set():
-            self.peak = max(self.peak, sum(_resident_pages(pid) for pid in _tree(os.getpid())) * page)
-            time.sleep(0.02)
+            self.peak = max(self.peak, sum(_pss_bytes(pid) for pid in _tree(os.getpid())))
+            time.sleep(0.2)
 
     def stop(self):
         self._stop.set()
@@ -66,11 +67,14 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def _resident_pages(pid: int) -> int:
+def _pss_bytes(pid: int) -> int:
     try:
-        return int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
     except (OSError, IndexError, ValueError):
-        return 0
+        pass
+    return 0
 
 
 def _timed_check(spec, workdir: Path, validated) -> float:
@@ -161,7 +165,7 @@ def main() -> None:
         print(json.dumps(one_size(args.child, args.study, Path(args.workdir))))
         return
     print(f"{'subjects':>9} {'stage':>13} {'seconds':>8} {'peak GB':>8}  (check runs in a second "
-          "process beside analyze, as in `adam run`; peak = this process and its children)")
+          "process beside analyze, as in `adam run`; peak = PSS of this process and its children)")
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             res = subprocess.run([sys.executable, __file__, "--child", str(n), "--study", args.study,
