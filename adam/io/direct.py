@@ -129,20 +129,34 @@ def row_blocks(path: str | Path, offset: int, width: int, nrows: int, block_rows
     if fd is None:
         yield from _buffered_row_blocks(path, offset, width, nrows, block_rows)
         return
-    try:
-        rows = min(nrows, block_rows)
-        buffer = aligned_empty(-(-(rows * width + 2 * ALIGN + 8) // ALIGN) * ALIGN)
-        for first in range(0, nrows, block_rows):
-            size = min(block_rows, nrows - first)
-            begin = offset + first * width
-            lead = begin % ALIGN
-            span = -(-(lead + size * width) // ALIGN) * ALIGN
-            got = os.preadv(fd, [memoryview(buffer[:span])], begin - lead)
-            if got < lead + size * width:
-                raise EOFError(f"{path} ends before its rows do")
-            yield first, size, buffer[lead:lead + size * width + 8]
-    finally:
-        os.close(fd)
+    rows = min(nrows, block_rows)
+    size_of_buffer = -(-(rows * width + 2 * ALIGN + 8) // ALIGN) * ALIGN
+    buffers = [aligned_empty(size_of_buffer), aligned_empty(size_of_buffer)]
+
+    def read(k: int, first: int):
+        """Block starting at row ``first`` into buffer ``k``: (size, view)."""
+        size = min(block_rows, nrows - first)
+        begin = offset + first * width
+        lead = begin % ALIGN
+        span = -(-(lead + size * width) // ALIGN) * ALIGN
+        got = os.preadv(fd, [memoryview(buffers[k][:span])], begin - lead)
+        if got < lead + size * width:
+            raise EOFError(f"{path} ends before its rows do")
+        return size, buffers[k][lead:lead + size * width + 8]
+
+    # the next block is read by a thread (the read releases the GIL) while this one is used
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        try:
+            firsts = list(range(0, nrows, block_rows))
+            pending = reader.submit(read, 0, 0) if firsts else None
+            for k, first in enumerate(firsts):
+                size, view = pending.result()
+                pending = reader.submit(read, (k + 1) % 2, firsts[k + 1]) if k + 1 < len(firsts) else None
+                yield first, size, view
+        finally:
+            if pending is not None:
+                pending.cancel() or pending.exception()
+            os.close(fd)
 
 
 def _buffered_row_blocks(path: Path, offset: int, width: int, nrows: int, block_rows: int):

@@ -61,3 +61,16 @@ def test_row_blocks_of_a_short_file(tmp_path, monkeypatch, refused):
     (tmp_path / "f").write_bytes(payload(1000))
     with pytest.raises(EOFError):
         list(direct.row_blocks(tmp_path / "f", 0, 100, 11, 4))
+
+
+def test_row_blocks_left_early(tmp_path):
+    """A reader that stops after the first block leaves no read running, no file open."""
+    import os
+
+    (tmp_path / "f").write_bytes(payload(100_000))
+    before = len(os.listdir("/proc/self/fd"))
+    blocks = direct.row_blocks(tmp_path / "f", 0, 100, 1000, 10)
+    first, size, view = next(blocks)
+    assert (first, size) == (0, 10)
+    blocks.close()
+    assert len(os.listdir("/proc/self/fd")) == before
