@@ -109,11 +109,21 @@ def validated_findings(datasets: dict, kind: str, study: Study) -> list:
         from checks.sdtm import check_sdtm
         findings += check_sdtm(datasets, study)
     else:  # conformance rules first: their IDs mirror Pinnacle 21's
-        from checks.rules import check_adam_rules
-        from checks.schemas.adam import validate_adam
-        findings += check_adam_rules(datasets)
-        findings += validate_adam(datasets)
+        findings += adam_rule_findings(datasets)
+        findings += adam_schema_findings(datasets)
     return findings
+
+
+def adam_rule_findings(datasets: dict) -> list:
+    """The ADaM conformance rules' findings."""
+    from checks.rules import check_adam_rules
+    return check_adam_rules(datasets)
+
+
+def adam_schema_findings(datasets: dict) -> list:
+    """The ADaM schemas' findings."""
+    from checks.schemas.adam import validate_adam
+    return validate_adam(datasets)
 
 
 def print_findings(result: CheckResult, console, max_rows: int = 40) -> None:
@@ -189,18 +199,18 @@ def derive_checked(spec: Study, sdtm: Path, out: Path, encoding: str = "ascii") 
             raise
         raise explained from exc
     del sdtm_sets                                   # the SDTM is not needed any more
-    # schemas and rules run on the other core while this one encodes and writes the
-    # files; they land (all together) only when no error was found
-    validating = forked(validated_findings, adam_sets, "adam", spec)
+    # the schemas run on the other core while this one encodes and writes the files, then
+    # runs the conformance rules; the files land (all together) only when no error was found
+    schemas = forked(adam_schema_findings, adam_sets)
     with AllOrNone(inputs=list(Path(sdtm).glob("*"))) as together:
         try:
             for name, ds in adam_sets.items():
                 write_prepared(prepare_xpt(ds, encoding), Path(out) / f"{name.lower()}.xpt",
                                together=together)
-        except Exception:
-            _raise_validation_errors(findings, validating.result())  # they come first
+        except Exception:    # validation errors are reported first
+            _raise_validation_errors(findings, adam_rule_findings(adam_sets) + schemas.result())
             raise
-        validated = validating.result()
+        validated = adam_rule_findings(adam_sets) + schemas.result()
         _raise_validation_errors(findings, validated)
     return adam_sets, findings + merge_duplicates(validated), validated
 
