@@ -478,7 +478,7 @@ def _text_column(runs: _Runs, distinct: _Distinct, texts: list[str]) -> np.ndarr
     table[blank] = np.nan
     if len(runs.starts) == runs.nrows:      # no run longer than one row
         return table.take(distinct.codes)
-    return np.repeat(table.take(distinct.codes), runs.lengths)
+    return table.take(np.repeat(distinct.codes, runs.lengths))   # one pass over the objects
 
 
 def _check_date_range(values: np.ndarray, var: Variable, path: Path) -> None:
