@@ -40,15 +40,13 @@ def _keep_freed_memory() -> bool:
     Linux with glibc only; ``GLIBC_TUNABLES`` set in the environment is left to decide.
     Returns whether the setting was changed."""
     import ctypes
-    import ctypes.util
     import sys
 
     if not sys.platform.startswith("linux") or "GLIBC_TUNABLES" in os.environ:
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):   # not glibc (musl has no mallopt)
+        mallopt = ctypes.CDLL(None).mallopt   # the C library Python runs on (no lookup)
+    except (OSError, AttributeError):   # no mallopt in that C library
         return False
     M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
     return bool(mallopt(M_MMAP_MAX, 0)) and bool(mallopt(M_TRIM_THRESHOLD, 2 ** 31 - 1))

@@ -874,7 +874,7 @@ def _write_observations(fh, columns, nrows: int, block: int = 1 << 14) -> None:
         return
     dtype = np.dtype([(f"f{i}", f"S{length}") for i, (_, _, length) in enumerate(columns)])
     part = np.empty(min(block, nrows), dtype=dtype)
-    for lo in range(0, nrows, block):      # fh writes (a thread) while the next is filled
+    for lo in range(0, nrows, block):      # a DirectWriter's thread writes while this fills
         rows = part[: min(block, nrows - lo)]
         for i, (_, raw, _) in enumerate(columns):
             rows[f"f{i}"] = raw[lo:lo + len(rows)]
