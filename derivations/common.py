@@ -97,11 +97,29 @@ def choose(conditions, values, default=np.nan) -> np.ndarray:
     return out
 
 
+def values_at(series: pd.Series, rows) -> np.ndarray:
+    """The values of ``series`` at positions ``rows`` as a numpy array; text as objects
+    (NaN missing) whether the column is an object array or a categorical, of which only
+    the rows taken become objects."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        table = np.append(np.asarray(series.cat.categories, dtype=object), np.nan)
+        return table[series.cat.codes.to_numpy()[rows]]     # code -1 picks the NaN
+    return series.to_numpy()[rows]
+
+
+def run_keys(series: pd.Series) -> np.ndarray:
+    """What :func:`run_starts` compares for a column: a categorical's codes, else the
+    values."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy()
+    return series.to_numpy()
+
+
 def subject_of(frame: pd.DataFrame, positions) -> list:
     """USUBJID of the rows at ``positions`` (``None`` when the frame has none)."""
     if "USUBJID" not in frame.columns:
         return [None] * len(positions)
-    vals = frame["USUBJID"].to_numpy()[positions]
+    vals = values_at(frame["USUBJID"], positions)
     return [None if pd.isna(v) else str(v) for v in vals]
 
 
@@ -122,12 +140,10 @@ def run_starts(columns) -> np.ndarray:
 
 
 def _runs(frame: pd.DataFrame, keys) -> tuple[list[np.ndarray], np.ndarray]:
-    """The first row of each run of equal keys (one array per key) and each row's run."""
-    cols = [frame[k].to_numpy() for k in keys]
-    if not len(frame):
-        return [c[:0] for c in cols], np.zeros(0, dtype=np.int64)
-    starts = run_starts(cols)
-    return [c[starts] for c in cols], np.cumsum(starts) - 1
+    """The first row of each run of equal keys (one array per key, text as objects) and
+    each row's run."""
+    starts = run_starts([run_keys(frame[k]) for k in keys]) if len(frame) else np.zeros(0, bool)
+    return [values_at(frame[k], starts) for k in keys], np.cumsum(starts) - 1
 
 
 def group_codes(frame: pd.DataFrame, by_vars) -> np.ndarray:

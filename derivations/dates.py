@@ -42,7 +42,7 @@ import pandas as pd
 from adam.errors import UsageError
 from adam.findings import Finding
 from derivations.common import (
-    as_list, factorize_text, frame_of, like, require_choice, require_columns, subject_of,
+    as_list, factorize_text, frame_of, like, require_choice, require_columns, subject_of, values_at,
 )
 
 DATE_PARTS = ("year", "month", "day")
@@ -161,7 +161,7 @@ def _invalid(frame: pd.DataFrame, dtc: str, name: str, codes: np.ndarray, parsed
     table = parsed["problem"].to_numpy()  # its last row (missing values) has no problem
     rows = np.flatnonzero(pd.notna(table)[codes])
     problems = table[codes[rows]]
-    values = frame[dtc].to_numpy()[rows]
+    values = values_at(frame[dtc], rows)
     subjects = subject_of(frame, rows)
     findings = []
     for pos, value, subject, problem in zip(rows, values, subjects, problems):

@@ -58,9 +58,9 @@ def test_derive_reads_each_sdtm_file_once(tmp_path, monkeypatch):
     reads = Counter()
     real = adam.io.read_xpt
 
-    def counted(path, columns=None):
+    def counted(path, columns=None, **kwargs):
         reads[path.name] += 1
-        return real(path, columns)
+        return real(path, columns, **kwargs)
 
     pipeline.synth("tourmaline-mm3", tmp_path / "sdtm", n_subjects=200, seed=2)
     monkeypatch.setattr(adam.io, "read_xpt", counted)

@@ -58,7 +58,8 @@ def read_folder(folder: str | Path, what: str = "SDTM") -> dict[str, Dataset]:
 class DatasetFolder(Mapping):
     """The datasets of a folder keyed by lower-case file stem, each read when first used
     (then kept). :meth:`frame` reads only the variables a step asks for, so a program
-    that needs 7 of EX's 17 variables never decodes the other 10. Every XPT file's
+    that needs 7 of EX's 17 variables never decodes the other 10, and gives text
+    variables as categoricals. Every XPT file's
     structure is checked when the folder is opened: a broken file fails at once."""
 
     def __init__(self, folder: str | Path, what: str = "SDTM"):
@@ -93,7 +94,9 @@ class DatasetFolder(Mapping):
         self._parts.pop(name, None)
 
     def frame(self, name: str, columns) -> pd.DataFrame:
-        """The records of ``name`` with (at least) those of ``columns`` it has."""
+        """The records of ``name`` with (at least) those of ``columns`` it has. Read from
+        XPT, their text variables are categoricals (see ``read_xpt(coded=True)``): a
+        step over millions of records compares small integer codes, not strings."""
         self.used.setdefault(name)
         if name in self._whole or self.files[name].suffix.lower() != ".xpt":
             return self[name].frame
@@ -102,13 +105,13 @@ class DatasetFolder(Mapping):
         missing = [c for c in dict.fromkeys(columns)
                    if c not in absent and (part is None or c not in part.columns)]
         if missing:
-            new = read_xpt(self.files[name], columns=missing).frame
+            new = read_xpt(self.files[name], columns=missing, coded=True).frame
             absent.update(c for c in missing if c not in new.columns)
             if part is None:
                 part = new
             else:
                 for col in new.columns:
-                    part[col] = new[col].to_numpy()
+                    part[col] = new[col].array          # same rows; a categorical stays one
             self._parts[name] = part
         return part
 

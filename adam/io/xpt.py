@@ -3,8 +3,9 @@
 Reading parses the library, member and namestr headers (SAS TS-140) and the observation
 block with numpy, block of rows by block of rows: numeric fields (2..8 bytes, SAS keeps
 the leading bytes) are converted from IBM to IEEE floats vectorized, bit for bit as
-TS-140's ``xpt2ieee``; text fields are factorized on their bytes (runs of equal values
-first) and only the distinct values are decoded. Character values are stripped of
+TS-140's ``xpt2ieee``; text fields are coded on their bytes as the blocks go by (a hash
+table per 8-byte word, kept across blocks; runs of equal values looked up once) and only
+the distinct values are decoded. Character values are stripped of
 trailing blanks and blank becomes missing; numeric variables with a SAS date / datetime
 format become ``datetime64[ns]``. Text is decoded as UTF-8, falling back to cp1252 for
 the whole file (the CDISC pilot ``ts.xpt``); the encoding used is kept on the Dataset.
@@ -36,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas._libs import hashtable as _hashtable
 
 from adam.errors import InputError, XptRuleError
 from adam.text import factorize_text
@@ -85,10 +87,12 @@ class _Layout:
         return sum(f.length for f in self.fields)
 
 
-def read_xpt(path: str | Path, columns=None) -> Dataset:
+def read_xpt(path: str | Path, columns=None, coded: bool = False) -> Dataset:
     """Read a SAS v5 transport file (first member) into a :class:`Dataset`; with
     ``columns`` (names, any case), only those of its variables (in file order; names the
-    file lacks are ignored), the others never decoded.
+    file lacks are ignored), the others never decoded. With ``coded``, text variables
+    are pandas categoricals (one small integer per row into the distinct values) instead
+    of object arrays: the same values, a fraction of the memory for long files.
 
     The observation block is read with numpy a block of rows at a time; text is decoded
     once per distinct value. The frame and metadata equal what :func:`read_xpt_pyreadstat`
@@ -107,7 +111,7 @@ def read_xpt(path: str | Path, columns=None) -> Dataset:
     except EOFError:
         raise InputError("truncated SAS transport file: the observations end early", file=path) from None
     distinct = {i: _distinct_values(part, f.length)
-                for i, (part, f) in enumerate(zip(extracted, layout.fields)) if isinstance(part, _Runs)}
+                for i, (part, f) in enumerate(zip(extracted, layout.fields)) if isinstance(part, _TextCodes)}
     encoding, texts, header = _decode_file_text(layout, distinct, path)
     columns, variables = {}, []
     for i, field in enumerate(layout.fields):
@@ -121,7 +125,7 @@ def read_xpt(path: str | Path, columns=None) -> Dataset:
             _check_date_range(part, var, path)
             columns[name] = _from_sas_values(part, var.kind)
         elif field.length:
-            columns[name] = _text_column(part, distinct.pop(i), texts.pop(i))
+            columns[name] = _text_column(part, _text_table(distinct.pop(i), texts.pop(i)), coded)
         else:
             columns[name] = np.full(obs.nrows, np.nan, dtype=object)
     frame = pd.DataFrame(columns, index=pd.RangeIndex(obs.nrows), copy=False)
@@ -257,36 +261,73 @@ def _rows_before_blank_tail(rows: np.ndarray, block: int = 4096) -> int:
     return 0
 
 
-@dataclass
-class _Runs:
-    """A text field as runs of equal consecutive values: the first row of each run and
-    each run's value as zero-padded little-endian uint64 words, word-major
-    (words x runs)."""
+class _TextCodes:
+    """A text field read a block of rows at a time: each row's code into the field's
+    distinct values (numbered in order of first appearance) and each distinct value's
+    words (words x values). Codes are exact: each 8-byte word is coded by a hash table
+    kept across blocks, then the word codes are paired up the same way; only the first
+    row of each run of equal consecutive rows is looked up (sorted SDTM repeats
+    STUDYID, USUBJID ... over long runs)."""
 
-    starts: np.ndarray
-    words: np.ndarray
-    nrows: int
+    def __init__(self, nwords: int, nrows: int):
+        self.words = [_StreamCodes() for _ in range(nwords)]
+        self.pairs = [_StreamCodes() for _ in range(nwords - 1)]
+        self.codes = np.empty(nrows, dtype=np.int32 if nrows < 2 ** 31 else np.int64)
+        self._distinct: list[np.ndarray] = []
+
+    def add(self, start: int, words: np.ndarray) -> None:
+        """Code the rows ``start..`` given as word-major ``words`` (words x rows)."""
+        heads = _run_heads(words)
+        at = words[:, heads]
+        final = self.pairs[-1] if self.pairs else self.words[0]
+        known = final.count
+        code = self.words[0].codes(at[0])
+        for word, pair, row in zip(self.words[1:], self.pairs, at[1:]):
+            code = pair.codes((code.astype(np.uint64) << np.uint64(32)) | word.codes(row).astype(np.uint64))
+        new = np.flatnonzero(code >= known)
+        if len(new):        # codes are handed out in order: the first row of each new one
+            self._distinct.append(at[:, new[np.unique(code[new], return_index=True)[1]]])
+        size = words.shape[1]
+        rows = self.codes[start:start + size]
+        rows[:] = code if len(heads) == size else np.repeat(code, np.diff(heads, append=size))
 
     @property
-    def lengths(self) -> np.ndarray:
-        return np.diff(self.starts, append=self.nrows)
+    def distinct(self) -> np.ndarray:
+        """The distinct values' words, values x words, in code order."""
+        if not self._distinct:
+            return np.zeros((0, len(self.words)), dtype=np.uint64)
+        return np.concatenate(self._distinct, axis=1).T
+
+
+class _StreamCodes:
+    """Codes of uint64 keys given a block at a time, numbered in order of first
+    appearance over all blocks: a pandas hash table kept between blocks (``pd.factorize``
+    of each block would renumber; one call on everything would need it all at once)."""
+
+    def __init__(self):
+        self._table = _hashtable.UInt64HashTable(1024)
+        self.count = 0
+
+    def codes(self, keys: np.ndarray) -> np.ndarray:
+        added = _hashtable.UInt64Vector()
+        codes = self._table.get_labels(np.ascontiguousarray(keys, dtype=np.uint64), added, self.count, -1)
+        self.count += len(added)
+        return codes
 
 
 def _extract_fields(obs: _Observations, fields: list[_Field], blocks) -> list:
     """Every field out of the observation rows, a block of rows at a time so each block
     is read from memory once. Each 8-byte word of a field is read as one strided uint64
     column of the block (bytes past the field are masked off). Numeric fields become
-    float64 values, text fields :class:`_Runs` (sorted SDTM repeats STUDYID, USUBJID ...
-    over long runs)."""
-    out, scratch, parts = [], {}, {}
+    float64 values, text fields :class:`_TextCodes`."""
+    out, scratch = [], {}
     for i, f in enumerate(fields):
         if not f.is_char:
             out.append(np.empty(obs.nrows, dtype=np.float64))
         elif f.length:
             nwords = -(-f.length // 8)
-            out.append(_Runs(np.zeros(0, dtype=np.intp), np.zeros((nwords, 0), np.uint64), obs.nrows))
+            out.append(_TextCodes(nwords, obs.nrows))
             scratch[i] = np.empty((nwords, min(obs.nrows, BLOCK_ROWS)), np.uint64)
-            parts[i] = ([], [])
         else:
             out.append(None)
     for start, size, block in blocks:
@@ -295,25 +336,19 @@ def _extract_fields(obs: _Observations, fields: list[_Field], blocks) -> list:
                 word = _strided_words(block, size, obs.width, f.position, ">u8")
                 out[i][start:start + size] = ibm_to_ieee(_keep_leading_bytes(word, f.length))
             elif f.length:
-                heads, words = _text_runs(block, size, obs.width, f, scratch[i][:, :size])
-                parts[i][0].append(heads + start)
-                parts[i][1].append(words)
-    for i, (starts, words) in parts.items():
-        if starts:
-            out[i] = _Runs(np.concatenate(starts), np.concatenate(words, axis=1), obs.nrows)
+                out[i].add(start, _field_words(block, size, obs.width, f, scratch[i][:, :size]))
     return out
 
 
-def _text_runs(block: np.ndarray, size: int, width: int, field: _Field, words: np.ndarray):
-    """Runs of one text field in a block: the rows starting a run and their words
-    (``words`` is the words x rows scratch buffer to read into)."""
+def _field_words(block: np.ndarray, size: int, width: int, field: _Field, words: np.ndarray) -> np.ndarray:
+    """One text field of a block as words x rows little-endian uint64, zero past the
+    field's length (``words`` is the scratch buffer to read into)."""
     for j, row in enumerate(words):
         row[:] = _strided_words(block, size, width, field.position + 8 * j, "<u8")
     tail = field.length - 8 * (len(words) - 1)
     if tail < 8:
         words[-1] &= np.uint64((1 << 8 * tail) - 1)
-    heads = _run_heads(words)
-    return heads, words[:, heads]
+    return words
 
 
 def _strided_words(block: np.ndarray, size: int, width: int, offset: int, dtype: str) -> np.ndarray:
@@ -363,27 +398,20 @@ def ibm_to_ieee(words: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _Distinct:
-    """The distinct values of a text field: ``codes`` (run -> value), the raw ``values``
-    with trailing blanks removed, which hold a NUL (``with_nul``: the text ends there,
-    as a C string), which are ``blank``, and which may still end in whitespace other
-    than a blank once decoded (``needs_rstrip``)."""
+    """The distinct values of a text field: the raw ``values`` with trailing blanks
+    removed, which hold a NUL (``with_nul``: the text ends there, as a C string), which
+    are ``blank``, and which may still end in whitespace other than a blank once decoded
+    (``needs_rstrip``)."""
 
-    codes: np.ndarray
     values: list[bytes]
     with_nul: np.ndarray
     blank: np.ndarray
     needs_rstrip: np.ndarray
 
 
-def _distinct_values(runs: _Runs, length: int) -> _Distinct:
-    """Factorize the runs of a text field of ``length`` bytes on their bytes."""
-    if len(runs.words) == 1:                 # the word is the value: no hash needed
-        codes, distinct = pd.factorize(runs.words[0])
-        distinct = distinct.astype(np.uint64).reshape(-1, 1)
-    else:
-        codes, first = _factorize_rows(runs.words)
-        distinct = runs.words[:, first].T
-    distinct = np.ascontiguousarray(distinct, dtype="<u8").view(np.uint8)[:, :length]  # values x bytes
+def _distinct_values(field: _TextCodes, length: int) -> _Distinct:
+    """The distinct values of a text field of ``length`` bytes, from their words."""
+    distinct = np.ascontiguousarray(field.distinct, dtype="<u8").view(np.uint8)[:, :length]  # values x bytes
     filled = distinct != 0x20
     blank = ~filled.any(axis=1)
     end = np.where(blank, 0, length - np.argmax(filled[:, ::-1], axis=1))  # blanks stripped
@@ -394,44 +422,7 @@ def _distinct_values(runs: _Runs, length: int) -> _Distinct:
         values[k] = distinct[k, :end[k]].tobytes()
     last = distinct[np.arange(len(values)), np.maximum(end - 1, 0)]
     other_space = ((last >= 0x09) & (last <= 0x0D)) | ((last >= 0x1C) & (last <= 0x1F)) | (last >= 0x80)
-    return _Distinct(codes, values, with_nul, blank, ~blank & (other_space | with_nul))
-
-
-def _factorize_rows(words: np.ndarray, hashes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Exact factorization of rows of several words, given word-major (words x rows
-    uint64): codes in order of first appearance and the first row of each code. The rows
-    are factorized by a hash (``hashes``, computed when not given), verified against the
-    words; on a collision an exact (slower) combination of per-word codes is used."""
-    codes = pd.factorize(_hash_words(words) if hashes is None else hashes)[0]
-    first = _first_rows(codes)
-    representative = first[codes]
-    if not all(np.array_equal(row[representative], row) for row in words):
-        codes = pd.factorize(words[0])[0]
-        for row in words[1:]:
-            word_codes, distinct = pd.factorize(row)
-            codes = pd.factorize(codes * len(distinct) + word_codes)[0]
-        first = _first_rows(codes)
-    return codes, first
-
-
-def _hash_words(words: np.ndarray) -> np.ndarray:
-    h = words[0].copy()
-    for row in words[1:]:
-        h *= np.uint64(0x9E3779B97F4A7C15)
-        h ^= h >> np.uint64(29)
-        h ^= row
-    return h
-
-
-def _first_rows(codes: np.ndarray) -> np.ndarray:
-    """Row where each code first appears (codes are numbered in order of appearance)."""
-    if not len(codes):
-        return np.zeros(0, dtype=np.intp)
-    seen = np.maximum.accumulate(codes)
-    new = np.empty(len(codes), dtype=bool)
-    new[0] = True
-    np.greater(seen[1:], seen[:-1], out=new[1:])
-    return np.flatnonzero(new)
+    return _Distinct(values, with_nul, blank, ~blank & (other_space | with_nul))
 
 
 def _decode(distinct: _Distinct, encoding: str) -> list[str]:
@@ -467,18 +458,30 @@ def _text(raw: bytes, encoding: str) -> str:
     return _decode_value(raw.rstrip(TEXT_PADDING), encoding).split("\0", 1)[0]
 
 
-def _text_column(runs: _Runs, distinct: _Distinct, texts: list[str]) -> np.ndarray:
-    """Object column from the runs and their decoded distinct values; trailing
-    whitespace removed, blank -> NaN."""
+def _text_table(distinct: _Distinct, texts: list[str]) -> np.ndarray:
+    """The decoded distinct values as an object array: trailing whitespace removed,
+    blank -> NaN."""
     table = np.array(texts, dtype=object)
     blank = distinct.blank.copy()
     for k in np.flatnonzero(distinct.needs_rstrip):
         table[k] = table[k].rstrip()
         blank[k] = not table[k]
     table[blank] = np.nan
-    if len(runs.starts) == runs.nrows:      # no run longer than one row
-        return table.take(distinct.codes)
-    return table.take(np.repeat(distinct.codes, runs.lengths))   # one pass over the objects
+    return table
+
+
+def _text_column(field: _TextCodes, table: np.ndarray, coded: bool):
+    """The column of a text field: an object array, or (``coded``) a categorical whose
+    categories are the distinct values (values equal once decoded and stripped merged)
+    and whose codes come from the file's, without a string per row."""
+    if not coded:
+        return table.take(field.codes)
+    codes, categories = pd.factorize(table)          # NaN -> -1
+    dtype = pd.CategoricalDtype(pd.Index(categories, dtype=object))
+    n = len(categories)   # the code type pandas keeps for n categories (else it copies)
+    kind = np.int8 if n < 127 else np.int16 if n < 32767 else np.int32 if n < 2 ** 31 - 1 else np.int64
+    codes = codes.astype(kind, copy=False).take(field.codes)
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
 def _check_date_range(values: np.ndarray, var: Variable, path: Path) -> None:
@@ -772,12 +775,36 @@ def _encode_num(ds: Dataset, var: Variable, series: pd.Series):
             row = int(np.flatnonzero(bad.to_numpy())[0])
             _fail(ds, f"numeric variable holds a non-numeric value {series.iloc[row]!r}",
                   var.name, row + 1)
-    ibm = ieee_to_ibm(values)
-    if ibm is None:
-        row = int(np.flatnonzero(np.abs(values) > 7.2e75)[0])
-        _fail(ds, f"value {values[row]!r} is too large for a SAS transport number", var.name, row + 1)
-    raw = ibm.view("S8") if len(ibm) else np.zeros(0, "S8")
-    return var, raw.astype(f"S{length}") if length < 8 else raw, length
+    too_large = _first_too_large(values)
+    if too_large is not None:
+        _fail(ds, f"value {values[too_large]!r} is too large for a SAS transport number", var.name,
+              too_large + 1)
+    return var, _IbmNumbers(values, length), length
+
+
+#: the least magnitude an IBM float cannot hold (16 ** 63)
+IBM_OVERFLOW = 16.0 ** 63
+
+
+def _first_too_large(values: np.ndarray) -> int | None:
+    """Row of the first finite value outside the IBM range (infinity is written as
+    missing), or None; two reductions when none is (no column-sized temporaries)."""
+    if not len(values) or (np.fmax.reduce(values) < IBM_OVERFLOW and np.fmin.reduce(values) > -IBM_OVERFLOW):
+        return None
+    bad = np.flatnonzero(np.isfinite(values) & (np.abs(values) >= IBM_OVERFLOW))
+    return int(bad[0]) if len(bad) else None
+
+
+class _IbmNumbers:
+    """A numeric column, converted to IBM floats (``length`` leading bytes) a block of
+    rows at a time as the file is written: no encoded copy of the whole column."""
+
+    def __init__(self, values: np.ndarray, length: int):
+        self.values, self.length = values, length
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        raw = ieee_to_ibm(self.values[rows]).view("S8")
+        return raw.astype(f"S{self.length}") if self.length < 8 else raw
 
 
 def _sas_time(ns: np.ndarray, seconds_per_unit: int, block: int = 1 << 15) -> np.ndarray:

@@ -115,6 +115,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from adam.errors import UsageError
 from adam.metadata import Dataset
@@ -132,13 +133,21 @@ BUILDERS = {"dm": domains.build_dm, "suppdm": domains.build_suppdm, "ds": domain
 
 
 def synthesize(study: str, n_subjects: int | None = None, seed: int = 20140701) -> dict[str, Dataset]:
-    """SDTM datasets of a TOURMALINE twin keyed by lower-case domain name."""
-    return dict(iter_domains(study, n_subjects, seed))
+    """SDTM datasets of a TOURMALINE twin keyed by lower-case domain name, text as
+    object columns (as read back from the files)."""
+    return {name: ds.with_frame(_as_objects(ds.frame)) for name, ds in iter_domains(study, n_subjects, seed)}
+
+
+def _as_objects(frame):
+    """``frame`` with its categorical columns as object columns (NaN missing)."""
+    coded = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    return frame.astype({c: object for c in coded}) if coded else frame
 
 
 def iter_domains(study: str, n_subjects: int | None = None, seed: int = 20140701):
     """The twin's SDTM datasets one at a time, ``(domain, Dataset)``, so each can be
-    written and released before the next is built (same datasets as :func:`synthesize`).
+    written and released before the next is built (same datasets as :func:`synthesize`,
+    the long text columns as categoricals).
     An unknown study fails here, before anything is built."""
     profile = _profile(study)
     return _built(simulate(profile, n_subjects, seed), profile, seed)

@@ -9,6 +9,8 @@ records (one block per record type), sorted by subject and date, and numbered wi
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
+from pandas.api.types import union_categoricals
 
 from adam.synth.allocate import rank_within
 from adam.synth.dtc import DAY, MONTH as P_MONTH, YEAR, dtc, partial_precision, study_day
@@ -57,10 +59,26 @@ def _pick(rng, n: int, options, probs=None) -> np.ndarray:
     return arr[rng.choice(len(options), size=n, p=probs)]
 
 
-def _const(value, n: int) -> np.ndarray:
-    out = np.empty(n, dtype=object)
-    out[:] = value
-    return out
+def _coded(categories, codes) -> pd.Categorical:
+    """Text column ``categories[codes]`` (distinct values; code -1 missing) as a
+    categorical: a small integer per record instead of an object reference."""
+    return pd.Categorical.from_codes(np.asarray(codes), categories=pd.Index(list(categories), dtype=object))
+
+
+def _const(value, n: int) -> pd.Categorical:
+    """A text column holding ``value`` (NaN: missing) on every record."""
+    missing = not isinstance(value, str)
+    return _coded([] if missing else [value], np.full(n, -1 if missing else 0, dtype=np.int8))
+
+
+def _either(cond, a: str, b: str) -> pd.Categorical:
+    """Text column ``a`` where ``cond``, else ``b``."""
+    return _coded([a, b], np.where(cond, 0, 1).astype(np.int8))
+
+
+def _subjects(s, subj) -> pd.Categorical:
+    """USUBJID of each record (``subj`` the subject index)."""
+    return _coded(s["usubjid"], subj)
 
 
 def _where(cond, a, b) -> np.ndarray:
@@ -68,9 +86,19 @@ def _where(cond, a, b) -> np.ndarray:
     return np.where(cond, np.asarray(a, dtype=object), np.asarray(b, dtype=object))
 
 
-def _column(values) -> np.ndarray:
+def _column(values):
+    if isinstance(values, pd.Categorical):
+        return values
     arr = np.asarray(values)
     return arr if arr.dtype.kind == "O" else arr.astype(object if arr.dtype.kind in "US" else float)
+
+
+def _concat(parts: list):
+    """One column from the blocks' parts: numbers concatenated; text as one categorical
+    when any part is one."""
+    if not any(isinstance(p, pd.Categorical) for p in parts):
+        return np.concatenate(parts)
+    return union_categoricals([p if isinstance(p, pd.Categorical) else pd.Categorical(p) for p in parts])
 
 
 def _records(domain: str, s, blocks: list[dict], sort_keys=("_day",)):
@@ -78,7 +106,7 @@ def _records(domain: str, s, blocks: list[dict], sort_keys=("_day",)):
     subject index), sort by subject then ``sort_keys``, add STUDYID/DOMAIN/USUBJID/--SEQ.
     Returns the key columns and the other columns, both in record order."""
     # column by column, releasing each block column and each unsorted column once used
-    cols = {k: np.concatenate([_column(b.pop(k)) for b in blocks]) for k in list(blocks[0])}
+    cols = {k: _concat([_column(b.pop(k)) for b in blocks]) for k in list(blocks[0])}
     order = np.lexsort(tuple(cols[k].astype(float) for k in reversed(sort_keys)) + (cols["_subj"],))
     for k in cols:
         cols[k] = cols[k][order]
@@ -86,7 +114,7 @@ def _records(domain: str, s, blocks: list[dict], sort_keys=("_day",)):
     for k in sort_keys:
         cols.pop(k, None)
     head = {"STUDYID": _const(s["studyid"], len(subj)), "DOMAIN": _const(domain, len(subj)),
-            "USUBJID": s["usubjid"][subj],
+            "USUBJID": _subjects(s, subj),
             f"{domain}SEQ": rank_within(subj, np.arange(len(subj), dtype=float)) + 1.0}
     return head, cols
 
@@ -162,9 +190,9 @@ def build_suppdm(s, p: Profile, rng):
     subj = np.repeat(np.arange(n), k)
     return make_dataset("SUPPDM", {
         "STUDYID": _const(p.studyid, n * k), "RDOMAIN": _const("DM", n * k),
-        "USUBJID": s["usubjid"][subj], "IDVAR": _const(np.nan, n * k), "IDVARVAL": _const(np.nan, n * k),
-        "QNAM": np.tile(np.array([q[0] for q in qnams], dtype=object), n),
-        "QLABEL": np.tile(np.array([q[1] for q in qnams], dtype=object), n),
+        "USUBJID": _subjects(s, subj), "IDVAR": _const(np.nan, n * k), "IDVARVAL": _const(np.nan, n * k),
+        "QNAM": _coded([q[0] for q in qnams], np.tile(np.arange(k, dtype=np.int8), n)),
+        "QLABEL": _coded([q[1] for q in qnams], np.tile(np.arange(k, dtype=np.int8), n)),
         "QVAL": np.column_stack([q[2] for q in qnams]).ravel(),
         "QORIG": _const("CRF", n * k), "QEVAL": _const(np.nan, n * k),
     })
@@ -222,13 +250,13 @@ def build_ex(s, p: Profile, rng):
     ixa = s["actual"][subj] == IXA
     dose = np.where(ixa, np.where((cyc >= 4) & s["escalated"][subj], 4.0, 3.0), 0.0)
     m = len(subj)
-    cycle_names = np.array([f"CYCLE {c}" for c in range(1, 27)], dtype=object)
+    cycle_names = [f"CYCLE {c}" for c in range(1, int(cyc.max(initial=0)) + 2)]
     return make_dataset("EX", {
-        "STUDYID": _const(p.studyid, m), "DOMAIN": _const("EX", m), "USUBJID": s["usubjid"][subj],
-        "EXSEQ": cyc + 1.0, "EXTRT": _where(ixa, "IXAZOMIB", "PLACEBO"), "EXDOSE": dose,
+        "STUDYID": _const(p.studyid, m), "DOMAIN": _const("EX", m), "USUBJID": _subjects(s, subj),
+        "EXSEQ": cyc + 1.0, "EXTRT": _either(ixa, "IXAZOMIB", "PLACEBO"), "EXDOSE": dose,
         "EXDOSU": _const("mg", m), "EXDOSFRM": _const("CAPSULE", m),
         "EXDOSRGM": _const("DAYS 1, 8, 15 OF 28-DAY CYCLE", m), "EXROUTE": _const("ORAL", m),
-        "VISITNUM": cyc + 1.0, "VISIT": cycle_names[cyc], "EPOCH": _const("TREATMENT", m),
+        "VISITNUM": cyc + 1.0, "VISIT": _coded(cycle_names, cyc), "EPOCH": _const("TREATMENT", m),
         "EXSTDTC": dtc(start), "EXENDTC": dtc(end), "EXSTDY": study_day(start, first),
         "EXENDY": study_day(end, first),
     })
@@ -250,7 +278,7 @@ def build_rs(s, p: Profile, rng):
     pd_subj = np.flatnonzero(s["pd_observed"])
     pd2_subj = np.flatnonzero(np.isfinite(s["pd2_day"]))
     entry_day = rand - np.floor(rng.uniform(1, 14, n))
-    visit_names = np.array([f"DISEASE ASSESSMENT {k}" for k in range(MAX_ASSESSMENTS + 1)], dtype=object)
+    visit_names = [f"DISEASE ASSESSMENT {k}" for k in range(MAX_ASSESSMENTS + 1)]
 
     def block(subj, testcd, test, cat, res, day, epoch, visit, visitnum):
         m = len(subj)
@@ -260,19 +288,19 @@ def build_rs(s, p: Profile, rng):
                 if np.ndim(visitnum) == 0 else visitnum, "VISIT": visit, "EPOCH": epoch,
                 "RSDTC": dtc(day), "RSDY": study_day(day, s["first_dose"][subj])}
 
-    on_study_epoch = _where(day <= np.nan_to_num(s["eot_day"][subj], nan=-1), "TREATMENT", "FOLLOW-UP")
+    on_study_epoch = _either(day <= np.nan_to_num(s["eot_day"][subj], nan=-1), "TREATMENT", "FOLLOW-UP")
     blocks = [
         block(idx, "ISSSTAGE", "ISS Stage", "INTERNATIONAL STAGING SYSTEM",
               np.array(["I", "II", "III"], dtype=object)[s["iss"]], s["diag"], _const("SCREENING", n),
               _const("SCREENING", n), 1.0),
         block(idx, "OVRLRESP", "Overall Response", "RESPONSE AT STUDY ENTRY", RESPONSES[s["resp"]],
               entry_day, _const("SCREENING", n), _const("SCREENING", n), 1.0),
-        block(subj, "OVRLRESP", "Overall Response", "ON-STUDY DISEASE ASSESSMENT", RESPONSES[level],
-              day, on_study_epoch, visit_names[j], 100.0 + j),
+        block(subj, "OVRLRESP", "Overall Response", "ON-STUDY DISEASE ASSESSMENT", _coded(RESPONSES, level),
+              day, on_study_epoch, _coded(visit_names, j), 100.0 + j),
         block(pd_subj, "OVRLRESP", "Overall Response", "ON-STUDY DISEASE ASSESSMENT",
               _const("PD", len(pd_subj)), s["pd_day"][pd_subj],
-              _where(s["pd_day"][pd_subj] <= np.nan_to_num(s["eot_day"][pd_subj], nan=-1),
-                     "TREATMENT", "FOLLOW-UP"), _const("UNSCHEDULED", len(pd_subj)), np.nan),
+              _either(s["pd_day"][pd_subj] <= np.nan_to_num(s["eot_day"][pd_subj], nan=-1),
+                      "TREATMENT", "FOLLOW-UP"), _const("UNSCHEDULED", len(pd_subj)), np.nan),
         block(pd2_subj, "OVRLRESP", "Overall Response", "PROGRESSION ON NEXT-LINE THERAPY",
               _const("PD", len(pd2_subj)), s["pd2_day"][pd2_subj], _const("FOLLOW-UP", len(pd2_subj)),
               _const("FOLLOW-UP", len(pd2_subj)), np.nan),

@@ -103,10 +103,15 @@ def label_of(domain: str, name: str) -> str:
 
 def make_dataset(domain: str, columns: dict) -> Dataset:
     """A :class:`Dataset` from ``{name: array}``: numeric arrays become ``Num`` (float64),
-    everything else ``Char`` (object, NaN missing); every variable and the dataset labelled."""
+    categoricals stay as they are and everything else is ``Char`` (object, NaN missing);
+    every variable and the dataset labelled."""
     frame = {}
     variables = []
     for name, values in columns.items():
+        if isinstance(values, pd.Categorical):
+            frame[name] = values
+            variables.append(Variable(name, label_of(domain, name), CHAR))
+            continue
         arr = np.asarray(values)
         if arr.dtype.kind in "fiub":
             frame[name] = arr.astype(np.float64, copy=False)

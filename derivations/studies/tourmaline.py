@@ -53,7 +53,7 @@ from adam.errors import InputError
 from adam.io import DatasetFolder
 from adam.findings import Finding
 from adam.metadata import CHAR, NUM, Dataset, Variable, char_width
-from derivations.common import Col, SubjectIndex, first_rows, group_codes, row_mask
+from derivations.common import Col, SubjectIndex, first_rows, group_codes, row_mask, values_at
 from derivations.dates import checked_dtc_to_dt, convert_dtc_to_dt, derive_vars_dt, find_invalid_dtc
 from derivations.extreme import DateSource, derive_var_extreme_dt
 from derivations.filters import filter_extreme, sort_records
@@ -249,7 +249,7 @@ class Sdtm:
         sid = self.subjects.ids(frame)
         unknown = np.flatnonzero(sid < 0)
         if len(unknown):
-            others = pd.DataFrame({k: frame[k].to_numpy()[unknown] for k in KEYS})
+            others = pd.DataFrame({k: values_at(frame[k], unknown) for k in KEYS})
             sid[unknown] = self.n_subjects + group_codes(others, KEYS)
         return sid
 
@@ -262,7 +262,7 @@ class Sdtm:
         if name not in self._ids:
             self._ids[name] = self.ids(frame)
         data = {SID: self._ids[name][keep]}
-        data.update({c: frame[c].to_numpy()[keep] for c in columns if c in frame.columns})
+        data.update({c: values_at(frame[c], keep) for c in columns if c in frame.columns})
         data.update({c: np.asarray(v)[keep] for c, v in new.items()})
         # the arrays are new (taken rows): no copy, one block each (no consolidation)
         return pd.DataFrame(data, index=frame.index[keep], copy=False)
@@ -275,9 +275,7 @@ def _any_equal(frame: pd.DataFrame, **values) -> np.ndarray:
         return np.ones(len(frame), dtype=bool)
     mask = np.zeros(len(frame), dtype=bool)
     for col, wanted in values.items():
-        arr = frame[col].to_numpy()
-        for value in wanted:
-            mask |= np.asarray(arr == value, dtype=bool)
+        mask |= frame[col].isin(wanted).to_numpy()
     return mask
 
 

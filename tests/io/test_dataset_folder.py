@@ -23,6 +23,20 @@ def test_columns_equal_the_whole_read(pilot_sdtm_dir, name):
     assert [v for v in part.variables] == [v for v in whole.variables if v.name in expected]
 
 
+@pytest.mark.parametrize("name", ["ae", "cm", "dm", "ex", "suppdm", "ts"])
+def test_coded_read_holds_the_same_values(pilot_sdtm_dir, name):
+    """Text variables read coded are categoricals of exactly the values read as objects
+    (missing where blank); numbers are untouched."""
+    plain = read_xpt(pilot_sdtm_dir / f"{name}.xpt").frame
+    coded = read_xpt(pilot_sdtm_dir / f"{name}.xpt", coded=True).frame
+    for col in plain.columns:
+        if plain[col].dtype == object:
+            assert isinstance(coded[col].dtype, pd.CategoricalDtype), col
+            assert coded[col].cat.categories.is_unique
+    pd.testing.assert_frame_equal(coded.astype({c: object for c in plain.columns if plain[c].dtype == object}),
+                                  plain)
+
+
 def test_folder_reads_asked_variables_then_whole(pilot_sdtm_dir, tmp_path):
     for f in ("dm.xpt", "ae.xpt"):
         shutil.copy(pilot_sdtm_dir / f, tmp_path / f)
@@ -34,7 +48,9 @@ def test_folder_reads_asked_variables_then_whole(pilot_sdtm_dir, tmp_path):
     assert list(first.columns) == ["USUBJID", "AESTDTC"]
     more = folder.frame("ae", ["AESEQ", "USUBJID", "NOSUCHVAR"])        # adds only AESEQ
     assert set(more.columns) == {"USUBJID", "AESTDTC", "AESEQ"}
-    pd.testing.assert_frame_equal(more[["AESEQ", "AESTDTC"]], whole[["AESEQ", "AESTDTC"]])
+    assert isinstance(more["AESTDTC"].dtype, pd.CategoricalDtype)           # parts come coded
+    pd.testing.assert_frame_equal(more[["AESEQ", "AESTDTC"]].astype({"AESTDTC": object}),
+                                  whole[["AESEQ", "AESTDTC"]])
     assert not folder._whole                                               # still only parts
     pd.testing.assert_frame_equal(folder["ae"].frame, whole)              # whole on item access
     assert folder.frame("ae", ["AESEQ"]) is folder["ae"].frame

@@ -86,6 +86,21 @@ def test_ibm_float_blocks_agree():
     assert ieee_to_ibm(np.append(values, 7.3e75), block=64) is None
 
 
+def test_number_beyond_ibm_range_is_refused_with_its_record(tmp_path):
+    """The writer converts numbers a block at a time while writing, but a value the IBM
+    format cannot hold (|x| >= 16**63) is refused before a byte is written, naming
+    variable and record; the largest holdable value and infinities (missing) pass."""
+    ok = pd.DataFrame({"AVAL": [np.nextafter(16.0 ** 63, 0), -np.inf, np.inf, np.nan]})
+    write_dataset(Dataset("OK", ok, "", [Variable("AVAL", "", NUM, 8)]), tmp_path / "ok.xpt")
+    back = read_dataset(tmp_path / "ok.xpt").frame["AVAL"]
+    assert back.iloc[0] == pytest.approx(16.0 ** 63, rel=1e-15) and back.iloc[1:].isna().all()
+    bad = pd.DataFrame({"AVAL": [1.0, np.inf, -16.0 ** 63]})
+    with pytest.raises(XptRuleError, match=r"too large for a SAS transport number") as err:
+        write_dataset(Dataset("BAD", bad, "", [Variable("AVAL", "", NUM, 8)]), tmp_path / "bad.xpt")
+    assert err.value.record == 3 and err.value.variable == "AVAL"
+    assert not (tmp_path / "bad.xpt").exists()
+
+
 def _frame_all_kinds():
     return pd.DataFrame({
         "USUBJID": ["S-1", "S-2", np.nan, "S-4"],

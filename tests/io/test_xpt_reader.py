@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from adam.errors import InputError
 from adam.io import write_dataset, xpt
-from adam.io.xpt import _factorize_rows, ibm_to_ieee, ieee_to_ibm, read_xpt, read_xpt_pyreadstat
+from adam.io.xpt import _TextCodes, ibm_to_ieee, ieee_to_ibm, read_xpt, read_xpt_pyreadstat
 from adam.metadata import CHAR, NUM, Dataset, Variable
 
 OBS_HEADER = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!"
@@ -210,14 +210,19 @@ def test_text_neither_utf8_nor_cp1252(tmp_path):
     assert str(path) in str(info.value)
 
 
-def test_hash_collision_falls_back_to_exact_codes():
+def test_text_codes_are_exact_across_blocks():
+    """Rows equal in one word and not the other, runs cut by block edges: the codes are
+    pd.factorize's on the whole rows, numbered by first appearance over all blocks."""
     rng = np.random.default_rng(5)
     words = rng.integers(0, 3, size=(1000, 3)).astype(np.uint64)
-    colliding = np.zeros(len(words), dtype=np.uint64)  # every row hashes alike
-    codes, first = _factorize_rows(np.ascontiguousarray(words.T), colliding)
-    expected_codes, _ = pd.factorize(pd.Series(list(map(tuple, words.tolist()))))
-    np.testing.assert_array_equal(codes, expected_codes)
-    np.testing.assert_array_equal(words[first[codes]], words)
+    words[100:300] = words[100]                      # a run across the first block edge
+    words[:, 0] += np.uint64(2 ** 63)                # high bits must not mix codes up
+    field = _TextCodes(3, len(words))
+    for start in range(0, len(words), 128):
+        field.add(start, np.ascontiguousarray(words[start:start + 128].T))
+    expected, _ = pd.factorize(pd.Series(list(map(tuple, words.tolist()))))
+    np.testing.assert_array_equal(field.codes, expected)
+    np.testing.assert_array_equal(field.distinct[field.codes], words)
 
 
 def _pilot_cut(pilot_sdtm_dir, tmp_path, cut):
