@@ -706,10 +706,21 @@ class _CodedText:
 def _factorized(series: pd.Series) -> tuple[np.ndarray, list]:
     """Codes (-1 missing) and distinct values; a categorical column is not re-hashed."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        series = series.cat.remove_unused_categories()
-        return series.cat.codes.to_numpy(), list(series.cat.categories)
+        return _used_categories(series.cat.codes.to_numpy(), series.cat.categories)
     codes, uniques = factorize_text(series.to_numpy(dtype=object))
     return codes, list(uniques)
+
+
+def _used_categories(codes: np.ndarray, categories: pd.Index) -> tuple[np.ndarray, list]:
+    """A categorical's codes and categories without the categories no row uses (a
+    longer unused value must not widen the variable); one pass, no sort."""
+    n = len(categories)
+    used = np.zeros(n + 1, dtype=bool)
+    used[codes] = True                       # code -1 marks the spare last slot
+    if used[:n].all():
+        return codes, list(categories)
+    renumber = np.append(np.cumsum(used[:n]) - 1, -1)
+    return renumber[codes], list(categories[used[:n]])
 
 
 def _encode_char(ds: Dataset, var: Variable, series: pd.Series, encoding: str):

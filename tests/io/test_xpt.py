@@ -101,6 +101,17 @@ def test_number_beyond_ibm_range_is_refused_with_its_record(tmp_path):
     assert not (tmp_path / "bad.xpt").exists()
 
 
+def test_categorical_text_writes_as_its_values(tmp_path):
+    """A categorical column (as synth builds and the coded reader gives) is written as
+    its values; categories no row uses neither widen the variable nor appear."""
+    cat = pd.Categorical(["b", None, "b", "dd"], categories=["a" * 30, "b", "c", "dd"])
+    ds = Dataset("CAT", pd.DataFrame({"X": cat}), "", [Variable("X", "", CHAR)])
+    write_dataset(ds, tmp_path / "cat.xpt")
+    back = read_dataset(tmp_path / "cat.xpt")
+    assert back.frame["X"].fillna("-").tolist() == ["b", "-", "b", "dd"]
+    assert back.variables[0].length == 2
+
+
 def _frame_all_kinds():
     return pd.DataFrame({
         "USUBJID": ["S-1", "S-2", np.nan, "S-4"],
