@@ -8,6 +8,7 @@ write) naming the file, record and variable; outputs are written atomically.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -70,6 +71,9 @@ class DatasetFolder(Mapping):
         self._whole: dict[str, Dataset] = {}
         self._parts: dict[str, pd.DataFrame] = {}
         self._absent: dict[str, set] = {}
+        self._plan: list = []                       # see read_ahead
+        self._reading: dict[str, tuple] = {}
+        self._reader: ThreadPoolExecutor | None = None
         self.used: dict[str, None] = {}   # the datasets read (any part), in order of first use
 
     def __getitem__(self, name: str) -> Dataset:
@@ -92,6 +96,7 @@ class DatasetFolder(Mapping):
         """Forget what was read of ``name`` (read again if used again)."""
         self._whole.pop(name, None)
         self._parts.pop(name, None)
+        self._absent.pop(name, None)
 
     def frame(self, name: str, columns) -> pd.DataFrame:
         """The records of ``name`` with (at least) those of ``columns`` it has. Read from
@@ -100,20 +105,49 @@ class DatasetFolder(Mapping):
         self.used.setdefault(name)
         if name in self._whole or self.files[name].suffix.lower() != ".xpt":
             return self[name].frame
+        reading = self._reading.pop(name, None)
+        if reading is not None:
+            asked, done = reading
+            self._add_part(name, asked, done.result().frame)
+            self._read_next()                   # the next while the caller works on this one
         part = self._parts.get(name)
-        absent = self._absent.setdefault(name, set())
+        absent = self._absent.get(name, set())
         missing = [c for c in dict.fromkeys(columns)
                    if c not in absent and (part is None or c not in part.columns)]
         if missing:
-            new = read_xpt(self.files[name], columns=missing, coded=True).frame
-            absent.update(c for c in missing if c not in new.columns)
-            if part is None:
-                part = new
-            else:
-                for col in new.columns:
-                    part[col] = new[col].array          # same rows; a categorical stays one
-            self._parts[name] = part
-        return part
+            self._add_part(name, missing, read_xpt(self.files[name], columns=missing, coded=True).frame)
+        return self._parts[name]
+
+    def _add_part(self, name: str, asked, new: pd.DataFrame) -> None:
+        self._absent.setdefault(name, set()).update(c for c in asked if c not in new.columns)
+        part = self._parts.get(name)
+        if part is None:
+            self._parts[name] = new
+        else:
+            for col in new.columns:
+                if col not in part.columns:
+                    part[col] = new[col].array      # same rows; a categorical stays one
+
+    def read_ahead(self, plan) -> None:
+        """Read the parts of ``plan`` (``(name, columns)`` in the order a program uses
+        them) one ahead: a background thread reads the first now and each next one when
+        :meth:`frame` hands out the one before, so reading overlaps the program's work
+        on the previous dataset without holding every file at once. A failed read is
+        raised where :meth:`frame` asks for that dataset."""
+        self._plan = [(n, list(c)) for n, c in plan
+                      if n in self.files and self.files[n].suffix.lower() == ".xpt"]
+        self._read_next()
+
+    def _read_next(self) -> None:
+        while self._plan:
+            name, columns = self._plan.pop(0)
+            if name in self._whole or name in self._parts or name in self._reading:
+                continue
+            if self._reader is None:
+                self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="adam-read-ahead")
+            self._reading[name] = (columns, self._reader.submit(read_xpt, self.files[name], columns=columns,
+                                                                coded=True))
+            return
 
 
 def dataset_files(folder: str | Path, what: str = "SDTM") -> dict[str, Path]:

@@ -193,7 +193,8 @@ def derive_with_findings(sdtm: dict, study) -> tuple[dict[str, Dataset], list[Fi
 # ---------------------------------------------------------------- helpers
 
 #: the SDTM variables the program reads (besides the keys, and DM and TS whole), asked for
-#: together at a domain's first use so that each file is read once
+#: together at a domain's first use so that each file is read once; in order of first use
+#: (a folder reads the next while the program works on one)
 SDTM_READ = {
     "rs": ["RSTESTCD", "RSCAT", "RSSEQ", "RSDTC", "RSSTRESC"],
     "ds": ["DSSTDTC", "DSSEQ", "DSDECOD", "DSSCAT", "DSTERM"],
@@ -216,6 +217,8 @@ class Sdtm:
 
     def __init__(self, sdtm):
         self.sdtm = sdtm.sdtm if isinstance(sdtm, Sdtm) else sdtm
+        if not isinstance(sdtm, Sdtm) and isinstance(self.sdtm, DatasetFolder):
+            self.sdtm.read_ahead([(name, KEYS + columns) for name, columns in SDTM_READ.items()])
         dm = self.frame("dm")
         self.dm_sid = group_codes(dm, KEYS)
         first = first_rows(self.dm_sid)
@@ -258,13 +261,14 @@ class Sdtm:
         :data:`SID`, the ``columns`` it has and the ``new`` columns (values for all
         records): the steps below never copy variables they do not use."""
         frame = self.frame(name, columns)
-        keep = np.arange(len(frame)) if rows is None else np.flatnonzero(rows)
+        keep = slice(None) if rows is None or np.all(rows) else np.flatnonzero(rows)  # all: views
         if name not in self._ids:
             self._ids[name] = self.ids(frame)
         data = {SID: self._ids[name][keep]}
         data.update({c: values_at(frame[c], keep) for c in columns if c in frame.columns})
         data.update({c: np.asarray(v)[keep] for c, v in new.items()})
-        # the arrays are new (taken rows): no copy, one block each (no consolidation)
+        # one array per column (taken rows, or views of arrays nothing else changes): no
+        # copy, one block each (no consolidation)
         return pd.DataFrame(data, index=frame.index[keep], copy=False)
 
 
