@@ -2,10 +2,11 @@
 
     python benchmarks/bench_pipeline.py [--sizes 10000 100000 1000000] [--study tourmaline-mm3]
 
-Each size runs in a fresh process; each stage prints its wall time and the peak memory
-so far of that process and its children together (sum of proportional set sizes, sampled
-every 0.2 s: pages a forked child shares with its parent count once). The stages
-are those of ``adam synth`` then ``adam run``, as ``run`` chains them: ``derive`` reads the
+For each size, ``synth`` runs in one fresh process and the ``run`` stages in another, as a
+user runs ``adam synth`` then ``adam run``; each stage prints its wall time and the peak
+memory so far of its process and that process's children together (sum of proportional
+set sizes, sampled every 0.2 s: pages a forked child shares with its parent count once).
+The stages are those of ``adam run``, as it chains them: ``derive`` reads the
 SDTM, derives, validates (schemas and conformance rules) and writes the ADaM XPT; then, in
 parallel (two cores), ``check`` in a second process reads the written ADaM, runs the GX
 suites (the schema and rule findings come from derive) and writes the findings CSV and
@@ -88,8 +89,9 @@ def _timed_check(spec, workdir: Path, validated) -> float:
     return time.perf_counter() - t0
 
 
-def one_size(n: int, study: str, workdir: Path) -> dict:
-    """Run every stage for ``n`` subjects in this process; return timings."""
+def one_size(n: int, study: str, workdir: Path, stages: str) -> dict:
+    """Run ``stages`` (``synth``, or ``run``: derive then check beside analyze) for ``n``
+    subjects in this process; return their timings."""
     from adam import pipeline
     from adam.study import load_study
 
@@ -103,7 +105,10 @@ def one_size(n: int, study: str, workdir: Path) -> dict:
         out[name] = (time.perf_counter() - t0, rss.peak / 2**30)
         return value
 
-    stage("synth", lambda: pipeline.synth(study, workdir / "sdtm", n_subjects=n))
+    if stages == "synth":
+        stage("synth", lambda: pipeline.synth(study, workdir / "sdtm", n_subjects=n))
+        rss.stop()
+        return out
     _, _, validated = stage("derive", lambda: pipeline.derive_checked(spec, workdir / "sdtm", workdir / "adam"))
     tte_ids = [a["id"] for a in spec.analyses if a["type"] not in ("ipcw", "msm")]
     t0 = time.perf_counter()
@@ -159,23 +164,28 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--study", default="tourmaline-mm3")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--stages", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(one_size(args.child, args.study, Path(args.workdir))))
+        print(json.dumps(one_size(args.child, args.study, Path(args.workdir), args.stages)))
         return
     print(f"{'subjects':>9} {'stage':>13} {'seconds':>8} {'peak GB':>8}  (check runs in a second "
           "process beside analyze, as in `adam run`; peak = PSS of this process and its children)")
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            res = subprocess.run([sys.executable, __file__, "--child", str(n), "--study", args.study,
-                                  "--workdir", tmp], check=True, capture_output=True, text=True)
-            result = json.loads(res.stdout.strip().splitlines()[-1])
+            result = {}
+            for stages in ("synth", "run"):        # as `adam synth` then `adam run`
+                res = subprocess.run([sys.executable, __file__, "--child", str(n), "--study", args.study,
+                                      "--stages", stages, "--workdir", tmp],
+                                     check=True, capture_output=True, text=True)
+                result.update(json.loads(res.stdout.strip().splitlines()[-1]))
             for stage in ("synth", "derive", "check", "analyze", "check+analyze"):
                 seconds, peak = result[stage]
                 print(f"{n:>9} {stage:>13} {seconds:8.2f} {peak:8.2f}")
             total = sum(result[stage][0] for stage in ("synth", "derive", "check+analyze"))
-            print(f"{n:>9} {'total':>13} {total:8.2f} {result['check+analyze'][1]:8.2f}")
+            peak = max(result["synth"][1], result["check+analyze"][1])
+            print(f"{n:>9} {'total':>13} {total:8.2f} {peak:8.2f}")
             py = python_stats_seconds(result["csv"])
             r = r_seconds(result["csv"])
             line = f"{n:>9} OS stats (KM + strat. log-rank + strat. Cox, whole process): adamant {py:.2f} s"
