@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from adam.text import identities
+
 CHAR, NUM = "Char", "Num"
 
 DATE_FORMATS = ("DATE", "E8601DA", "YYMMDD", "MMDDYY", "DDMMYY", "IS8601DA", "B8601DA")
@@ -115,9 +117,15 @@ def char_width(s: pd.Series, encoding: str = "utf-8") -> int:
     """Longest value of a text column in bytes (0 when all missing). Measured on the
     distinct values (only the first of each run of equal values is hashed: cheap on
     columns sorted by subject), by numpy when they are all ASCII."""
-    arr = s.to_numpy(dtype=object)
-    if len(arr) > 1:
-        arr = arr[np.r_[True, arr[1:] != arr[:-1]]]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy()
+        used = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
+        arr = np.asarray(s.cat.categories[used], dtype=object)
+    else:
+        arr = s.to_numpy(dtype=object)
+    if len(arr) > 1:   # the same object repeated (a run) is one value: compare addresses
+        ids = identities(arr)
+        arr = arr[np.r_[True, ids[1:] != ids[:-1]]]
     uniq = pd.unique(arr)
     uniq = uniq[pd.notna(uniq)]
     if not len(uniq):

@@ -77,6 +77,26 @@ def check(study: str | Study, sdtm: Path | None = None, adam: Path | None = None
     return result
 
 
+#: SDTM folder size (bytes) above which derive takes longer than the check step's imports
+PREPARE_CHECK_ABOVE = 200 * 2 ** 20
+
+
+def prepare_check_process(pool, sdtm: Path, expectations: bool = True) -> None:
+    """Have ``pool``'s worker import what :func:`check` uses (GX takes seconds) while
+    this process derives from ``sdtm``, when the SDTM is big enough for that to pay (on a
+    small study a failing derive would wait for the imports)."""
+    size = sum(p.stat().st_size for p in Path(sdtm).glob("*") if p.is_file())
+    if size > PREPARE_CHECK_ABOVE:
+        pool.submit(_import_check_modules, expectations)
+
+
+def _import_check_modules(expectations: bool) -> None:
+    import checks.report  # noqa: F401
+    if expectations:
+        from checks.expectations import _gx
+        _gx()
+
+
 def _suite_inputs(folder: Path, kind: str) -> dict:
     """The datasets of ``folder`` with only the variables their expectation suites name
     (a dataset whose header name is not its file name is read whole)."""
@@ -502,9 +522,10 @@ def run(study: str | Study, sdtm: Path, out: Path, formats=("html", "rtf", "pdf"
     check_output_folder(out, [sdtm])
     tick = progress or (lambda step: None)
     tick("derive")
-    _, _, validated = derive_checked(spec, sdtm, out / "adam", encoding=encoding)
-    tick("check")   # the written ADaM; derive already ran the schemas and rules on it
     with second_process() as pool:   # check and analyze both read the written ADaM
+        prepare_check_process(pool, sdtm, expectations)
+        _, _, validated = derive_checked(spec, sdtm, out / "adam", encoding=encoding)
+        tick("check")   # the written ADaM; derive already ran the schemas and rules on it
         checking = pool.submit(check, spec, adam=out / "adam", report=out / "checks" / "report.html",
                                findings_csv=out / "checks" / "findings.csv",
                                expectations=expectations, validated=validated)

@@ -109,10 +109,11 @@ def one_size(n: int, study: str, workdir: Path, stages: str) -> dict:
         stage("synth", lambda: pipeline.synth(study, workdir / "sdtm", n_subjects=n))
         rss.stop()
         return out
-    _, _, validated = stage("derive", lambda: pipeline.derive_checked(spec, workdir / "sdtm", workdir / "adam"))
     tte_ids = [a["id"] for a in spec.analyses if a["type"] not in ("ipcw", "msm")]
-    t0 = time.perf_counter()
     with pipeline.second_process() as pool:        # as run does: check beside analyze
+        pipeline.prepare_check_process(pool, workdir / "sdtm")
+        _, _, validated = stage("derive", lambda: pipeline.derive_checked(spec, workdir / "sdtm", workdir / "adam"))
+        t0 = time.perf_counter()
         checking = pool.submit(_timed_check, spec, workdir, validated)
         adam = stage("analyze", lambda: _analyze(workdir / "adam", spec, tte_ids))
         out["check"] = (checking.result(), rss.peak / 2**30)

@@ -66,3 +66,24 @@ def test_derive_reads_each_sdtm_file_once(tmp_path, monkeypatch):
     monkeypatch.setattr(adam.io, "read_xpt", counted)
     pipeline.derive_datasets(load_study("tourmaline-mm3"), adam.io.open_sdtm(tmp_path / "sdtm"))
     assert reads == {f"{d}.xpt": 1 for d in ("dm", "rs", "ds", "ex", "ts", "suppdm", "lb", "cm", "ss")}
+
+
+def test_check_process_imports_only_for_a_big_sdtm(tmp_path, monkeypatch):
+    """run has its check process import GX while it derives only when the SDTM is big
+    enough (a failing derive on a small study must not wait for the imports)."""
+    import sys
+
+    (tmp_path / "dm.xpt").write_bytes(b" " * 1000)
+    submitted = []
+
+    class Pool:
+        def submit(self, fn, *args):
+            submitted.append(fn)
+            return fn(*args)
+
+    monkeypatch.setattr(pipeline, "PREPARE_CHECK_ABOVE", 1000)
+    pipeline.prepare_check_process(Pool(), tmp_path)
+    assert submitted == []
+    monkeypatch.setattr(pipeline, "PREPARE_CHECK_ABOVE", 999)
+    pipeline.prepare_check_process(Pool(), tmp_path)
+    assert len(submitted) == 1 and "great_expectations" in sys.modules
