@@ -55,6 +55,16 @@ class PeakRSS:
         self._thread.join()
 
 
+def steal_seconds() -> float:
+    """CPU time the hypervisor gave to others while this machine's vCPUs wanted to run
+    (``steal`` of /proc/stat, all CPUs), in seconds; 0 where not reported."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def _tree(pid: int) -> list[int]:
     """``pid`` and its descendants (Linux /proc)."""
     pids, k = [pid], 0
@@ -175,7 +185,7 @@ def main() -> None:
           "process beside analyze, as in `adam run`; peak = PSS of this process and its children)")
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            result = {}
+            result, steal = {}, steal_seconds()
             for stages in ("synth", "run"):        # as `adam synth` then `adam run`
                 res = subprocess.run([sys.executable, __file__, "--child", str(n), "--study", args.study,
                                       "--stages", stages, "--workdir", tmp],
@@ -186,7 +196,8 @@ def main() -> None:
                 print(f"{n:>9} {stage:>13} {seconds:8.2f} {peak:8.2f}")
             total = sum(result[stage][0] for stage in ("synth", "derive", "check+analyze"))
             peak = max(result["synth"][1], result["check+analyze"][1])
-            print(f"{n:>9} {'total':>13} {total:8.2f} {peak:8.2f}")
+            print(f"{n:>9} {'total':>13} {total:8.2f} {peak:8.2f}  (CPU stolen by the hypervisor "
+                  f"meanwhile: {steal_seconds() - steal:.1f} s)")
             py = python_stats_seconds(result["csv"])
             r = r_seconds(result["csv"])
             line = f"{n:>9} OS stats (KM + strat. log-rank + strat. Cox, whole process): adamant {py:.2f} s"
