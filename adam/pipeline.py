@@ -78,7 +78,7 @@ def check(study: str | Study, sdtm: Path | None = None, adam: Path | None = None
 
 
 #: SDTM folder size (bytes) above which derive takes longer than the check step's imports
-PREPARE_CHECK_ABOVE = 200 * 2 ** 20
+PREPARE_CHECK_ABOVE = 50 * 2 ** 20
 
 
 def prepare_check_process(pool, sdtm: Path, expectations: bool = True) -> None:
