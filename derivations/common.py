@@ -107,6 +107,14 @@ def values_at(series: pd.Series, rows) -> np.ndarray:
     return series.to_numpy()[rows]
 
 
+def rows_of(series: pd.Series, rows):
+    """The values of ``series`` at ``rows`` (positions or a slice): a numpy array, or a
+    categorical when ``series`` is one (its codes taken, no string per row)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.array[rows]
+    return series.to_numpy()[rows]
+
+
 def run_keys(series: pd.Series) -> np.ndarray:
     """What :func:`run_starts` compares for a column: a categorical's codes, else the
     values."""

@@ -53,7 +53,7 @@ from adam.errors import InputError
 from adam.io import DatasetFolder
 from adam.findings import Finding
 from adam.metadata import CHAR, NUM, Dataset, Variable, char_width
-from derivations.common import Col, SubjectIndex, first_rows, group_codes, row_mask, values_at
+from derivations.common import Col, SubjectIndex, first_rows, group_codes, row_mask, rows_of, values_at
 from derivations.dates import checked_dtc_to_dt, convert_dtc_to_dt, derive_vars_dt, find_invalid_dtc
 from derivations.extreme import DateSource, derive_var_extreme_dt
 from derivations.filters import filter_extreme, sort_records
@@ -258,14 +258,15 @@ class Sdtm:
 
     def domain(self, name: str, columns, rows=None, **new) -> pd.DataFrame:
         """The records of a domain meeting ``rows`` (a boolean mask, default all) with
-        :data:`SID`, the ``columns`` it has and the ``new`` columns (values for all
-        records): the steps below never copy variables they do not use."""
+        :data:`SID`, the ``columns`` it has (text read coded stays categorical) and the
+        ``new`` columns (values for all records): the steps below never copy variables
+        they do not use."""
         frame = self.frame(name, columns)
         keep = slice(None) if rows is None or np.all(rows) else np.flatnonzero(rows)  # all: views
         if name not in self._ids:
             self._ids[name] = self.ids(frame)
         data = {SID: self._ids[name][keep]}
-        data.update({c: values_at(frame[c], keep) for c in columns if c in frame.columns})
+        data.update({c: rows_of(frame[c], keep) for c in columns if c in frame.columns})
         data.update({c: np.asarray(v)[keep] for c, v in new.items()})
         # one array per column (taken rows, or views of arrays nothing else changes): no
         # copy, one block each (no consolidation)
