@@ -76,6 +76,13 @@ def _either(cond, a: str, b: str) -> pd.Categorical:
     return _coded([a, b], np.where(cond, 0, 1).astype(np.int8))
 
 
+def _looked_up(values, table: dict) -> pd.Categorical:
+    """``table[v]`` for each text value, each distinct value looked up once."""
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))
+    found, categories = pd.factorize(np.array([table[v] for v in distinct], dtype=object))
+    return _coded(categories, found[codes])
+
+
 def _subjects(s, subj) -> pd.Categorical:
     """USUBJID of each record (``subj`` the subject index)."""
     return _coded(s["usubjid"], subj)
@@ -331,8 +338,7 @@ def build_cm(s, p: Profile, rng):
     blocks = []
     for subj, drug in ind_drugs:
         m = len(subj)
-        blocks.append(_cm_block(s, subj, drug, np.array([klass[d] for d in drug], dtype=object)
-                                if m else _const("", 0),
+        blocks.append(_cm_block(s, subj, drug, _looked_up(drug, klass),
                                 "PRIOR ANTI-MYELOMA THERAPY", "INDUCTION", _const(np.nan, m),
                                 s["ind_start"][subj], s["ind_end"][subj], ind_prec[subj], ind_prec[subj],
                                 "SCREENING"))
@@ -358,7 +364,7 @@ def build_cm(s, p: Profile, rng):
 
 def _cm_block(s, subj, drug, klass, cat, scat, grpid, start, end, sprec, eprec, epoch):
     m = len(subj)
-    route = np.array([ROUTES[d] for d in drug], dtype=object) if m else _const("", 0)
+    route = _looked_up(drug, ROUTES)
     return {"_subj": subj, "_day": start, "_rank": np.arange(m, dtype=float),
             "CMGRPID": grpid, "CMTRT": drug, "CMDECOD": drug, "CMCAT": _const(cat, m),
             "CMSCAT": scat if isinstance(scat, np.ndarray) else _const(scat, m),
