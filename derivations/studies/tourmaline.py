@@ -51,6 +51,7 @@ import pandas as pd
 
 from adam.errors import InputError
 from adam.io import DatasetFolder
+from adam.parallel import forked
 from adam.findings import Finding
 from adam.metadata import CHAR, NUM, Dataset, Variable, char_width
 from derivations.common import Col, SubjectIndex, first_rows, group_codes, row_mask, rows_of, values_at
@@ -177,12 +178,13 @@ def derive(sdtm: dict, study) -> dict[str, Dataset]:
 
 def derive_with_findings(sdtm: dict, study) -> tuple[dict[str, Dataset], list[Finding]]:
     """:func:`derive` and the derivation findings (invalid dates, time-to-event notes)."""
-    sdtm = Sdtm(sdtm)
+    sdtm = Sdtm(sdtm, elsewhere=["ex"])
+    dosing = forked(_dose_dates, sdtm)             # EX (the largest domain) on the other core
     adsl_findings: list[Finding] = []
     rs_findings: list[Finding] = []
     tte_findings: list[Finding] = []
     assessments = _assessments(sdtm, rs_findings)  # used by ADSL and ADTTE, parsed once
-    adsl = derive_adsl(sdtm, study, adsl_findings, assessments)
+    adsl = derive_adsl(sdtm, study, adsl_findings, assessments, dosing)
     sdtm.release(*sdtm.sdtm)                       # ADTTE needs ADSL and the assessments only
     adtte = derive_adtte(sdtm, adsl, tte_findings, assessments)
     findings = adsl_findings + rs_findings + tte_findings
@@ -215,10 +217,14 @@ class Sdtm:
     """The SDTM domains of one derivation, each record numbered by its DM subject
     (:data:`SID`; subjects not in DM get numbers after those of DM)."""
 
-    def __init__(self, sdtm):
+    def __init__(self, sdtm, elsewhere=()):
+        """``elsewhere``: domains read by another process (left out of the read-ahead)."""
         self.sdtm = sdtm.sdtm if isinstance(sdtm, Sdtm) else sdtm
-        if not isinstance(sdtm, Sdtm) and isinstance(self.sdtm, DatasetFolder):
-            self.sdtm.read_ahead([(name, KEYS + columns) for name, columns in SDTM_READ.items()])
+        if isinstance(sdtm, DatasetFolder):
+            self.sdtm.read_ahead([(name, KEYS + columns) for name, columns in SDTM_READ.items()
+                                  if name not in elsewhere])
+            for name in elsewhere:                  # used by this program, read in another process
+                self.sdtm.used.setdefault(name)
         dm = self.frame("dm")
         self.dm_sid = group_codes(dm, KEYS)
         first = first_rows(self.dm_sid)
@@ -273,6 +279,10 @@ class Sdtm:
         return pd.DataFrame(data, index=frame.index[keep], copy=False)
 
 
+def _as_sdtm(sdtm) -> Sdtm:
+    return sdtm if isinstance(sdtm, Sdtm) else Sdtm(sdtm)
+
+
 def _any_equal(frame: pd.DataFrame, **values) -> np.ndarray:
     """Rows where any of the named columns holds one of its listed values (all rows
     when a column is missing, so the steps using it report it)."""
@@ -321,9 +331,11 @@ def _mapped(values: pd.Series, mapping: dict) -> pd.Series:
 
 # ---------------------------------------------------------------- ADSL
 
-def derive_adsl(sdtm, study, findings: list, assessments: pd.DataFrame | None = None) -> pd.DataFrame:
-    """ADSL (with :data:`SID`) from the SDTM domains (a dict or :class:`Sdtm`)."""
-    sdtm = Sdtm(sdtm)
+def derive_adsl(sdtm, study, findings: list, assessments: pd.DataFrame | None = None,
+                dosing=None) -> pd.DataFrame:
+    """ADSL (with :data:`SID`) from the SDTM domains (a dict or :class:`Sdtm`);
+    ``dosing``: :func:`_dose_dates` already started (a future), else computed here."""
+    sdtm = _as_sdtm(sdtm)
     if assessments is None:
         assessments = _assessments(sdtm, [])
     ds = sdtm.domain("ds", ["DSSEQ", "DSDECOD", "DSSCAT", "DSTERM"],
@@ -335,27 +347,40 @@ def derive_adsl(sdtm, study, findings: list, assessments: pd.DataFrame | None = 
     adsl = sdtm.frame("dm").take(itt).set_axis(pd.RangeIndex(len(itt)), axis=0, copy=False)
     for col in rand.columns:
         adsl[col] = rand[col].to_numpy()[itt]
-    adsl = _treatment(adsl, sdtm, findings)
-    sdtm.release("ex")
     adsl = _cutoff(adsl, sdtm, study)
     adsl = _strata_and_subgroups(adsl, sdtm)
     sdtm.release("rs", "lb", "suppdm")
+    adsl = _treatment(adsl, dosing.result() if dosing is not None else _dose_dates(sdtm), findings)
     adsl = _death_and_last_alive(adsl, sdtm, ds, assessments, findings)
     adsl = _disposition(adsl, ds)
     adsl = _subsequent_therapy(adsl, sdtm, assessments, findings)
     return adsl
 
 
-def _treatment(adsl: pd.DataFrame, sdtm: Sdtm, findings: list) -> pd.DataFrame:
+def _dose_dates(sdtm: Sdtm) -> tuple[pd.DataFrame, list[Finding]]:
+    """First and last dose dates (TRTSDT, TRTEDT) of every DM subject (row :data:`SID`)
+    from the EX records with a dose (or placebo), and the findings on EX dates."""
+    findings: list[Finding] = []
     ex = sdtm.frame("ex", ["EXSTDTC", "EXENDTC", "EXDOSE", "EXTRT"])
     start = checked_dtc_to_dt(ex, "EXSTDTC", "EX", findings)
     end = checked_dtc_to_dt(ex, "EXENDTC", "EX", findings).fillna(start)
     ex = sdtm.domain("ex", ["EXSEQ"], rows=row_mask(ex, "EXDOSE > 0 or EXTRT == 'PLACEBO'"),
                      EXSTDT=start, EXENDT=end)
-    adsl = _add(adsl, derive_vars_merged, ex, BY, order=["EXSTDT", "EXSEQ"],
-                new_vars={"TRTSDT": "EXSTDT"}, mode="first")
-    adsl = _add(adsl, derive_vars_merged, ex, BY, order=["EXENDT", "EXSEQ"],
-                new_vars={"TRTEDT": "EXENDT"}, mode="last")
+    dates = pd.DataFrame({SID: np.arange(sdtm.n_subjects)})
+    dates = _add(dates, derive_vars_merged, ex, BY, order=["EXSTDT", "EXSEQ"],
+                 new_vars={"TRTSDT": "EXSTDT"}, mode="first")
+    dates = _add(dates, derive_vars_merged, ex, BY, order=["EXENDT", "EXSEQ"],
+                 new_vars={"TRTEDT": "EXENDT"}, mode="last")
+    sdtm.release("ex")
+    return dates, findings
+
+
+def _treatment(adsl: pd.DataFrame, dosing: tuple[pd.DataFrame, list[Finding]], findings: list) -> pd.DataFrame:
+    dates, dose_findings = dosing
+    findings += dose_findings
+    subject = adsl[SID].to_numpy()
+    for col in ("TRTSDT", "TRTEDT"):
+        adsl[col] = dates[col].to_numpy()[subject]
     adsl["SAFFL"] = np.where(adsl["TRTSDT"].notna(), "Y", "N").astype(object)
     adsl["TRT01P"] = adsl["ARM"]
     adsl["TRT01PN"] = adsl["TRT01P"].map(TRTN).astype(float)
@@ -496,7 +521,7 @@ def derive_adrs(sdtm, adsl: pd.DataFrame, findings: list,
     response of PD, any RS category after randomization; other responses are never a
     source's record, so they are left out) and ``LSTAC`` (the last on-study assessment),
     each keeping RSSEQ (ASEQ), with NACTDT merged."""
-    rs = _assessments(Sdtm(sdtm), findings) if assessments is None else assessments
+    rs = _assessments(_as_sdtm(sdtm), findings) if assessments is None else assessments
     dated = rs["RSDT"].notna().to_numpy()
     cols = BY + ["RSSEQ", "RSDT"]
     progression = rs.loc[dated & (rs["RSSTRESC"] == "PD").to_numpy(), cols].assign(PARAMCD="PD", AVALC="Y")
