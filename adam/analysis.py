@@ -466,6 +466,27 @@ def validate_analyses(study: Study) -> None:
                 raise UsageError(f"{where}: missing key {key!r}", file=study.path)
 
 
+def analysis_variables(study: Study, only: list[str] | None = None) -> set[str]:
+    """The variables (of any dataset) that the analyses of ``study`` (or those in
+    ``only``) may read: an ADaM folder read with only these gives the same ARD, without
+    decoding the variables no analysis uses."""
+    names = {"STUDYID", "USUBJID", "PARAMCD", "AVAL", "CNSR", "STARTDT", study.trt_var}
+    for spec in study.analyses:
+        if only and spec.get("id") not in only:
+            continue
+        if spec.get("population"):
+            names.add(population_flag(study, spec["population"]))
+        names.update(spec.get("where") or {})
+        for key in ("subgroups", "strata", "covariates", "continuous", "categorical"):
+            names.update(spec.get(key) or [])
+        names.update(spec[key] for key in ("trt_var", "group_var") if key in spec)
+        for row in spec.get("rows") or []:
+            names.update(row.get("where") or {} if isinstance(row, dict) else {})
+        if spec.get("type") in ("ipcw", "msm"):
+            names.update(("RANDDT", spec.get("switch_date", "NACTDT")))
+    return {str(n) for n in names}
+
+
 def run_analyses(adam: dict[str, Dataset], study: Study, only: list[str] | None = None) -> pd.DataFrame:
     """Every analysis of ``study`` (or those in ``only``) as one ARD frame."""
     validate_analyses(study)

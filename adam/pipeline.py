@@ -313,13 +313,13 @@ def explain_program_failure(sdtm, exc: Exception) -> AdamError | None:
 # ----------------------------------------------------------------------------- analyze
 def analyze(study: str | Study, adam: Path, out: Path) -> pd.DataFrame:
     """The study's prespecified analyses of an ADaM folder -> ``out/ard.csv``."""
-    from adam.analysis import run_analyses
+    from adam.analysis import analysis_variables, run_analyses
     from adam.ard import write_ard
 
     spec = _study(study)
     files = dataset_files(adam, "ADaM")
     check_output_folder(out)
-    datasets = read_adam(adam)
+    datasets = read_adam(adam, analysis_variables(spec))   # only what the analyses read
     check_analysis_inputs(datasets, files)
     try:
         ard = run_analyses(datasets, spec)

@@ -161,10 +161,10 @@ def one_size(n: int, study: str, workdir: Path, stages: str) -> dict:
 
 
 def _analyze(folder: Path, spec, ids):
-    from adam.analysis import run_analyses
+    from adam.analysis import analysis_variables, run_analyses
     from adam.io import read_adam
 
-    adam = read_adam(folder)
+    adam = read_adam(folder, analysis_variables(spec, ids))   # as `adam analyze` reads
     run_analyses(adam, spec, only=ids)
     return adam
 

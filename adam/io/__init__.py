@@ -8,6 +8,7 @@ write) naming the file, record and variable; outputs are written atomically.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -34,12 +35,18 @@ def _kind(path: Path) -> str:
     return ext
 
 
-def read_dataset(path: str | Path) -> Dataset:
-    """Read one ``.xpt`` or ``.json`` (Dataset-JSON) file."""
+def read_dataset(path: str | Path, columns=None) -> Dataset:
+    """Read one ``.xpt`` or ``.json`` (Dataset-JSON) file: every variable, or those of
+    ``columns`` it has (an XPT file decodes only those)."""
     path = Path(path)
     if _kind(path) == ".xpt":
-        return read_xpt(path)
-    return read_dataset_json(path)
+        return read_xpt(path, columns=columns)
+    ds = read_dataset_json(path)
+    if columns is None:
+        return ds
+    wanted = {str(c).upper() for c in columns}
+    keep = [v for v in ds.variables if v.name.upper() in wanted]
+    return replace(ds, frame=ds.frame[[v.name for v in keep]], variables=keep)
 
 
 def write_dataset(ds: Dataset, path: str | Path, inputs=(), encoding: str = "ascii") -> Path:
@@ -51,9 +58,10 @@ def write_dataset(ds: Dataset, path: str | Path, inputs=(), encoding: str = "asc
     return write_dataset_json(ds, path, inputs=inputs)
 
 
-def read_folder(folder: str | Path, what: str = "SDTM") -> dict[str, Dataset]:
-    """Every ``*.xpt`` (else ``*.json``) in ``folder`` keyed by lower-case file stem."""
-    return {name: read_dataset(path) for name, path in dataset_files(folder, what).items()}
+def read_folder(folder: str | Path, what: str = "SDTM", columns=None) -> dict[str, Dataset]:
+    """Every ``*.xpt`` (else ``*.json``) in ``folder`` keyed by lower-case file stem
+    (with only the variables of ``columns`` each has, when given)."""
+    return {name: read_dataset(path, columns) for name, path in dataset_files(folder, what).items()}
 
 
 class DatasetFolder(Mapping):
@@ -179,6 +187,7 @@ def open_sdtm(folder: str | Path) -> DatasetFolder:
     return DatasetFolder(folder, "SDTM")
 
 
-def read_adam(folder: str | Path) -> dict[str, Dataset]:
-    """All ADaM datasets of a folder, keyed by lower-case name (``'adsl'``, ``'adtte'``)."""
-    return read_folder(folder, "ADaM")
+def read_adam(folder: str | Path, variables=None) -> dict[str, Dataset]:
+    """All ADaM datasets of a folder, keyed by lower-case name (``'adsl'``, ``'adtte'``):
+    every variable, or only those of ``variables`` each has."""
+    return read_folder(folder, "ADaM", variables)

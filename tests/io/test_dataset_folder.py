@@ -23,6 +23,21 @@ def test_columns_equal_the_whole_read(pilot_sdtm_dir, name):
     assert [v for v in part.variables] == [v for v in whole.variables if v.name in expected]
 
 
+@pytest.mark.parametrize("suffix", [".xpt", ".json"])
+def test_read_dataset_columns_in_either_format(pilot_sdtm_dir, tmp_path, suffix):
+    """read_dataset(columns=...) keeps the asked variables it has (file order, metadata
+    and frame alike) whether the file is XPT or Dataset-JSON."""
+    from adam.io import write_dataset
+
+    whole = read_dataset(pilot_sdtm_dir / "dm.xpt")
+    path = write_dataset(whole, tmp_path / f"dm{suffix}")
+    whole = read_dataset(path)
+    part = read_dataset(path, ["sex", "USUBJID", "NOSUCHVAR"])
+    assert list(part.frame.columns) == ["USUBJID", "SEX"]
+    assert [v.name for v in part.variables] == ["USUBJID", "SEX"]
+    pd.testing.assert_frame_equal(part.frame, whole.frame[["USUBJID", "SEX"]])
+
+
 @pytest.mark.parametrize("name", ["ae", "cm", "dm", "ex", "suppdm", "ts"])
 def test_coded_read_holds_the_same_values(pilot_sdtm_dir, name):
     """Text variables read coded are categoricals of exactly the values read as objects
