@@ -43,22 +43,29 @@ def choose_exact(rng: np.random.Generator, candidates: np.ndarray, groups: np.nd
     """Boolean mask selecting exactly ``k[g]`` candidates in each group ``g``.
 
     Selection is uniformly random among candidates, or tilted by positive ``weights``
-    (Efraimidis-Spirakis keys). Raises :class:`UsageError` when a group has fewer
-    candidates than requested (the trial is too small for the published proportions).
+    (Efraimidis-Spirakis keys): the ``k[g]`` smallest keys of the group's candidates,
+    ties broken by position (found by partition, not a sort). Raises
+    :class:`UsageError` when a group has fewer candidates than requested (the trial is
+    too small for the published proportions).
     """
     n = len(candidates)
     u = rng.random(n)
     key = -np.log(u) / weights if weights is not None else u
-    key = np.where(candidates, key, np.inf)
-    ranks = rank_within(groups, key)
-    want = np.zeros(n, dtype=np.int64)
+    chosen = np.zeros(n, dtype=bool)
     for g, kg in k.items():
-        available = int(np.count_nonzero(candidates & (groups == g)))
-        if kg > available:
-            raise UsageError(f"cannot assign {kg} {what} in group {g}: only {available} eligible; "
+        idx = np.flatnonzero(candidates & (groups == g))
+        if kg > len(idx):
+            raise UsageError(f"cannot assign {kg} {what} in group {g}: only {len(idx)} eligible; "
                              "use a larger n_subjects")
-        want[groups == g] = kg
-    return candidates & (ranks < want)
+        if kg <= 0:
+            continue
+        keys = key[idx]
+        cut = np.partition(keys, kg - 1)[kg - 1]           # the k-th smallest key
+        below = keys < cut
+        ties = np.flatnonzero(keys == cut)[:kg - int(below.sum())]
+        chosen[idx[below]] = True
+        chosen[idx[ties]] = True
+    return chosen
 
 
 def assign_levels(rng: np.random.Generator, groups: np.ndarray, shares: dict) -> np.ndarray:

@@ -108,13 +108,30 @@ def _concat(parts: list):
     return union_categoricals([p if isinstance(p, pd.Categorical) else pd.Categorical(p) for p in parts])
 
 
+def _record_order(subj: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
+    """``np.lexsort(keys[::-1] + [subj])``: records by subject, then ``keys``, ties in
+    record order. Blocks are built a visit or cycle at a time, so a stable sort by
+    subject (fast on their sorted runs) usually leaves each subject's records in key
+    order already; that is checked, and the full sort done only when it does not."""
+    order = np.argsort(subj, kind="stable")
+    if len(order) > 1:
+        in_order = np.ones(len(order) - 1, dtype=bool)     # row i+1 not before row i
+        for key in reversed(keys):
+            k = key[order]
+            in_order = (k[:-1] < k[1:]) | ((k[:-1] == k[1:]) & in_order)
+        s = subj[order]
+        if not np.all((s[:-1] != s[1:]) | in_order):
+            order = np.lexsort(tuple(reversed(keys)) + (subj,))
+    return order
+
+
 def _records(domain: str, s, blocks: list[dict], sort_keys=("_day",)):
     """Concatenate record blocks (each a dict of equal-length arrays with ``_subj`` the
     subject index), sort by subject then ``sort_keys``, add STUDYID/DOMAIN/USUBJID/--SEQ.
     Returns the key columns and the other columns, both in record order."""
     # column by column, releasing each block column and each unsorted column once used
     cols = {k: _concat([_column(b.pop(k)) for b in blocks]) for k in list(blocks[0])}
-    order = np.lexsort(tuple(cols[k].astype(float) for k in reversed(sort_keys)) + (cols["_subj"],))
+    order = _record_order(cols["_subj"], [cols[k].astype(float) for k in sort_keys])
     for k in cols:
         cols[k] = cols[k][order]
     subj = cols.pop("_subj").astype(np.int64)

@@ -40,6 +40,42 @@ def test_choose_exact_weights_favour_heavy():
     assert sel[:500].sum() > 95
 
 
+def test_choose_exact_takes_the_smallest_keys_ties_by_position():
+    """The chosen candidates of a group are those of its k smallest keys (the same
+    random stream as rng.random), ties at the cut (zero weights: infinite keys) broken
+    by position, as ranking all keys would."""
+    groups = np.repeat([0, 1], 40)
+    cand = np.arange(80) % 4 != 1
+    w = np.where(np.arange(80) % 5 == 0, 0.0, 1.0 + np.arange(80) % 7)
+    with np.errstate(divide="ignore"):
+        key = -np.log(np.random.default_rng(9).random(80)) / w
+    sel = choose_exact(np.random.default_rng(9), cand, groups, {0: 29, 1: 5}, weights=w)
+    for g, k in ((0, 29), (1, 5)):
+        idx = np.flatnonzero(cand & (groups == g))
+        expected = idx[np.lexsort((idx, key[idx]))[:k]]         # by key, then position
+        assert np.flatnonzero(sel & (groups == g)).tolist() == sorted(expected.tolist())
+    assert np.isinf(key[np.flatnonzero(sel & (groups == 0))]).any()   # the cut fell in the ties
+
+
+def test_record_order_is_the_lexsort():
+    """Records by subject then keys: the fast path (subject sort leaving keys in order)
+    and the fallback both give np.lexsort's permutation (missing keys last)."""
+    from adam.synth.domains import _record_order
+
+    rng = np.random.default_rng(3)
+    for trial in range(200):
+        n = int(rng.integers(0, 40))
+        subj = rng.integers(0, 5, n).astype(float)
+        keys = [rng.integers(0, 3, n).astype(float) for _ in range(int(rng.integers(0, 3)))]
+        if trial % 3 == 0:
+            keys = [np.where(rng.random(n) < 0.2, np.nan, k) for k in keys]
+        if trial % 2 and n:                 # blocks already in order, rotated
+            o = np.lexsort(tuple(reversed(keys)) + (subj,))
+            cut = int(rng.integers(0, n + 1))
+            subj, keys = np.roll(subj[o], cut), [np.roll(k[o], cut) for k in keys]
+        assert _record_order(subj, keys).tolist() == np.lexsort(tuple(reversed(keys)) + (subj,)).tolist()
+
+
 def test_assign_levels_exact_per_group():
     rng = np.random.default_rng(2)
     groups = np.repeat([0, 1], [395, 261])
