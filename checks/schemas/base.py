@@ -244,14 +244,14 @@ def as_frame(dataset) -> pd.DataFrame:
 
 
 def _empty_text(values: np.ndarray) -> np.ndarray:
-    """True where a value is ``''``; each distinct value is looked at once (element by
-    element when the values cannot be hashed, e.g. lists in a hostile frame)."""
+    """True where a value is ``''``: numpy's element-wise comparison (a string of another
+    length, or a number, differs at once: ~10 ns a value, far cheaper than hashing), or
+    value by value when an element cannot be compared so (``pd.NA``, arrays in a
+    hostile frame)."""
     try:
-        codes, distinct = factorize_text(values)
-    except TypeError:
-        return np.asarray(values == "", dtype=bool)
-    blank = [k for k, v in enumerate(distinct) if isinstance(v, str) and v == ""]
-    return codes == blank[0] if blank else np.zeros(len(values), dtype=bool)
+        return np.asarray(values == "", dtype=bool).reshape(len(values))
+    except (TypeError, ValueError):
+        return np.fromiter((isinstance(v, str) and v == "" for v in values), dtype=bool, count=len(values))
 
 
 _SEVERITY = {"column_in_dataframe": "error", "sas_type": "error", "not_nullable": "error",
