@@ -104,6 +104,17 @@ def test_empty_text_counts_as_blank_like_nan():
     assert (raw["SEX"] == "").sum() == 1  # the caller's frame is untouched
 
 
+def test_empty_text_is_found_whatever_the_cells_hold():
+    """Only '' (a str, numpy's too) is empty text; NaN, None, pd.NA, numbers and lists in
+    a hostile frame are not, and do not stop the check."""
+    from checks.schemas.base import _empty_text
+
+    cells = np.array(["", "A", np.nan, None, pd.NA, [1, 2], np.str_(""), 0.0, " "], dtype=object)
+    assert _empty_text(cells).tolist() == [True, False, False, False, False, False, True, False, False]
+    assert _empty_text(np.array(["", "B", None], dtype=object)).tolist() == [True, False, False]
+    assert _empty_text(np.array([], dtype=object)).tolist() == []
+
+
 # ------------------------------------------------------------------ variables present
 def test_missing_required_variable_is_one_error_whatever_the_size():
     big = pd.concat([ae()] * 400, ignore_index=True)
