@@ -7,6 +7,7 @@ Every primitive accepts a ``DataFrame`` or a ``Dataset`` and returns the same ki
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any, Iterable
 
 import numpy as np
@@ -69,7 +70,7 @@ def row_mask(frame: pd.DataFrame, condition, arg: str = "filter") -> np.ndarray:
         return np.ones(len(frame), dtype=bool)
     try:
         if isinstance(condition, str):
-            mask = frame.eval(condition, engine="python")
+            mask = pd.eval(condition, engine="python", resolvers=(_QueryNames(frame),))
         elif callable(condition):
             mask = condition(frame)
         else:
@@ -82,6 +83,43 @@ def row_mask(frame: pd.DataFrame, condition, arg: str = "filter") -> np.ndarray:
     if len(mask) != len(frame):
         raise UsageError(f"argument {arg}: the condition gave {len(mask)} values for {len(frame)} rows")
     return mask.fillna(False).astype(bool).to_numpy()
+
+
+class _QueryNames(MutableMapping):
+    """The names a query string of :func:`row_mask` may use, as ``DataFrame.eval`` gives
+    them: the columns (backtick-quoted names included) and ``index`` (or the index's
+    name). The index becomes a Series only when the query names it: pandas builds it for
+    every query, which for a RangeIndex of 10^7 rows was measured at 2.7 s a query
+    against 0.07 s without. (Mutable: pandas' scope swaps resolved names in.)"""
+
+    def __init__(self, frame: pd.DataFrame):
+        from pandas.core.computation.parsing import clean_column_name
+
+        self._frame = frame
+        self._columns = {clean_column_name(c): c for c in frame.columns}
+        self._index_names = {"index"} | ({frame.index.name} if frame.index.name is not None else set())
+        self._set: dict = {}
+
+    def __getitem__(self, name):
+        if name in self._set:
+            return self._set[name]
+        if name in self._columns:
+            return self._frame[self._columns[name]]
+        if name in self._index_names:
+            return self._frame.index.to_series()
+        raise KeyError(name)
+
+    def __setitem__(self, name, value):
+        self._set[name] = value
+
+    def __delitem__(self, name):
+        del self._set[name]
+
+    def __iter__(self):
+        return iter(dict.fromkeys([*self._set, *self._columns, *sorted(self._index_names, key=str)]))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def choose(conditions, values, default=np.nan) -> np.ndarray:

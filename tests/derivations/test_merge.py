@@ -84,3 +84,20 @@ def test_filter_extreme_first_last(ex):
     assert last["EXSEQ"].tolist() == [2, 2, 1]    # S2's missing date sorts last, so it is last
     with pytest.raises(UsageError, match="mode"):
         filter_extreme(ex, ["USUBJID"], ["EXSTDT"], "middle")
+
+
+@pytest.mark.parametrize("query", [
+    "AESEV == 'MILD'", "AESEQ > 1 and AESEV != 'SEVERE'", "AESEV in ['MILD', 'SEVERE']",
+    "AESEV.isna()", "index >= 2", "`AE TERM` == 'HEADACHE'", "not (AESEQ == 2) or index == 0",
+])
+def test_row_mask_reads_queries_as_dataframe_eval(query):
+    """row_mask evaluates a query string over the columns (and the index, built only when
+    named) exactly as DataFrame.eval would."""
+    from derivations.common import row_mask
+
+    frame = pd.DataFrame({"AESEQ": [1.0, 2.0, 3.0, 4.0], "AESEV": ["MILD", None, "SEVERE", "MILD"],
+                          "AE TERM": ["HEADACHE", "NAUSEA", "HEADACHE", None]})
+    expected = frame.eval(query, engine="python").fillna(False).astype(bool).to_numpy()
+    assert row_mask(frame, query).tolist() == expected.tolist()
+    assert row_mask(frame.set_axis([10, 11, 12, 13]), query).tolist() == \
+        frame.set_axis([10, 11, 12, 13]).eval(query, engine="python").fillna(False).astype(bool).tolist()
