@@ -189,7 +189,11 @@ def _runs(frame: pd.DataFrame, keys) -> tuple[list[np.ndarray], np.ndarray]:
     """The first row of each run of equal keys (one array per key, text as objects) and
     each row's run."""
     starts = run_starts([run_keys(frame[k]) for k in keys]) if len(frame) else np.zeros(0, bool)
-    return [values_at(frame[k], starts) for k in keys], np.cumsum(starts) - 1
+    # 4-byte run numbers, counted in place: this array is new memory for every step on a
+    # domain of 10^7 records, and new memory is what costs (half of it, once)
+    run = np.cumsum(starts, dtype=np.int32 if len(starts) < 2 ** 31 else np.int64)
+    run -= 1
+    return [values_at(frame[k], starts) for k in keys], run
 
 
 def group_codes(frame: pd.DataFrame, by_vars) -> np.ndarray:

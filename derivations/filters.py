@@ -102,17 +102,21 @@ def extreme_positions(frame: pd.DataFrame, codes: np.ndarray, order, mode: str) 
     require_columns(frame, cols, "order")
     codes = np.asarray(codes, dtype=np.int64)
     size = int(codes.max(initial=-1)) + 1
-    cand = np.arange(len(codes))
+    cand = None            # every row (the first column reads the arrays in place)
     reduce = np.minimum if mode == "first" else np.maximum
     for col, asc in zip(cols, ascending):
-        key = _extreme_key(frame[col].to_numpy()[cand], asc)
+        values = frame[col].to_numpy()
+        key = _extreme_key(values if cand is None else values[cand], asc)
         if key is None:
             return _sorted_extremes(frame, codes, order, mode)
-        group = codes[cand]
+        group = codes if cand is None else codes[cand]
         best = np.zeros(size, dtype=key.dtype)
         best[group] = key  # any member's key, then the least/greatest
         reduce.at(best, group, key)
-        cand = cand[key == best[group]]
+        keep = key == best[group]
+        cand = np.flatnonzero(keep) if cand is None else cand[keep]
+    if cand is None:
+        cand = np.arange(len(codes))
     pick = np.zeros(size, dtype=np.int64)
     if mode == "first":
         pick[codes[cand][::-1]] = cand[::-1]
