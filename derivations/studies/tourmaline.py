@@ -546,11 +546,12 @@ def derive_adtte(sdtm, adsl: pd.DataFrame, findings: list,
             {"PARAMCD": paramcd, "PARAM": param, "PARAMN": float(paramn)},
             end_date="DCUTDT", findings=findings, subject_keys=BY))
     adtte = pd.concat(params, ignore_index=True)
-    adtte["AVALU"] = "DAYS"
-    to_adtte = KEYS + [v for v in ADSL_TO_ADTTE if v in adsl.columns]
-    adtte = _add(adtte, derive_vars_merged, adsl[BY + to_adtte], BY, new_vars=to_adtte)
-    # each parameter's records follow ITT order: sort on the subjects' USUBJID ranks
+    # each parameter's records follow ITT order: sort on the subjects' USUBJID ranks, before
+    # the ADSL variables are merged (they are then taken once, in the sorted order)
     rank = pd.factorize(itt["USUBJID"].to_numpy(), sort=True)[0].astype(float)
     order = pd.DataFrame({"USUBJIDN": np.tile(np.where(rank < 0, np.nan, rank), len(params)),
                           "PARAMN": adtte["PARAMN"].to_numpy()})
-    return _selected(adtte, adtte.columns, sort_records(order, [], ["USUBJIDN", "PARAMN"]).index.to_numpy())
+    adtte = _selected(adtte, adtte.columns, sort_records(order, [], ["USUBJIDN", "PARAMN"]).index.to_numpy())
+    adtte["AVALU"] = "DAYS"
+    to_adtte = KEYS + [v for v in ADSL_TO_ADTTE if v in adsl.columns]
+    return _add(adtte, derive_vars_merged, adsl[BY + to_adtte], BY, new_vars=to_adtte)
