@@ -50,10 +50,10 @@ import numpy as np
 import pandas as pd
 
 from adam.errors import InputError
-from adam.io import DatasetFolder
-from adam.parallel import forked
 from adam.findings import Finding
+from adam.io import DatasetFolder
 from adam.metadata import CHAR, NUM, Dataset, Variable, char_width
+from adam.parallel import forked
 from derivations.common import Col, SubjectIndex, first_rows, group_codes, row_mask, rows_of, values_at
 from derivations.dates import checked_dtc_to_dt, convert_dtc_to_dt, derive_vars_dt, find_invalid_dtc
 from derivations.extreme import DateSource, derive_var_extreme_dt
@@ -183,8 +183,12 @@ def derive_with_findings(sdtm: dict, study) -> tuple[dict[str, Dataset], list[Fi
     adsl_findings: list[Finding] = []
     rs_findings: list[Finding] = []
     tte_findings: list[Finding] = []
-    assessments = _assessments(sdtm, rs_findings)  # used by ADSL and ADTTE, parsed once
-    adsl = derive_adsl(sdtm, study, adsl_findings, assessments, dosing)
+    try:
+        assessments = _assessments(sdtm, rs_findings)  # used by ADSL and ADTTE, parsed once
+        adsl = derive_adsl(sdtm, study, adsl_findings, assessments, dosing)
+    except BaseException:
+        dosing.cancel()                            # its result will not be asked for
+        raise
     sdtm.release(*sdtm.sdtm)                       # ADTTE needs ADSL and the assessments only
     adtte = derive_adtte(sdtm, adsl, tte_findings, assessments)
     findings = adsl_findings + rs_findings + tte_findings

@@ -166,3 +166,38 @@ def test_bad_sdtm_dates_become_findings_not_exceptions():
     adsl = out["adsl"].frame.set_index("USUBJID")
     assert pd.isna(adsl.loc[dm.loc[dead, "USUBJID"], "DTHDT"])
     assert adsl.loc[dm.loc[dead, "USUBJID"], "DTHFL"] == "Y"
+
+
+def test_dose_dates_child_is_stopped_when_the_program_fails(monkeypatch):
+    """EX's dose dates are computed in a forked child (two cores); when the program fails
+    before asking for them, the child is stopped, not left running (or blocked on its
+    result) behind the error."""
+    import multiprocessing
+
+    import derivations.studies.tourmaline as tm
+    from adam.parallel import cores
+
+    if cores() < 2:
+        pytest.skip("one core: the dose dates are computed in this process")
+    sdtm = synthesize("tourmaline-mm3", n_subjects=240, seed=7)
+
+    def broken(*args):
+        raise RuntimeError("RS could not be read")
+
+    monkeypatch.setattr(tm, "_assessments", broken)
+    with pytest.raises(RuntimeError, match="RS could not be read"):
+        derive_with_findings(sdtm, study("tourmaline-mm3"))
+    assert not [p for p in multiprocessing.active_children() if p.name == "adam-_dose_dates"]
+
+
+def test_dose_dates_in_a_child_or_here_alike(monkeypatch):
+    """The ADaM is the same whether EX's dose dates come from the forked child or from
+    this process (one core)."""
+    sdtm = synthesize("tourmaline-mm4", n_subjects=240, seed=3)
+    two, f2 = derive_with_findings(sdtm, study("tourmaline-mm4"))
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0})
+    one, f1 = derive_with_findings(sdtm, study("tourmaline-mm4"))
+    for name in ("adsl", "adtte"):
+        pd.testing.assert_frame_equal(two[name].frame, one[name].frame)
+    assert f1 == f2
+    assert two["adsl"].frame["TRTSDT"].notna().any()
