@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from adam.text import identities
+from adam.text import identities, used_codes
 
 CHAR, NUM = "Char", "Num"
 
@@ -118,8 +118,7 @@ def char_width(s: pd.Series, encoding: str = "utf-8") -> int:
     distinct values (only the first of each run of equal values is hashed: cheap on
     columns sorted by subject), by numpy when they are all ASCII."""
     if isinstance(s.dtype, pd.CategoricalDtype):
-        codes = s.cat.codes.to_numpy()
-        used = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
+        used = used_codes(s.cat.codes.to_numpy(), len(s.cat.categories))
         arr = np.asarray(s.cat.categories[used], dtype=object)
     else:
         arr = s.to_numpy(dtype=object)

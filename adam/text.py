@@ -31,6 +31,14 @@ def first_rows(codes: np.ndarray) -> np.ndarray:
     return first
 
 
+def used_codes(codes: np.ndarray, n: int) -> np.ndarray:
+    """Which of the codes ``0..n-1`` some row holds (a categorical's used categories;
+    code -1, missing, counts for none): one pass, no sort."""
+    used = np.zeros(n + 1, dtype=bool)
+    used[codes] = True                       # code -1 marks the spare last slot
+    return used[:n]
+
+
 def factorize_text(values, use_na_sentinel: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(values, use_na_sentinel=...)`` of an object array (same codes and
     uniques): one value per run of the same object is looked at, and each distinct

@@ -40,3 +40,12 @@ def test_long_runs_take_the_run_path():
     codes, uniques = factorize_text(values)
     assert codes.tolist() == [0] * 5 + [1] * 3 + [-1] * 4 + [0] * 2
     assert list(uniques) == ["B", "A"]
+
+
+def test_used_codes_marks_the_categories_some_row_holds():
+    """Code -1 (missing) marks none; unused and trailing categories stay False."""
+    from adam.text import used_codes
+
+    assert used_codes(np.array([2, -1, 0, 2], dtype=np.int8), 4).tolist() == [True, False, True, False]
+    assert used_codes(np.array([-1, -1]), 2).tolist() == [False, False]
+    assert used_codes(np.array([], dtype=np.int16), 0).tolist() == []

@@ -40,7 +40,7 @@ import pandas as pd
 from pandas._libs import hashtable as _hashtable
 
 from adam.errors import InputError, XptRuleError
-from adam.text import factorize_text
+from adam.text import factorize_text, used_codes
 from adam.io.atomic import atomic_path
 from adam.io.direct import DirectWriter, row_blocks
 from adam.metadata import CHAR, NUM, Dataset, Variable, blank_to_missing, format_kind
@@ -714,13 +714,11 @@ def _factorized(series: pd.Series) -> tuple[np.ndarray, list]:
 def _used_categories(codes: np.ndarray, categories: pd.Index) -> tuple[np.ndarray, list]:
     """A categorical's codes and categories without the categories no row uses (a
     longer unused value must not widen the variable); one pass, no sort."""
-    n = len(categories)
-    used = np.zeros(n + 1, dtype=bool)
-    used[codes] = True                       # code -1 marks the spare last slot
-    if used[:n].all():
+    used = used_codes(codes, len(categories))
+    if used.all():
         return codes, list(categories)
-    renumber = np.append(np.cumsum(used[:n]) - 1, -1)
-    return renumber[codes], list(categories[used[:n]])
+    renumber = np.append(np.cumsum(used) - 1, -1)
+    return renumber[codes], list(categories[used])
 
 
 def _encode_char(ds: Dataset, var: Variable, series: pd.Series, encoding: str):
