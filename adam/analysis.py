@@ -469,7 +469,9 @@ def validate_analyses(study: Study) -> None:
 def analysis_variables(study: Study, only: list[str] | None = None) -> set[str]:
     """The variables (of any dataset) that the analyses of ``study`` (or those in
     ``only``) may read: an ADaM folder read with only these gives the same ARD, without
-    decoding the variables no analysis uses."""
+    decoding the variables no analysis uses. The analyses are validated first (a wrong
+    key type is a :class:`UsageError` here as in :func:`run_analyses`)."""
+    validate_analyses(study)
     names = {"STUDYID", "USUBJID", "PARAMCD", "AVAL", "CNSR", "STARTDT", study.trt_var}
     for spec in study.analyses:
         if only and spec.get("id") not in only:
@@ -481,7 +483,7 @@ def analysis_variables(study: Study, only: list[str] | None = None) -> set[str]:
             names.update(spec.get(key) or [])
         names.update(spec[key] for key in ("trt_var", "group_var") if key in spec)
         for row in spec.get("rows") or []:
-            names.update(row.get("where") or {} if isinstance(row, dict) else {})
+            names.update((row.get("where") or {}) if isinstance(row, dict) else {})
         if spec.get("type") in ("ipcw", "msm"):
             names.update(("RANDDT", spec.get("switch_date", "NACTDT")))
     return {str(n) for n in names}

@@ -99,3 +99,17 @@ def test_subgroup_rows():
     # M: Placebo has no subject -> HR not estimable -> empty
     assert np.isnan(ard_value(ard, "hr", subgroup_var="SEX", subgroup="M", method="cox"))
     assert "p_interaction" in set(ard["stat_name"])
+
+
+def test_analysis_variables_names_what_the_analyses_read_and_validates_first():
+    """The variables of every analysis (population flag, where, strata, subgroups, rows),
+    and a UsageError, not a TypeError, for a key of the wrong type."""
+    from adam.analysis import analysis_variables
+
+    study = _study([{"id": "A", "type": "subgroup", "paramcd": "OS", "population": "ITT",
+                     "strata": ["STRAT1R"], "subgroups": ["AGEGR1"]},
+                    {"id": "B", "type": "count", "rows": [{"label": "Dead", "where": {"DTHFL": "Y"}}]}])
+    assert {"ITTFL", "STRAT1R", "AGEGR1", "DTHFL", "TRT01P", "AVAL", "CNSR"} <= analysis_variables(study)
+    assert "DTHFL" not in analysis_variables(study, only=["A"])
+    with pytest.raises(UsageError, match="'strata' has the wrong type"):
+        analysis_variables(_study([{"id": "A", "type": "tte", "paramcd": "OS", "strata": 5}]))
