@@ -17,6 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import signal
 from concurrent.futures import Future
 
 from adam.errors import AdamError
@@ -64,6 +65,17 @@ def forked(fn, *args, **kwargs):
     return ForkedCall(fn, args, kwargs)
 
 
+def first_done(calls: list):
+    """The first of ``calls`` (from :func:`forked`) to finish (waits for one)."""
+    forked_calls = [call for call in calls if isinstance(call, ForkedCall)]
+    if len(forked_calls) < len(calls):              # called in this process: done already
+        return next(call for call in calls if not isinstance(call, ForkedCall))
+    from multiprocessing.connection import wait
+
+    ready = wait([call._receive for call in forked_calls])
+    return next(call for call in forked_calls if call._receive in ready)
+
+
 class ForkedCall:
     """A call running in a forked child process; see :func:`forked`."""
 
@@ -91,15 +103,21 @@ class ForkedCall:
         raise value
 
     def cancel(self) -> None:
-        """Stop the child (its result is not wanted any more)."""
+        """Stop the child (its result is not wanted any more): asked to stop (SIGTERM: it
+        unwinds, so temporary files are removed), killed if it has not within 10 s."""
         if self._process.is_alive():
-            self._process.kill()
+            self._process.terminate()
+            self._process.join(10)
+            if self._process.is_alive():
+                self._process.kill()
         self._process.join()
         self._receive.close()
 
 
 def _call_and_send(send, fn, args, kwargs) -> None:
-    """In the child: the call's outcome through ``send`` as ``(ok, value)``."""
+    """In the child: the call's outcome through ``send`` as ``(ok, value)``. SIGTERM
+    (:meth:`ForkedCall.cancel`) unwinds the call as ``SystemExit``."""
+    signal.signal(signal.SIGTERM, _exit_on_term)
     try:
         outcome = (True, fn(*args, **kwargs))
     except BaseException as exc:
@@ -108,5 +126,11 @@ def _call_and_send(send, fn, args, kwargs) -> None:
         send.send(outcome)
     except (pickle.PicklingError, TypeError, AttributeError) as exc:  # an unpicklable value
         send.send((False, AdamError(f"the worker's result could not be returned: {exc}")))
+    except OSError:                      # cancelled: nobody is listening any more
+        pass
     finally:
         send.close()
+
+
+def _exit_on_term(signum, frame):
+    raise SystemExit(128 + signum)

@@ -441,16 +441,16 @@ def _check_tte_values(frame: pd.DataFrame, path: Path) -> None:
 
 # ----------------------------------------------------------------------------- synth
 def synth(study: str, out: Path, n_subjects: int | None = None, seed: int | None = None) -> dict[str, Path]:
-    """Synthetic SDTM of a trial twin, one XPT per domain in ``out``, each domain written
-    and released before the next is built; returns ``{domain: path}``."""
-    from adam.synth import STUDIES, iter_domains, write_sdtm
+    """Synthetic SDTM of a trial twin, one XPT per domain in ``out`` (built and written
+    two at a time on two cores); returns ``{domain: path}``."""
+    from adam.synth import STUDIES, write_twin
 
     if str(study).lower() not in STUDIES:
         raise UsageError(f"--study: synth makes the trial twins ({', '.join(STUDIES)}) only, "
                          f"not {str(study)!r}")
     kwargs = {} if seed is None else {"seed": seed}
     check_output_folder(out)
-    return write_sdtm(iter_domains(study, n_subjects=n_subjects, **kwargs), Path(out))
+    return write_twin(study, Path(out), n_subjects=n_subjects, **kwargs)
 
 
 # ----------------------------------------------------------------------------- report

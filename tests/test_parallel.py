@@ -70,3 +70,26 @@ def test_one_core_calls_in_this_process(monkeypatch):
     assert isinstance(parallel.second_process(), parallel.InThisProcess)
     with pytest.raises(ValidationFailed):
         parallel.forked(fail_with_findings).result()
+
+
+def sleep_then(seconds, value):
+    import time
+
+    time.sleep(seconds)
+    return value
+
+
+@pytest.mark.skipif(parallel.cores() < 2, reason="one core: calls run in this process")
+def test_first_done_is_the_first_to_finish_not_the_first_started():
+    slow, quick = parallel.forked(sleep_then, 5, "slow"), parallel.forked(sleep_then, 0.1, "quick")
+    try:
+        assert parallel.first_done([slow, quick]) is quick
+        assert quick.result() == "quick"
+    finally:
+        slow.cancel()
+
+
+def test_first_done_with_one_core_is_a_call_already_made(monkeypatch):
+    monkeypatch.setattr(parallel, "cores", lambda: 1)
+    calls = [parallel.forked(sleep_then, 0, k) for k in "ab"]
+    assert parallel.first_done(calls).result() == "a"

@@ -111,7 +111,6 @@ start, the next-line PI and the shared prognostic score.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -123,7 +122,7 @@ from adam.synth import domains
 from adam.synth.model import simulate
 from adam.synth.profiles import PROFILES
 
-__all__ = ["synthesize", "iter_domains", "write_sdtm", "STUDIES"]
+__all__ = ["synthesize", "iter_domains", "write_sdtm", "write_twin", "STUDIES"]
 
 STUDIES = tuple(PROFILES)
 BUILDERS = {"dm": domains.build_dm, "suppdm": domains.build_suppdm, "ds": domains.build_ds,
@@ -167,13 +166,32 @@ def _profile(study: str):
 
 
 def _built(s: dict, profile, seed: int):
+    """``(domain, Dataset)`` pairs, built in order (dm first)."""
+    _prepare(s, profile, seed)
+    for name in _domain_names(profile):
+        yield name, _build(name, s, profile, seed)
+
+
+def _prepare(s: dict, profile, seed: int) -> None:
+    """Subject ids, sites, and what DM fixes for the other domains (the death-date
+    precision): everything the domain builders share besides the model."""
     rng = np.random.default_rng([seed, 1])            # formatting details, apart from the model
     domains.subject_ids(s, profile)
     domains.sites(s, profile, rng)
-    for name, build in BUILDERS.items():             # dm first: it fixes the death-date precision
-        if name == "pr" and profile.is_mm4:
-            continue
-        yield name, build(s, profile, rng)
+    s["dm"] = BUILDERS["dm"](s, profile, rng)        # dm first: it fixes the death-date precision
+
+
+def _domain_names(profile) -> list[str]:
+    return [name for name in BUILDERS if not (name == "pr" and profile.is_mm4)]
+
+
+def _build(name: str, s: dict, profile, seed: int) -> Dataset:
+    """One domain; each has its own random stream (seeded by its position in
+    :data:`BUILDERS`), so domains can be built in any order or in parallel."""
+    if name == "dm":
+        return s["dm"]
+    rng = np.random.default_rng([seed, 2, list(BUILDERS).index(name)])
+    return BUILDERS[name](s, profile, rng)
 
 
 def _write_released(holder: list, path: Path) -> Path:
@@ -185,22 +203,57 @@ def _write_released(holder: list, path: Path) -> Path:
     return write_prepared(prepared, path)
 
 
+def _build_and_write(name: str, s: dict, profile, seed: int, path: Path) -> Path:
+    return _write_released([_build(name, s, profile, seed)], path)
+
+
+#: the largest domains first (the two workers finish together)
+_BY_SIZE = ("ex", "rs", "cm", "lb", "ds", "suppdm", "dm", "pr", "ss", "ae", "mh", "ts")
+
+
+def write_twin(study: str, out_dir: str | Path, n_subjects: int | None = None,
+               seed: int = 20140701) -> dict[str, Path]:
+    """The twin's SDTM written to ``out_dir/<domain>.xpt`` (atomic, XPT v5): the same
+    datasets as :func:`iter_domains`, each domain built and written by a forked child
+    (two at a time, the largest first) when two cores are ours; returns ``{domain: path}``."""
+    from adam.parallel import first_done, forked
+
+    profile = _profile(study)
+    s = simulate(profile, n_subjects, seed)
+    _prepare(s, profile, seed)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    names = _domain_names(profile)
+    paths = {name: out / f"{name}.xpt" for name in names}
+    running = []
+
+    def one_done():
+        done = first_done(running)
+        running.remove(done)
+        done.result()
+
+    try:
+        for name in sorted(names, key=lambda n: _BY_SIZE.index(n) if n in _BY_SIZE else len(_BY_SIZE)):
+            if len(running) == 2:
+                one_done()
+            running.append(forked(_build_and_write, name, s, profile, seed, paths[name]))
+        while running:
+            one_done()
+    finally:
+        for call in running:                          # one failed: the others are not wanted
+            call.cancel()
+    return paths
+
+
 def write_sdtm(datasets, out_dir: str | Path) -> dict[str, Path]:
     """Write each dataset (a dict, or ``(key, Dataset)`` pairs such as
-    :func:`iter_domains` gives) to ``out_dir/<key>.xpt`` (atomic, XPT v5), releasing each
-    once written; returns ``{key: path}``. A dataset is written by a thread while the
-    next is built (at most two held at once)."""
+    :func:`iter_domains` gives) to ``out_dir/<key>.xpt`` (atomic, XPT v5); returns
+    ``{key: path}``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     pairs = datasets.items() if isinstance(datasets, dict) else datasets
-    paths, pending = {}, None
-    with ThreadPoolExecutor(max_workers=1) as writer:
-        for name, ds in pairs:
-            if pending is not None:
-                pending.result()                  # the previous one is written (or failed)
-            paths[name] = out / f"{name}.xpt"
-            pending = writer.submit(_write_released, [ds], paths[name])
-            del ds                                # the writer holds the only reference
-        if pending is not None:
-            pending.result()
+    paths = {}
+    for name, ds in pairs:
+        paths[name] = _write_released([ds], out / f"{name}.xpt")
+        del ds
     return paths

@@ -117,8 +117,8 @@ def test_bad_arguments():
 
 
 def test_domain_by_domain_equals_all_at_once(tmp_path):
-    """pipeline.synth builds and writes one domain at a time: the files hold exactly the
-    datasets synthesize() returns together."""
+    """pipeline.synth builds and writes the domains in forked children, two at a time and
+    not in order: the files hold exactly the datasets synthesize() returns together."""
     from adam import pipeline
     from adam.io import read_dataset
 
@@ -158,3 +158,30 @@ def test_no_sdtm_conformance_errors(twins, study):
 
     findings = check_sdtm(twins[study])
     assert [f for f in findings if f.severity == "error"] == []
+
+
+@pytest.mark.skipif(__import__("adam.parallel").parallel.cores() < 2, reason="one core: built in order here")
+def test_a_domain_that_fails_stops_the_twin(tmp_path, monkeypatch):
+    """A builder's error (in a forked child) reaches the caller; the build beside it is
+    stopped at once and leaves no temporary file; no file of the failed domain."""
+    import time
+
+    from adam import pipeline
+    from adam.io.atomic import atomic_path
+    from adam.synth import BUILDERS
+
+    def slow(s, profile, rng):                   # mid-write when its neighbour fails
+        with atomic_path(tmp_path / "ex.xpt") as tmp:
+            tmp.write_bytes(b"partial")
+            time.sleep(60)
+
+    def broken(s, profile, rng):
+        raise ValueError("rs broke")
+
+    monkeypatch.setitem(BUILDERS, "ex", slow)
+    monkeypatch.setitem(BUILDERS, "rs", broken)
+    t0 = time.monotonic()
+    with pytest.raises(ValueError, match="rs broke"):
+        pipeline.synth("tourmaline-mm3", tmp_path, n_subjects=150, seed=7)
+    assert time.monotonic() - t0 < 30
+    assert list(tmp_path.iterdir()) == []
