@@ -180,14 +180,12 @@ def print_findings(result: CheckResult, console, max_rows: int = 40) -> None:
 
 # ----------------------------------------------------------------------------- derive
 def derive_datasets(study: Study, sdtm: dict, program=None) -> tuple[dict, list]:
-    """Run the study's dataset program (``program``: the study's, already loaded): it
-    returns the ADaM datasets, or the datasets and the findings it made (invalid dates,
-    metadata departures...)."""
-    result = (program or study.derive_function())(sdtm, study)
-    if isinstance(result, tuple):
-        datasets, findings = result
-        return datasets, list(findings)
-    return result, []
+    """Run the study's dataset program (``program``: the study's, already loaded): the
+    ADaM datasets and the derivation findings (invalid dates, metadata departures...);
+    see :mod:`derivations.program` for what a program may return."""
+    from derivations.program import collect
+
+    return collect((program or study.derive_function())(sdtm, study))
 
 
 def derive(study: str | Study, sdtm: Path, out: Path, encoding: str = "ascii") -> tuple[dict, list]:
@@ -201,38 +199,70 @@ def derive(study: str | Study, sdtm: Path, out: Path, encoding: str = "ascii") -
 
 def derive_checked(spec: Study, sdtm: Path, out: Path, encoding: str = "ascii") -> tuple[dict, list, list]:
     """:func:`derive`, also returning the schema and rule findings it made (unmerged),
-    which :func:`check` can take as ``validated`` instead of making them again."""
-    from adam.io import prepare_xpt, write_prepared
+    which :func:`check` can take as ``validated`` instead of making them again.
+
+    Each dataset, as soon as the program has made it final (see
+    :mod:`derivations.program`), is checked against its schema and encoded and written
+    to a temporary file by a forked child (ADSL while the program derives ADTTE); when
+    the program is done, this process runs the conformance rules (they look across
+    datasets) and the subject check, then waits for the children. The files land (all
+    together) only when no error was found; validation errors are reported before an
+    error that stopped the writing."""
     from adam.io.atomic import AllOrNone
     from adam.parallel import forked
+    from derivations.program import Stages
 
     check_output_folder(out, [sdtm])                # ADaM never lands among the SDTM files
     sdtm_sets = open_sdtm(sdtm)                     # each domain read when the program uses it
     program = spec.derive_function()
-    try:
-        adam_sets, findings = derive_datasets(spec, sdtm_sets, program)
-    except (InputError, OutputError, ValidationFailed, XptRuleError):
-        raise                                       # already says which file and what
-    except Exception as exc:                        # the program stumbled on these data
-        explained = explain_program_failure(sdtm_sets, exc)
-        if explained is None:
-            raise
-        raise explained from exc
-    del sdtm_sets                                   # the SDTM is not needed any more
-    # the schemas run on the other core while this one encodes and writes the files, then
-    # runs the conformance rules; the files land (all together) only when no error was found
-    schemas = forked(adam_schema_findings, adam_sets)
+    adam_sets, jobs = {}, []
     with AllOrNone(inputs=list(Path(sdtm).glob("*"))) as together:
         try:
-            for name, ds in adam_sets.items():
-                write_prepared(prepare_xpt(ds, encoding), Path(out) / f"{name.lower()}.xpt",
-                               together=together)
-        except Exception:    # validation errors are reported first
-            _raise_validation_errors(findings, adam_rule_findings(adam_sets) + schemas.result())
+            try:
+                stages = Stages(program(sdtm_sets, spec))
+                for name, ds in stages:
+                    adam_sets[name] = ds
+                    tmp = together.path(Path(out) / f"{name.lower()}.xpt")
+                    jobs.append(forked(_schema_checked_and_written, name, ds, tmp, encoding))
+            except (InputError, OutputError, ValidationFailed, XptRuleError):
+                raise                               # already says which file and what
+            except Exception as exc:                # the program stumbled on these data
+                explained = explain_program_failure(sdtm_sets, exc)
+                if explained is None:
+                    raise
+                raise explained from exc
+            del sdtm_sets                           # the SDTM is not needed any more
+            validated = adam_rule_findings(adam_sets)
+            from checks.schemas.adam import subject_findings
+
+            subjects = subject_findings(adam_sets)
+            written = [job.result() for job in jobs]
+        except BaseException:
+            for job in jobs:
+                job.cancel()
             raise
-        validated = adam_rule_findings(adam_sets) + schemas.result()
+        validated += [f for schema_findings, _ in written for f in schema_findings] + subjects
+        findings = stages.findings
         _raise_validation_errors(findings, validated)
+        for _, error in written:
+            if error is not None:
+                raise error
     return adam_sets, findings + merge_duplicates(validated), validated
+
+
+def _schema_checked_and_written(name: str, ds, tmp: Path, encoding: str) -> tuple[list, Exception | None]:
+    """(In a forked child.) The dataset's schema findings, and the error that stopped
+    encoding or writing it into ``tmp`` (``None`` when written): the caller reports
+    validation errors first."""
+    from adam.io.xpt import prepare_xpt, write_prepared_to
+    from checks.schemas.adam import dataset_findings
+
+    findings = dataset_findings(name, ds)
+    try:
+        write_prepared_to(prepare_xpt(ds, encoding), tmp)
+    except Exception as exc:        # e.g. XptRuleError: a 201-byte value
+        return findings, exc
+    return findings, None
 
 
 def _raise_validation_errors(findings: list, validated: list) -> None:

@@ -641,10 +641,16 @@ def write_prepared(prepared: PreparedXpt, path: str | Path, inputs=(), together=
     with the others of ``together``."""
     with contextlib.ExitStack() as stack:
         tmp = together.path(path) if together is not None else stack.enter_context(atomic_path(path, inputs))
-        with DirectWriter(tmp) as fh:
-            fh.write(_headers(prepared.name, prepared.label, prepared.columns))
-            _write_observations(fh, prepared.columns, prepared.nrows)
+        write_prepared_to(prepared, tmp)
     return Path(path)
+
+
+def write_prepared_to(prepared: PreparedXpt, tmp: str | Path) -> None:
+    """Write ``prepared`` into the temporary file ``tmp`` (from ``AllOrNone.path`` or
+    ``atomic_path``, which land it: possibly in another process, e.g. a forked child)."""
+    with DirectWriter(tmp) as fh:
+        fh.write(_headers(prepared.name, prepared.label, prepared.columns))
+        _write_observations(fh, prepared.columns, prepared.nrows)
 
 
 def validate_xpt_rules(ds: Dataset, encoding: str = "ascii") -> None:

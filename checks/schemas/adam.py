@@ -148,17 +148,33 @@ def _generic_model(code: str) -> type[Model]:
 
 def validate_adam(datasets: dict[str, Dataset]) -> list[Finding]:
     """Findings for ADaM ``datasets`` keyed by name (``'adsl'``, ``'adtte'``, ...):
-    each against its model, and every subject present in ADSL. Never raises for bad
-    data; an empty list means the datasets may be written."""
-    frames = {name.upper(): as_frame(ds) for name, ds in datasets.items()}
+    each against its model (:func:`dataset_findings`), then every subject present in
+    ADSL (:func:`subject_findings`). Never raises for bad data; an empty list means the
+    datasets may be written."""
     findings: list[Finding] = []
-    for name, frame in frames.items():
-        findings += schema_findings(model_for(name), frame, name, standard="ADAM")
+    for name, ds in datasets.items():
+        findings += dataset_findings(name, ds)
+    return findings + subject_findings(datasets)
+
+
+def dataset_findings(name: str, dataset: Dataset | pd.DataFrame) -> list[Finding]:
+    """Findings of one ADaM dataset against its model (no cross-dataset check)."""
+    return schema_findings(model_for(name.upper()), as_frame(dataset), name.upper(), standard="ADAM")
+
+
+def subject_findings(datasets: dict[str, Dataset]) -> list[Finding]:
+    """``ADAM-USUBJID-IN-ADSL``: every record's subject is in ADSL (see :func:`usubjid_in_adsl`)."""
+    frames = {name.upper(): as_frame(_subjects(ds)) for name, ds in datasets.items()}
     try:
-        return findings + usubjid_in_adsl(frames)
+        return usubjid_in_adsl(frames)
     except (TypeError, ValueError) as exc:  # e.g. unhashable cells: a finding, not a traceback
-        return findings + [Finding("ADSL", "ADAM-CHECK-FAILED", "error",
-                                   f"subjects could not be compared with ADSL: {exc}")]
+        return [Finding("ADSL", "ADAM-CHECK-FAILED", "error",
+                        f"subjects could not be compared with ADSL: {exc}")]
+
+
+def _subjects(dataset) -> pd.DataFrame:
+    frame = getattr(dataset, "frame", dataset)
+    return frame[["USUBJID"]] if "USUBJID" in frame.columns else frame.iloc[:, :0]
 
 
 def usubjid_in_adsl(frames: dict[str, pd.DataFrame]) -> list[Finding]:

@@ -60,6 +60,7 @@ from derivations.extreme import DateSource, derive_var_extreme_dt
 from derivations.filters import filter_extreme, sort_records
 from derivations.merge import derive_var_merged_exist_flag, derive_vars_merged
 from derivations.nextline import derive_vars_nextline
+from derivations.program import collect
 from derivations.sources import (
     death_event, death_pd_event, lasta_censor, lastalive_censor, next_line_event, pd_event,
     pd_on_next_line_event, rand_censor,
@@ -178,6 +179,12 @@ def derive(sdtm: dict, study) -> dict[str, Dataset]:
 
 def derive_with_findings(sdtm: dict, study) -> tuple[dict[str, Dataset], list[Finding]]:
     """:func:`derive` and the derivation findings (invalid dates, time-to-event notes)."""
+    return collect(derive_in_stages(sdtm, study))
+
+
+def derive_in_stages(sdtm: dict, study):
+    """The study's dataset program (see :mod:`derivations.program`): yields ADSL, then
+    ADTTE; returns the derivation findings."""
     sdtm = Sdtm(sdtm, elsewhere=["ex"])
     dosing = forked(_dose_dates, sdtm)             # EX (the largest domain) on the other core
     adsl_findings: list[Finding] = []
@@ -190,10 +197,10 @@ def derive_with_findings(sdtm: dict, study) -> tuple[dict[str, Dataset], list[Fi
         dosing.cancel()                            # its result will not be asked for
         raise
     sdtm.release(*sdtm.sdtm)                       # ADTTE needs ADSL and the assessments only
+    yield "adsl", _dataset("ADSL", "Subject-Level Analysis Dataset", adsl, ADSL_VARS)
     adtte = derive_adtte(sdtm, adsl, tte_findings, assessments)
-    findings = adsl_findings + rs_findings + tte_findings
-    return {"adsl": _dataset("ADSL", "Subject-Level Analysis Dataset", adsl, ADSL_VARS),
-            "adtte": _dataset("ADTTE", "Time-to-Event Analysis Dataset", adtte, ADTTE_VARS)}, findings
+    yield "adtte", _dataset("ADTTE", "Time-to-Event Analysis Dataset", adtte, ADTTE_VARS)
+    return adsl_findings + rs_findings + tte_findings
 
 
 # ---------------------------------------------------------------- helpers
