@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from adam.text import identities, used_codes
+from adam.text import as_categorical, identities, used_codes
 
 CHAR, NUM = "Char", "Num"
 
@@ -96,6 +96,24 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.frame)
 
+    def with_coded_text(self) -> "Dataset":
+        """The same dataset with each text (``object``) column of a Char variable held
+        as a categorical: the same values, a small code per row, so checks and the
+        writer compare codes instead of strings. A column whose values cannot be
+        hashed (a hostile frame) is left as it is, for the checks to report."""
+        frame = self.frame
+        data = {}
+        for var in self.variables:
+            col = frame[var.name]
+            data[var.name] = _column_values(col)
+            if var.type == CHAR and col.dtype == object:
+                try:
+                    data[var.name] = as_categorical(data[var.name])
+                except TypeError:
+                    pass
+        coded = pd.DataFrame(data, columns=frame.columns, index=frame.index, copy=False)
+        return replace(self, frame=coded, variables=[replace(v) for v in self.variables])
+
 
 def infer_variables(frame: pd.DataFrame) -> list[Variable]:
     """Metadata guessed from dtypes: dates get ``DATE9.``, datetimes ``DATETIME20.``,
@@ -155,5 +173,11 @@ def positional(frame: pd.DataFrame) -> pd.DataFrame:
     """A new frame with rows numbered 0..n-1 holding ``frame``'s column arrays (no copy,
     unlike ``reset_index``): replacing a column of it leaves ``frame`` as it was; writing
     into its arrays in place would not."""
-    return pd.DataFrame({c: frame[c].to_numpy() for c in frame.columns}, columns=frame.columns,
+    return pd.DataFrame({c: _column_values(frame[c]) for c in frame.columns}, columns=frame.columns,
                         index=pd.RangeIndex(len(frame)), copy=False)
+
+
+def _column_values(s: pd.Series):
+    """A column's values without a copy: a categorical stays one (its codes), other
+    columns as numpy arrays."""
+    return s.array if isinstance(s.dtype, pd.CategoricalDtype) else s.to_numpy()

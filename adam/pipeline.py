@@ -221,7 +221,7 @@ def derive_checked(spec: Study, sdtm: Path, out: Path, encoding: str = "ascii") 
             try:
                 stages = Stages(program(sdtm_sets, spec))
                 for name, ds in stages:
-                    adam_sets[name] = ds
+                    adam_sets[name] = ds = ds.with_coded_text()
                     tmp = together.path(Path(out) / f"{name.lower()}.xpt")
                     jobs.append(forked(_schema_checked_and_written, name, ds, tmp, encoding))
             except (InputError, OutputError, ValidationFailed, XptRuleError):

@@ -58,3 +58,22 @@ def _factorize_objects(values: np.ndarray, ids: np.ndarray, use_na_sentinel: boo
     by_object, _ = pd.factorize(ids)
     codes, uniques = pd.factorize(values[first_rows(by_object)], use_na_sentinel=use_na_sentinel)
     return codes[by_object], uniques
+
+
+def categories_dtype(categories) -> pd.CategoricalDtype:
+    """The categorical dtype of ``categories`` known to be distinct (the uniques of a
+    factorization): built without hashing them all again, as pandas' own constructor
+    would to check they are."""
+    categories = pd.Index(categories, dtype=object)
+    fastpath = getattr(pd.CategoricalDtype, "_from_fastpath", None)   # pandas internal
+    return fastpath(categories, False) if fastpath is not None else pd.CategoricalDtype(categories)
+
+
+def as_categorical(values) -> pd.Categorical:
+    """An object array of text as a categorical (categories in order of first
+    appearance, missing values coded -1): the same values, a small code per row."""
+    codes, uniques = factorize_text(values)
+    n = len(uniques)
+    kind = np.int8 if n < 127 else np.int16 if n < 32767 else np.int32
+    return pd.Categorical.from_codes(codes.astype(kind, copy=False), dtype=categories_dtype(uniques),
+                                     validate=False)

@@ -40,7 +40,7 @@ import pandas as pd
 from pandas._libs import hashtable as _hashtable
 
 from adam.errors import InputError, XptRuleError
-from adam.text import factorize_text, used_codes
+from adam.text import categories_dtype, factorize_text, used_codes
 from adam.io.atomic import atomic_path
 from adam.io.direct import DirectWriter, row_blocks
 from adam.metadata import CHAR, NUM, Dataset, Variable, blank_to_missing, format_kind
@@ -425,23 +425,26 @@ def _distinct_values(field: _TextCodes, length: int) -> _Distinct:
     return _Distinct(values, with_nul, blank, ~blank & (other_space | with_nul))
 
 
-def _decode(distinct: _Distinct, encoding: str) -> list[str]:
+def _decode(distinct: _Distinct, encoding: str) -> tuple[list[str], bool]:
     """Decode the distinct values at once (joined by NULs); a value holding a NUL is
-    decoded whole, as ReadStat does, and ends at the NUL."""
+    decoded whole, as ReadStat does, and ends at the NUL. Also whether every value was
+    decoded whole (then distinct values give distinct texts: UTF-8 and cp1252 decoding
+    is one to one), not cut at a NUL or an incomplete character."""
     values = distinct.values
     special = np.flatnonzero(distinct.with_nul)
     plain = list(values)
     for k in special:
         plain[k] = b""
     if not plain:
-        return []
+        return [], True
+    whole = not len(special)
     try:
         texts = b"\0".join(plain).decode(encoding).split("\0")
     except UnicodeDecodeError:
-        texts = [_decode_value(v, encoding) for v in plain]
+        texts, whole = [_decode_value(v, encoding) for v in plain], False
     for k in special:
         texts[k] = _decode_value(values[k], encoding).split("\0", 1)[0]
-    return texts
+    return texts, whole
 
 
 def _decode_value(raw: bytes, encoding: str) -> str:
@@ -458,30 +461,53 @@ def _text(raw: bytes, encoding: str) -> str:
     return _decode_value(raw.rstrip(TEXT_PADDING), encoding).split("\0", 1)[0]
 
 
-def _text_table(distinct: _Distinct, texts: list[str]) -> np.ndarray:
-    """The decoded distinct values as an object array: trailing whitespace removed,
-    blank -> NaN."""
+@dataclass
+class _TextTable:
+    """The decoded distinct values of a text field as an object array (trailing
+    whitespace removed, blank -> NaN), and whether its texts are known to be distinct
+    (``unique``: then only the blank value, if any, needs merging)."""
+
+    values: np.ndarray
+    unique: bool
+
+
+def _text_table(distinct: _Distinct, decoded: tuple[list[str], bool]) -> _TextTable:
+    texts, whole = decoded
     table = np.array(texts, dtype=object)
     blank = distinct.blank.copy()
-    for k in np.flatnonzero(distinct.needs_rstrip):
+    stripped = np.flatnonzero(distinct.needs_rstrip)
+    for k in stripped:
         table[k] = table[k].rstrip()
         blank[k] = not table[k]
     table[blank] = np.nan
-    return table
+    return _TextTable(table, unique=whole and not len(stripped))
 
 
-def _text_column(field: _TextCodes, table: np.ndarray, coded: bool):
+def _text_column(field: _TextCodes, table: _TextTable, coded: bool):
     """The column of a text field: an object array, or (``coded``) a categorical whose
     categories are the distinct values (values equal once decoded and stripped merged)
     and whose codes come from the file's, without a string per row."""
     if not coded:
-        return table.take(field.codes)
-    codes, categories = pd.factorize(table)          # NaN -> -1
-    dtype = pd.CategoricalDtype(pd.Index(categories, dtype=object))
+        return table.values.take(field.codes)
+    codes, categories = _categories(table)
     n = len(categories)   # the code type pandas keeps for n categories (else it copies)
     kind = np.int8 if n < 127 else np.int16 if n < 32767 else np.int32 if n < 2 ** 31 - 1 else np.int64
     codes = codes.astype(kind, copy=False).take(field.codes)
-    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+    return pd.Categorical.from_codes(codes, dtype=categories_dtype(categories), validate=False)
+
+
+def _categories(table: _TextTable) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(table.values)`` (NaN -> -1); without hashing a text when the
+    table's texts are known to be distinct (at most one is blank)."""
+    if not table.unique:
+        return pd.factorize(table.values)
+    blank = pd.isna(table.values)
+    codes = np.arange(len(blank), dtype=np.int64)
+    if blank.any():
+        codes = np.cumsum(~blank) - 1
+        codes[blank] = -1
+        return codes, table.values[~blank]
+    return codes, table.values
 
 
 def _check_date_range(values: np.ndarray, var: Variable, path: Path) -> None:

@@ -45,7 +45,7 @@ from pandera.typing import Series
 
 from adam.findings import Finding
 from adam.metadata import positional
-from adam.text import factorize_text
+from adam.text import factorize_text, used_codes
 
 REQ, EXP, PERM = "Req", "Exp", "Perm"
 CHAR, NUM, DATE = "Char", "Num", "date"
@@ -91,6 +91,8 @@ def sas_type(values: pd.Series, *, kind: str) -> bool:
     if values.isna().all():
         return True
     if kind == CHAR:
+        if isinstance(values.dtype, pd.CategoricalDtype):   # judged by the values it holds
+            values = values.cat.categories[used_codes(values.cat.codes.to_numpy(), len(values.cat.categories))]
         return pd.api.types.infer_dtype(values, skipna=True) == "string"
     if kind == NUM:
         return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
@@ -210,8 +212,8 @@ def one_to_one(frame: pd.DataFrame, code: str, label: str):
     if not has_columns(frame, code, label):
         return True
     pairs = frame[[code, label]]
-    n_labels = pairs.groupby(code, dropna=False)[label].transform("nunique")
-    n_codes = pairs.groupby(label, dropna=False)[code].transform("nunique")
+    n_labels = pairs.groupby(code, dropna=False, observed=True)[label].transform("nunique")
+    n_codes = pairs.groupby(label, dropna=False, observed=True)[code].transform("nunique")
     return (n_labels <= 1) & (n_codes <= 1)
 
 
@@ -236,10 +238,15 @@ def as_frame(dataset) -> pd.DataFrame:
     and empty text (``''``, as raw XPT readers give) as missing, per the frame
     conventions; the caller's frame is not modified."""
     frame = positional(getattr(dataset, "frame", dataset))
-    for col in frame.columns[frame.dtypes == object]:
-        empty = _empty_text(frame[col].to_numpy())
-        if empty.any():
-            frame[col] = frame[col].mask(empty)
+    for col in frame.columns:
+        values = frame[col]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            if "" in values.cat.categories:
+                frame[col] = values.cat.remove_categories([""])
+        elif values.dtype == object:
+            empty = _empty_text(values.to_numpy())
+            if empty.any():
+                frame[col] = values.mask(empty)
     return frame
 
 

@@ -47,3 +47,31 @@ def test_xpt_and_json_round_trip(tmp_path_factory, ds):
     again = read_dataset(folder / "p.json")
     assert again.variables == ds.variables
     pd.testing.assert_frame_equal(again.frame, ds.frame, check_dtype=False)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.lists(st.lists(st.sampled_from([b"a", b" ", b"\t", b"\x00", b"\xc3", b"\xa9", b"\xe9", b"\x81"]),
+                             max_size=6).map(lambda parts: b"".join(parts)[:6].ljust(6)),
+                    min_size=1, max_size=12))
+def test_coded_read_equals_the_plain_read_for_any_bytes(tmp_path_factory, raw):
+    """Whatever bytes a text field holds (blanks, NULs, tabs, cp1252, cut UTF-8), the
+    coded reader's categories are distinct and its values are the plain reader's (values
+    that differ in the file but not once decoded and stripped share one category)."""
+    from adam.errors import InputError
+    from adam.io.xpt import read_xpt
+
+    folder = tmp_path_factory.mktemp("raw")
+    marks = [f"{chr(65 + i)}{i:05d}".encode() for i in range(len(raw))]   # 6 unique bytes a row
+    frame = pd.DataFrame({"C": pd.Series([m.decode() for m in marks], dtype=object)})
+    write_dataset(Dataset("RAW", frame, "", [Variable("C", "", CHAR, 6)]), folder / "r.xpt")
+    data = (folder / "r.xpt").read_bytes()
+    for mark, value in zip(marks, raw):
+        data = data.replace(mark, value, 1)
+    (folder / "r.xpt").write_bytes(data)
+    try:
+        plain = read_xpt(folder / "r.xpt").frame
+    except InputError:                                   # neither UTF-8 nor cp1252: both refuse
+        return
+    coded = read_xpt(folder / "r.xpt", coded=True).frame
+    assert coded["C"].cat.categories.is_unique
+    pd.testing.assert_frame_equal(coded.astype({"C": object}), plain)
