@@ -79,6 +79,7 @@ class DatasetFolder(Mapping):
         self._whole: dict[str, Dataset] = {}
         self._parts: dict[str, pd.DataFrame] = {}
         self._absent: dict[str, set] = {}
+        self._complete: set[str] = set()            # read coded with every variable
         self._plan: list = []                       # see read_ahead
         self._reading: dict[str, tuple] = {}
         self._reader: ThreadPoolExecutor | None = None
@@ -89,6 +90,7 @@ class DatasetFolder(Mapping):
         if name not in self._whole:
             self._whole[name] = read_dataset(self.files[name])
             self._parts.pop(name, None)
+            self._complete.discard(name)
         return self._whole[name]
 
     def __contains__(self, name) -> bool:   # Mapping's default would read the dataset
@@ -105,14 +107,21 @@ class DatasetFolder(Mapping):
         self._whole.pop(name, None)
         self._parts.pop(name, None)
         self._absent.pop(name, None)
+        self._complete.discard(name)
 
-    def frame(self, name: str, columns) -> pd.DataFrame:
-        """The records of ``name`` with (at least) those of ``columns`` it has. Read from
-        XPT, their text variables are categoricals (see ``read_xpt(coded=True)``): a
-        step over millions of records compares small integer codes, not strings."""
+    def frame(self, name: str, columns=None) -> pd.DataFrame:
+        """The records of ``name`` with (at least) those of ``columns`` it has (every
+        variable when ``None``). Read from XPT, their text variables are categoricals
+        (see ``read_xpt(coded=True)``): a step over millions of records compares small
+        integer codes, not strings."""
         self.used.setdefault(name)
         if name in self._whole or self.files[name].suffix.lower() != ".xpt":
             return self[name].frame
+        if columns is None or name in self._complete:
+            if name not in self._complete:
+                self._parts[name] = read_xpt(self.files[name], coded=True).frame
+                self._complete.add(name)
+            return self._parts[name]
         reading = self._reading.pop(name, None)
         if reading is not None:
             asked, done = reading

@@ -251,8 +251,9 @@ class Sdtm:
         the SDTM is a :class:`~adam.io.DatasetFolder` (only those are read)."""
         if name not in self.sdtm:
             raise InputError(f"SDTM domain {name.upper()} is missing (needed for the TOURMALINE ADaM)")
-        if columns is not None and isinstance(self.sdtm, DatasetFolder):   # one pass per file
-            return self.sdtm.frame(name, KEYS + list(columns) + SDTM_READ.get(name, []))
+        if isinstance(self.sdtm, DatasetFolder):   # one pass per file; text as categoricals
+            return self.sdtm.frame(name, None if columns is None
+                                   else KEYS + list(columns) + SDTM_READ.get(name, []))
         ds = self.sdtm[name]
         return ds.frame if isinstance(ds, Dataset) else ds
 
@@ -321,7 +322,7 @@ def _selected(frame: pd.DataFrame, columns, rows=None) -> pd.DataFrame:
     """``frame``'s ``rows`` (positions, default all) and ``columns`` as a new frame with
     a fresh index, one array per column (no consolidation copy; without ``rows`` the
     arrays are shared with ``frame``)."""
-    data = {c: frame[c].to_numpy() if rows is None else frame[c].to_numpy()[rows] for c in columns}
+    data = {c: rows_of(frame[c], slice(None) if rows is None else rows) for c in columns}
     return pd.DataFrame(data, columns=list(columns), copy=False)
 
 
