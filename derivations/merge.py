@@ -18,6 +18,7 @@ import pandas as pd
 from adam.errors import UsageError
 from derivations.common import (
     SubjectIndex, as_list, choose, first_rows, frame_of, group_codes, like, require_choice, require_columns, row_mask,
+    rows_of,
 )
 from derivations.filters import extreme_positions, parse_order
 
@@ -90,10 +91,12 @@ def derive_vars_merged(dataset, dataset_add, by_vars, order=None, new_vars=None,
     take = rows[np.where(matched, pos, 0)] if len(rows) else None
     out = frame.copy()
     for name, col in pairs.items():
-        values = add[col].to_numpy()[take] if len(rows) else \
+        values = rows_of(add[col], take) if len(rows) else \
             pd.Series(np.full(len(frame), np.nan), dtype=add[col].dtype).to_numpy()
-        values = pd.Series(values, index=frame.index).where(matched)
+        values = pd.Series(values, index=frame.index).where(matched)   # a categorical stays one
         if missing_values and name in missing_values:
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                values = values.astype(object)      # the fill need not be a category
             values = values.where(matched, missing_values[name])
         out[name] = values
     if missing_values:
