@@ -4,7 +4,10 @@ A :class:`Dataset` is a frame plus the metadata a submission needs: dataset name
 label, and per variable its name, label, SAS type (``Char``/``Num``), length in bytes
 and display format, in column order. Conventions of the frame:
 
-- character variables are ``object`` columns; a blank value is missing (``NaN``);
+- character variables are ``object`` columns; a blank value is missing (``NaN``). Inside
+  ``derive`` and on the way to a file, text may be held as pandas categoricals (the same
+  values, a small code per row: :meth:`Dataset.with_coded_text`); what the Python API
+  hands out follows this convention (:meth:`Dataset.with_object_text`);
 - numeric variables are ``float64`` (``NaN`` missing), or ``datetime64[ns]`` when the
   variable carries a SAS date / datetime format (``DATE9.``, ``E8601DA.``, ``DATETIME20.``).
 """
@@ -113,6 +116,16 @@ class Dataset:
                     pass
         coded = pd.DataFrame(data, columns=frame.columns, index=frame.index, copy=False)
         return replace(self, frame=coded, variables=[replace(v) for v in self.variables])
+
+    def with_object_text(self) -> "Dataset":
+        """The same dataset with every categorical column as an ``object`` column (the
+        frame conventions above), for code that works on the frame with pandas."""
+        frame = self.frame
+        coded = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+        if not coded:
+            return self
+        return replace(self, frame=frame.astype({c: object for c in coded}),
+                       variables=[replace(v) for v in self.variables])
 
 
 def infer_variables(frame: pd.DataFrame) -> list[Variable]:

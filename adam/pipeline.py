@@ -182,7 +182,8 @@ def print_findings(result: CheckResult, console, max_rows: int = 40) -> None:
 def derive_datasets(study: Study, sdtm: dict, program=None) -> tuple[dict, list]:
     """Run the study's dataset program (``program``: the study's, already loaded): the
     ADaM datasets and the derivation findings (invalid dates, metadata departures...);
-    see :mod:`derivations.program` for what a program may return."""
+    see :mod:`derivations.program` for what a program may return. Text is held as
+    ``object`` columns (the frame conventions of :mod:`adam.metadata`)."""
     from derivations.program import collect
 
     return collect((program or study.derive_function())(sdtm, study))
@@ -190,7 +191,9 @@ def derive_datasets(study: Study, sdtm: dict, program=None) -> tuple[dict, list]
 
 def derive(study: str | Study, sdtm: Path, out: Path, encoding: str = "ascii") -> tuple[dict, list]:
     """SDTM folder -> ADaM datasets, validated before anything is written, then written
-    atomically as XPT v5 into ``out`` (text in ``encoding``: ASCII unless asked). Raises
+    atomically as XPT v5 into ``out`` (text in ``encoding``: ASCII unless asked). The
+    datasets returned are those written, text held as categoricals
+    (:meth:`~adam.metadata.Dataset.with_object_text` gives ``object`` columns). Raises
     :class:`ValidationFailed` (nothing written) when a schema or conformance rule finds an
     error."""
     adam_sets, findings, _ = derive_checked(_study(study), sdtm, out, encoding=encoding)

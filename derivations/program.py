@@ -40,7 +40,8 @@ class Stages:
 
 
 def collect(result) -> tuple[dict, list]:
-    """A program's result as ``({name: Dataset}, findings)``."""
+    """A program's result as ``({name: Dataset}, findings)``, text as ``object`` columns
+    (a program may hold it as categoricals; see :mod:`adam.metadata`)."""
     stages = Stages(result)
-    datasets = dict(stages)
+    datasets = {name: ds.with_object_text() for name, ds in stages}
     return datasets, stages.findings

@@ -54,6 +54,7 @@ from adam.findings import Finding
 from adam.io import DatasetFolder
 from adam.metadata import CHAR, NUM, Dataset, Variable, char_width
 from adam.parallel import forked
+from adam.text import as_categorical
 from derivations.common import Col, SubjectIndex, first_rows, group_codes, row_mask, rows_of, values_at
 from derivations.dates import checked_dtc_to_dt, convert_dtc_to_dt, derive_vars_dt, find_invalid_dtc
 from derivations.extreme import DateSource, derive_var_extreme_dt
@@ -327,11 +328,15 @@ def _selected(frame: pd.DataFrame, columns, rows=None) -> pd.DataFrame:
 
 
 def _dataset(name: str, label: str, frame: pd.DataFrame, table) -> Dataset:
+    """The variables of ``table`` that ``frame`` has, text as categoricals (each
+    distinct value hashed once, here, not again by each check and by the writer)."""
     cols = [v for v in table if v[0] in frame.columns]
     frame = _selected(frame, [v[0] for v in cols])
     variables = []
     for var, lab, typ, length, fmt in cols:
         if typ == CHAR:
+            if frame[var].dtype == object:
+                frame[var] = as_categorical(frame[var].to_numpy())
             length = max(length or 1, max(1, char_width(frame[var])))
         variables.append(Variable(var, lab, typ, length, fmt))
     return Dataset(name, frame, label, variables)
