@@ -73,7 +73,14 @@ def as_categorical(values) -> pd.Categorical:
     """An object array of text as a categorical (categories in order of first
     appearance, missing values coded -1): the same values, a small code per row."""
     codes, uniques = factorize_text(values)
-    n = len(uniques)
-    kind = np.int8 if n < 127 else np.int16 if n < 32767 else np.int32
-    return pd.Categorical.from_codes(codes.astype(kind, copy=False), dtype=categories_dtype(uniques),
+    return categorical_of(codes, uniques)
+
+
+def categorical_of(codes: np.ndarray, categories) -> pd.Categorical:
+    """The categorical of ``codes`` (-1 missing) into ``categories`` known to be
+    distinct, the codes in the integer type pandas keeps for that many categories (it
+    would copy them into it otherwise)."""
+    n = len(categories)
+    kind = np.int8 if n < 127 else np.int16 if n < 32767 else np.int32 if n < 2 ** 31 - 1 else np.int64
+    return pd.Categorical.from_codes(codes.astype(kind, copy=False), dtype=categories_dtype(categories),
                                      validate=False)

@@ -40,7 +40,7 @@ import pandas as pd
 from pandas._libs import hashtable as _hashtable
 
 from adam.errors import InputError, XptRuleError
-from adam.text import categories_dtype, factorize_text, used_codes
+from adam.text import categorical_of, factorize_text, used_codes
 from adam.io.atomic import atomic_path
 from adam.io.direct import DirectWriter, row_blocks
 from adam.metadata import CHAR, NUM, Dataset, Variable, blank_to_missing, format_kind
@@ -398,7 +398,7 @@ def ibm_to_ieee(words: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _Distinct:
-    """The distinct values of a text field: the raw ``values`` with trailing blanks
+    """The distinct values of a text field: the raw ``values`` with trailing blanks and NULs
     removed, which hold a NUL (``with_nul``: the text ends there, as a C string), which
     are ``blank``, and which may still end in whitespace other than a blank once decoded
     (``needs_rstrip``)."""
@@ -412,9 +412,9 @@ class _Distinct:
 def _distinct_values(field: _TextCodes, length: int) -> _Distinct:
     """The distinct values of a text field of ``length`` bytes, from their words."""
     distinct = np.ascontiguousarray(field.distinct, dtype="<u8").view(np.uint8)[:, :length]  # values x bytes
-    filled = distinct != 0x20
+    filled = (distinct != 0x20) & (distinct != 0)   # ReadStat strips trailing blanks and NULs
     blank = ~filled.any(axis=1)
-    end = np.where(blank, 0, length - np.argmax(filled[:, ::-1], axis=1))  # blanks stripped
+    end = np.where(blank, 0, length - np.argmax(filled[:, ::-1], axis=1))  # (before decoding)
     kept = np.arange(length) < end[:, None]
     with_nul = ((distinct == 0) & kept).any(axis=1)
     values = np.where(kept, distinct, 0).view(f"S{length}").ravel().tolist()  # drops NUL tails
@@ -490,10 +490,8 @@ def _text_column(field: _TextCodes, table: _TextTable, coded: bool):
     if not coded:
         return table.values.take(field.codes)
     codes, categories = _categories(table)
-    n = len(categories)   # the code type pandas keeps for n categories (else it copies)
-    kind = np.int8 if n < 127 else np.int16 if n < 32767 else np.int32 if n < 2 ** 31 - 1 else np.int64
-    codes = codes.astype(kind, copy=False).take(field.codes)
-    return pd.Categorical.from_codes(codes, dtype=categories_dtype(categories), validate=False)
+    per_value = categorical_of(codes, categories)
+    return pd.Categorical.from_codes(per_value.codes.take(field.codes), dtype=per_value.dtype, validate=False)
 
 
 def _categories(table: _TextTable) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from adam.errors import InputError
@@ -296,6 +296,7 @@ def raw_members(draw):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(member=raw_members())
+@example(member=([(CHAR, 2)], [b"\xc3\0"]))   # ReadStat strips trailing NULs, then the cut character
 def test_any_observation_bytes_read_as_pyreadstat_reads_them(tmp_path_factory, member):
     kinds, rows = member
     names = [f"V{i}" for i in range(len(kinds))]
@@ -316,3 +317,7 @@ def test_any_observation_bytes_read_as_pyreadstat_reads_them(tmp_path_factory, m
     ours = read_xpt(path)
     pd.testing.assert_frame_equal(ours.frame, reference.frame, check_exact=True)
     assert ours.encoding == reference.encoding
+    coded = read_xpt(path, coded=True).frame                 # the same values as categoricals
+    text = [n for n, (k, _) in zip(names, kinds) if k == CHAR]
+    assert all(coded[n].cat.categories.is_unique for n in text)
+    pd.testing.assert_frame_equal(coded.astype({n: object for n in text}), ours.frame, check_exact=True)
