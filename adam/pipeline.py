@@ -275,7 +275,10 @@ def _raise_validation_errors(findings: list, validated: list) -> None:
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         first = errors[0]
-        where = f"{first.dataset}" + (f" {first.usubjid}" if first.usubjid else "")
+        said = first.record and f"(record {first.record})" in first.message
+        where = " ".join([first.dataset] + ([f"record {first.record}"] if first.record and not said else [])
+                         + ([first.usubjid] if first.usubjid else [])
+                         + ([f"variable {first.variable}"] if first.variable else []))
         raise ValidationFailed(f"{len(errors)} error-level finding(s); nothing written. First: "
                                f"{where}: {first.rule_id}: {first.message}", findings=findings)
 

@@ -30,6 +30,7 @@ SUBJECT_KEYS = ("STUDYID", "USUBJID")
 DATE_IMPUTATION = ("D", "M", "Y")      # CDISC CT codelist DATEFL
 TIME_IMPUTATION = ("H", "M", "S")      # CDISC CT codelist TIMEFL
 MAX_LABEL, MAX_NAME, MAX_PARAMCD = 40, 8, 8
+MAX_VALUE_BYTES = 200                  # a character value in a SAS v5 transport file
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _PARAMCD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _Y_OR_NULL = re.compile(r"^(.*[RP]FL|ABLFL|ANL\d\dFL)$")
@@ -312,6 +313,35 @@ def _variable_name(ds, study):
             yield Violation(v.name, value=v.name)
 
 
+def _value_length(ds, study):
+    """Character values longer than an XPT v5 file holds, in bytes of the dataset's
+    encoding (UTF-8 when it was not read from a file): a Dataset-JSON dataset can hold
+    them, its submission XPT cannot."""
+    encoding = ds.encoding or "utf-8"
+    for v in ds.variables:
+        col = ds.frame[v.name]
+        if v.type == NUM or 4 * _longest_text(col) <= MAX_VALUE_BYTES:   # 4: bytes a character
+            continue                                                     # may take at most
+        codes, distinct = factorize_text(col.to_numpy(dtype=object))
+        nbytes = np.array([len(str(x).encode(encoding, errors="replace")) for x in distinct], dtype=np.int64)
+        yield Violation(v.name, _rows(np.append(nbytes > MAX_VALUE_BYTES, False)[codes]),
+                        detail=f"more than {MAX_VALUE_BYTES} bytes in {encoding}")
+
+
+def _longest_text(col: pd.Series) -> int:
+    """The most characters of a text value of ``col`` (0 when none is text), looking at
+    each distinct value once (a categorical's categories)."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        values = np.asarray(col.cat.categories, dtype=object)
+    else:
+        values = factorize_text(col.to_numpy(dtype=object))[1]
+    try:
+        return max(map(len, values), default=0)
+    except TypeError:                      # not all text: the text values
+        longest = pd.Series(values, dtype=object).str.len().max()
+        return 0 if pd.isna(longest) else int(longest)
+
+
 def _adsl_label(ds, study):
     if ds.label != "Subject-Level Analysis Dataset":
         yield Violation(None, value=ds.label)
@@ -420,6 +450,8 @@ RULES: tuple[Rule, ...] = (
     Rule("ADAM-014", "error", "Illegal variable name (more than 8 characters or not a "
          "letter followed by letters, digits, underscores)", "AD0013", "all",
          _variable_name),
+    Rule("ADAM-018", "error", "Character value is longer than a SAS v5 transport file holds",
+         None, "all", _value_length),
     Rule("ADSL-004", "warning", "ADSL dataset label is not 'Subject-Level Analysis Dataset'",
          "AD0320", "adsl", _adsl_label),
     Rule("ADAM-015", "error", "Variable copied from ADSL differs from its ADSL value", None,
@@ -470,14 +502,14 @@ def _to_findings(rule: Rule, ds: Dataset, v: Violation) -> list[Finding]:
     if len(v.rows) == 0:
         return []
     frame = ds.frame
-    usubjid = (frame["USUBJID"].to_numpy()[v.rows] if "USUBJID" in frame.columns
-               else [None] * len(v.rows))
-    values = (frame[v.variable].to_numpy()[v.rows] if v.variable in frame.columns
+    usubjid = (frame["USUBJID"].iloc[v.rows].to_numpy() if "USUBJID" in frame.columns
+               else [None] * len(v.rows))      # (the failing rows only: a categorical stays coded)
+    values = (frame[v.variable].iloc[v.rows].to_numpy() if v.variable in frame.columns
               else [None] * len(v.rows))
-    return [Finding(ds.name, rule.rule_id, rule.severity, message,
+    return [Finding(ds.name, rule.rule_id, rule.severity, f"{message} (record {int(r) + 1})",
                     usubjid=None if pd.isna(u) else str(u), variable=v.variable,
-                    value=_fmt(val), record=int(r) + 1)
-            for r, u, val in zip(v.rows, usubjid, values)]
+                    value=_fmt(val), record=int(r) + 1)       # the record in the message too,
+            for r, u, val in zip(v.rows, usubjid, values)]    # as the CSV has no record column
 
 
 def _fmt(value) -> str | None:

@@ -160,6 +160,21 @@ def test_label_over_40_characters():
     assert "AD0016" in found[0].message
 
 
+@pytest.mark.parametrize("coded", [False, True])
+def test_value_over_200_bytes(coded):
+    """A value an XPT v5 file cannot hold (Dataset-JSON can): 201 bytes, or 101 two-byte
+    characters; 200 bytes pass. Text held as categoricals is judged alike."""
+    adtte = edit(edit(edit(make_adtte(), 1, "EVNTDESC", "x" * 201), 4, "EVNTDESC", "\u00e9" * 101),
+                 5, "EVNTDESC", "y" * 200)
+    adtte.frame.loc[6, "EVNTDESC"] = 12.5          # not text (another rule's finding): no length
+    if coded:
+        adtte = adtte.with_coded_text()
+    found = check_adam_rules(study(adtte=adtte))
+    assert [(f.rule_id, f.variable, f.record, f.usubjid) for f in found] == [
+        ("ADAM-018", "EVNTDESC", 2, "S1-002"), ("ADAM-018", "EVNTDESC", 5, "S1-001")]
+    assert "more than 200 bytes in utf-8" in found[0].message and found[0].severity == "error"
+
+
 def test_param_with_two_paramcds():
     adtte = edit(make_adtte(), 2, "PARAMCD", "OS2")
     found = check_adam_rules(study(adtte=adtte))

@@ -653,8 +653,10 @@ CASES: list[Case] = [
                                "--encoding", "cp1252"), 0, (), (), adsl_race("Asiático", b"Asi\xe1tico")),
     Case("derive-200-byte-value", lambda b: derive_args(b, sdtm_edit(b, "dm.xpt", with_values("RACE", {1: "R" * 200}))),
          0, (), (), adsl_race("R" * 200)),
-    Case("derive-201-byte-value", lambda b: derive_args(b, json_sdtm_with_long_race(b)), 2,
-         ("dataset ADSL", "record 1", "variable RACE", "201 bytes (> 200)")),
+    Case("derive-201-byte-value", lambda b: derive_args(b, json_sdtm_with_long_race(b)), 1,
+         ("ADSL TOURMALINE-MM3-0001 variable RACE", "ADAM-018", "more than 200 bytes", "(record 1)",
+          "nothing written"), ("out",),
+         stdout_has("ADSL record 1 ADAM-018")),
     Case("derive-study-spec-unknown-key",
          lambda b: ["derive", "--study", b.study(BAD_SPEC_KEY), "--sdtm", b.copy("sdtm"), "--out", b.out], 2,
          ("{in}/study.toml", "unknown key 'plugins'")),
@@ -844,11 +846,12 @@ def planted_sdtm(b: Bench) -> Path:
 
 def planted_adam(b: Bench) -> Path:
     """The ADaM as Dataset-JSON (which can hold what XPT cannot): ADSL with record 4 repeated
-    (record 201) and a 41-character label on RACE; ADTTE without CNSR and with AVAL as text."""
+    (record 201), a 41-character label on RACE and a 201-byte RACE in record 3; ADTTE
+    without CNSR and with AVAL as text."""
     folder = b.dir / "adam"
     folder.mkdir()
     adsl = read_dataset(b.world.adam / "adsl.xpt")
-    write_dataset(with_values("RACE", {}, label="L" * 41)(repeated(4)(adsl)), folder / "adsl.json")
+    write_dataset(with_values("RACE", {3: "R" * 201}, label="L" * 41)(repeated(4)(adsl)), folder / "adsl.json")
     adtte = read_dataset(b.world.adam / "adtte.xpt")
     write_dataset(as_text("AVAL")(without("CNSR")(adtte)), folder / "adtte.json")
     return folder
@@ -898,6 +901,9 @@ CELLS = [
          dict(dataset="ADSL", rule_id="ADAM-KEY-UNIQUE", severity="error", usubjid="TOURMALINE-MM3-0004"), 201),
     Cell("check-adam-label-over-40", "check-adam-findings",
          dict(dataset="ADSL", severity="error", variable="RACE", value="L" * 41)),
+    Cell("check-adam-201-byte-value", "check-adam-findings",
+         dict(dataset="ADSL", rule_id="ADAM-018", severity="error", usubjid="TOURMALINE-MM3-0003",
+              variable="RACE", value="R" * 201), 3),
 ]
 
 
