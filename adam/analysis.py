@@ -323,9 +323,10 @@ def _switch_frame(adam: dict[str, Dataset], study: Study, spec: dict):
 def _run_switching(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
     """IPCW (censor at switch) or MSM (weights for time-varying subsequent therapy) HR of
     the randomized arm, on monthly (``period_months``) person-periods."""
-    from adam.stats.weighting import ipcw_cox, msm_cox
+    from adam.stats.weighting import check_memory, ipcw_cox, msm_cox
 
     long, trt_var, baseline, time_varying, strata = _switch_frame(adam, study, spec)
+    check_memory(len(long), int(spec.get("n_boot", 0)), f"analysis {spec['id']}")
     levels, ref = study_arms(long[trt_var], study)
     arm = [lv for lv in levels if lv != ref][0]
     common = dict(id="USUBJID", start="START", stop="STOP", event="EVENT", strata=strata,

@@ -51,3 +51,37 @@ def test_bootstrap_is_seeded_and_brackets_the_estimate():
 def test_cumulative_product_by_id():
     got = cumulative_product_by([2.0, 3.0, 0.5, 4.0, 1.5], ["a", "a", "b", "b", "b"])
     np.testing.assert_allclose(got, [2.0, 6.0, 0.5, 2.0, 3.0])
+
+
+def test_memory_check_refuses_what_would_not_fit(monkeypatch):
+    """A person-period fit larger than the memory available is refused up front with one
+    message naming the analysis and the way out; it runs when it fits, or when the
+    system does not say what it has."""
+    from adam.errors import StatError
+    from adam.stats import weighting
+
+    weighting.check_memory(1000, 100, "analysis X", available=900_000)       # 0.9 MB needed
+    with pytest.raises(StatError, match=r"analysis X: 1,000 person-period rows need about .* GB "
+                                        r"and .* GB is available; give the analysis a longer period_months"):
+        weighting.check_memory(1000, 100, "analysis X", available=899_999)
+    weighting.check_memory(1000, 0, "analysis X", available=600_000)          # no bootstrap: less
+    monkeypatch.setattr(weighting, "_available_memory", lambda: None)
+    weighting.check_memory(10 ** 12, 100, "analysis X")
+    monkeypatch.undo()
+    assert weighting._available_memory() > 0                                  # Linux: MemAvailable
+
+
+def test_switching_analysis_too_large_is_one_clear_error(monkeypatch):
+    from adam.analysis import run_analyses
+    from adam.errors import StatError
+    from adam.stats import weighting
+    from adam.study import load_study
+    from adam.synth import synthesize
+    from derivations.studies.tourmaline import derive
+
+    spec = load_study("tourmaline-mm3")
+    adam = derive(synthesize("tourmaline-mm3", n_subjects=120, seed=4), spec)
+    assert len(run_analyses(adam, spec, only=["OS-MSM"]))                      # fits here
+    monkeypatch.setattr(weighting, "_available_memory", lambda: 10 ** 5)
+    with pytest.raises(StatError, match=r"^analysis OS-IPCW: [\d,]+ person-period rows need about"):
+        run_analyses(adam, spec, only=["OS-IPCW"])
