@@ -38,6 +38,8 @@ app = typer.Typer(cls=_FlowOrder, add_completion=False, no_args_is_help=True, ri
 stdout = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 _state = {"debug": False}
+_SDTM_HELP = ("Folder of SDTM datasets (default: the SDTM the study specification names, "
+              "e.g. the CDISC pilot data shipped for cdiscpilot01).")
 _ENCODING_HELP = ("Text encoding of the ADaM XPT files (v5 is ASCII; e.g. cp1252 to keep "
                   "non-ASCII SDTM text).")
 
@@ -105,7 +107,7 @@ def synth(study: str = typer.Option(..., "--study", help="tourmaline-mm3 or tour
 
 @app.command()
 def derive(study: str = typer.Option(..., "--study", help="Built-in study or specification file."),
-           sdtm: Path = typer.Option(..., "--sdtm", help="Folder of SDTM datasets."),
+           sdtm: Optional[Path] = typer.Option(None, "--sdtm", help=_SDTM_HELP),
            out: Path = typer.Option(..., "--out", help="Output folder for the ADaM XPT files."),
            encoding: str = typer.Option("ascii", "--encoding", help=_ENCODING_HELP)):
     """ADaM datasets from SDTM, validated before anything is written."""
@@ -138,7 +140,7 @@ def report(study: str = typer.Option(..., "--study", help="Built-in study or spe
 
 @app.command()
 def run(study: str = typer.Option(..., "--study", help="Built-in study or specification file."),
-        sdtm: Path = typer.Option(..., "--sdtm", help="Folder of SDTM datasets."),
+        sdtm: Optional[Path] = typer.Option(None, "--sdtm", help=_SDTM_HELP),
         out: Path = typer.Option(..., "--out", help="Output folder."),
         format: str = typer.Option("html,rtf,pdf", "--format", help="TLF formats."),
         encoding: str = typer.Option("ascii", "--encoding", help=_ENCODING_HELP)):

@@ -189,14 +189,16 @@ def derive_datasets(study: Study, sdtm: dict, program=None) -> tuple[dict, list]
     return collect((program or study.derive_function())(sdtm, study))
 
 
-def derive(study: str | Study, sdtm: Path, out: Path, encoding: str = "ascii") -> tuple[dict, list]:
+def derive(study: str | Study, sdtm: Path | None, out: Path, encoding: str = "ascii") -> tuple[dict, list]:
     """SDTM folder -> ADaM datasets, validated before anything is written, then written
     atomically as XPT v5 into ``out`` (text in ``encoding``: ASCII unless asked). The
     datasets returned are those written, text held as categoricals
     (:meth:`~adam.metadata.Dataset.with_object_text` gives ``object`` columns). Raises
     :class:`ValidationFailed` (nothing written) when a schema or conformance rule finds an
-    error."""
-    adam_sets, findings, _ = derive_checked(_study(study), sdtm, out, encoding=encoding)
+    error. ``sdtm=None`` takes the SDTM the study names (:meth:`Study.default_sdtm`)."""
+    spec = _study(study)
+    sdtm = spec.default_sdtm() if sdtm is None else sdtm
+    adam_sets, findings, _ = derive_checked(spec, sdtm, out, encoding=encoding)
     return adam_sets, findings
 
 
@@ -549,11 +551,13 @@ def compare(base: Path, other: Path, keys: list[str], report: Path | None = None
 STEPS = ("derive", "check", "analyze", "report")
 
 
-def run(study: str | Study, sdtm: Path, out: Path, formats=("html", "rtf", "pdf"),
+def run(study: str | Study, sdtm: Path | None, out: Path, formats=("html", "rtf", "pdf"),
         progress=None, expectations: bool = True, encoding: str = "ascii") -> dict:
     """derive -> check -> analyze -> report into ``out/adam``, ``out/checks``,
-    ``out/ard/ard.csv``, ``out/tlf``. ``progress(step)`` is called before each step."""
+    ``out/ard/ard.csv``, ``out/tlf``. ``progress(step)`` is called before each step.
+    ``sdtm=None`` takes the SDTM the study names (:meth:`Study.default_sdtm`)."""
     spec = _study(study)
+    sdtm = spec.default_sdtm() if sdtm is None else sdtm
     out = Path(out)
     check_output_folder(out, [sdtm])
     tick = progress or (lambda step: None)

@@ -40,6 +40,10 @@ _SCHEMA = {
     "footnotes": (list, False),
 }
 _TREATMENT_KEYS = {"var": str, "ref": str, "actual_var": str, "order": list, "labels": dict}
+#: ``[sdtm]``: where the study's SDTM is when a command is given no ``--sdtm``: ``example``
+#: names a folder of adamant's shipped example data (``adam/examples``), ``folder`` a
+#: folder relative to the specification file
+_SDTM_KEYS = {"example": str, "folder": str}
 
 
 @dataclass
@@ -68,6 +72,20 @@ class Study:
     @property
     def trt_ref(self) -> str | None:
         return self.treatment.get("ref")
+
+    def default_sdtm(self) -> Path:
+        """The SDTM folder the specification names (``[sdtm]``), for commands given no
+        ``--sdtm``; a :class:`UsageError` when it names none."""
+        if self.sdtm.get("example"):
+            from adam.examples import example_folder
+
+            return example_folder(self.sdtm["example"])
+        if self.sdtm.get("folder"):
+            folder = (self.path.parent / self.sdtm["folder"]).resolve()
+            if not folder.is_dir():
+                raise UsageError(f"'sdtm.folder' is not a folder: {folder}", file=self.path)
+            return folder
+        raise UsageError(f"study {self.name} names no SDTM of its own: give --sdtm DIR", file=self.path)
 
     def derive_function(self):
         """The callable named by ``derive`` (``module:function`` or ``file.py:function``)."""
@@ -130,6 +148,11 @@ def _validated(doc: dict, path: Path) -> Study:
             raise UsageError(f"unknown key 'treatment.{key}'", file=path)
         if not isinstance(value, _TREATMENT_KEYS[key]):
             raise UsageError(f"key 'treatment.{key}' must be {_TREATMENT_KEYS[key].__name__}", file=path)
+    for key, value in doc.get("sdtm", {}).items():
+        if key not in _SDTM_KEYS:
+            raise UsageError(f"unknown key 'sdtm.{key}' (allowed: {', '.join(_SDTM_KEYS)})", file=path)
+        if not isinstance(value, _SDTM_KEYS[key]):
+            raise UsageError(f"key 'sdtm.{key}' must be {_SDTM_KEYS[key].__name__}", file=path)
     for key in ("analyses", "outputs"):
         for i, item in enumerate(doc.get(key, []), start=1):
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):

@@ -1,16 +1,19 @@
-"""Shared fixtures: paths to the shared reference material."""
+"""Shared fixtures: the reference data shipped with adamant (``adam/examples``).
+
+The suite needs nothing beside the checkout: the CDISC pilot SDTM and the sponsor's ADaM
+define are package data, decompressed once into the user cache."""
 
 from pathlib import Path
 
 import pytest
 
+from adam.examples import example_folder, example_source
+
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-PILOT_SDTM = SHARED / "data" / "cdiscpilot01" / "sdtm"
+PILOT_DEFINE = example_source("cdiscpilot01/adam-define.xml")
 
 
 @pytest.fixture(scope="session")
 def pilot_sdtm_dir() -> Path:
-    if not PILOT_SDTM.is_dir():
-        pytest.fail(f"../shared is missing: {PILOT_SDTM}")
-    return PILOT_SDTM
+    """The CDISC pilot SDTM as plain ``.xpt`` files."""
+    return example_folder("cdiscpilot01/sdtm")

@@ -7,8 +7,9 @@ import pytest
 from adam.define import read_define
 from adam.errors import InputError
 
-PILOT_DEFINE = Path(__file__).resolve().parents[2] / "shared/data/cdiscpilot01/adam-spec/define.xml"
-needs_pilot = pytest.mark.skipif(not PILOT_DEFINE.exists(), reason="pilot define not available")
+from adam.examples import example_source
+
+PILOT_DEFINE = example_source("cdiscpilot01/adam-define.xml")
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +17,6 @@ def pilot():
     return read_define(PILOT_DEFINE)
 
 
-@needs_pilot
 def test_pilot_datasets_and_variable_counts(pilot):
     # counted by hand: ItemRef elements of each ItemGroupDef in the file
     assert {n: len(d.variables) for n, d in pilot.datasets.items()
@@ -24,7 +24,6 @@ def test_pilot_datasets_and_variable_counts(pilot):
     assert len(pilot.datasets) == 10
 
 
-@needs_pilot
 def test_pilot_dataset_attributes(pilot):
     adae = pilot["adae"]
     assert adae.label == "Adverse Events Analysis Dataset"
@@ -35,7 +34,6 @@ def test_pilot_dataset_attributes(pilot):
     assert pilot["ADSL"].names[-1] == "MMSETOT"
 
 
-@needs_pilot
 def test_pilot_item_defs(pilot):
     trtsdt = pilot["ADSL"]["TRTSDT"]
     assert (trtsdt.label, trtsdt.data_type, trtsdt.type, trtsdt.length,
@@ -52,7 +50,6 @@ def test_pilot_item_defs(pilot):
     assert (var.name, var.label, var.type, var.length) == ("PARAMCD", "Parameter Code", "Char", 8)
 
 
-@needs_pilot
 def test_pilot_codelists(pilot):
     assert pilot.codelist(pilot["ADSL"]["TRT01PN"]).items == (
         ("0", "Placebo"), ("54", "Xanomeline Low Dose"), ("81", "Xanomeline High Dose"))

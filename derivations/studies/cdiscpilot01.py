@@ -49,9 +49,8 @@ from derivations.common import Col
 from derivations.metadata import conform
 from derivations.tte import CensorSource, EventSource, derive_param_tte
 
-#: the sponsor define when a study names none (this checkout's shared reference data)
-DEFAULT_DEFINE = (Path(__file__).resolve().parents[3]
-                  / "shared/data/cdiscpilot01/adam-spec/define.xml")
+#: the sponsor define when a study names none (shipped with adamant: adam/examples)
+DEFAULT_DEFINE = Path(__file__).resolve().parents[2] / "adam/examples/cdiscpilot01/adam-define.xml"
 
 SCREEN_FAILURE_ARMCD = ("Scrnfail", "SCRNFAIL", "NOTASSGN")
 POOLED_SITE, MIN_PER_ARM = "900", 3

@@ -145,12 +145,8 @@ def test_generic_sdtm_expectations():
     assert {f.value for f in found if f.variable == "USUBJID,AESEQ"} == {"S-1, 1"}
 
 
-def test_cdisc_pilot_sdtm_passes():
-    """The real CDISCPILOT01 SDTM (shared/data) meets every SDTM expectation."""
-    from pathlib import Path
-
+def test_cdisc_pilot_sdtm_passes(pilot_sdtm_dir):
+    """The real CDISCPILOT01 SDTM (shipped in adam/examples) meets every SDTM expectation."""
     from adam.io import read_sdtm
-    folder = Path(__file__).parents[3] / "shared" / "data" / "cdiscpilot01" / "sdtm"
-    if not folder.exists():
-        folder = Path("/work/shared/data/cdiscpilot01/sdtm")
-    assert run_expectations(read_sdtm(folder), "sdtm") == []
+
+    assert run_expectations(read_sdtm(pilot_sdtm_dir), "sdtm") == []

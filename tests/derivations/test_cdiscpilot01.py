@@ -5,18 +5,16 @@ and the define's derivation comments; the ADTTE counts and medians are the publi
 acceptance figures of the sponsor's ADTTE.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from adam.io import read_dataset, read_sdtm, write_dataset
 
-SHARED = Path(__file__).resolve().parents[3] / "shared/data/cdiscpilot01"
-DEFINE = SHARED / "adam-spec/define.xml"
+from adam.examples import example_folder, example_source
 
-pytestmark = pytest.mark.skipif(not DEFINE.exists(), reason="pilot data not available")
+SDTM = example_folder("cdiscpilot01/sdtm")
+DEFINE = example_source("cdiscpilot01/adam-define.xml")
 
 OMITTED_ADSL = {"EFFFL", "BMIBL", "BMIBLGR1", "HEIGHTBL", "WEIGHTBL", "MMSETOT"}
 
@@ -24,7 +22,7 @@ OMITTED_ADSL = {"EFFFL", "BMIBL", "BMIBLGR1", "HEIGHTBL", "WEIGHTBL", "MMSETOT"}
 @pytest.fixture(scope="module")
 def derived():
     from derivations.studies.cdiscpilot01 import derive_with_findings
-    return derive_with_findings(read_sdtm(SHARED / "sdtm"), define=DEFINE)
+    return derive_with_findings(read_sdtm(SDTM), define=DEFINE)
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +173,7 @@ def test_adae_trtemfl_rule(adae):
 
 def test_adae_trtemfl_agrees_with_sponsor_suppae(adae):
     # independent reference: the sponsor's SUPPAE QNAM AETRTEM on every AE record
-    supp = read_sdtm(SHARED / "sdtm")["suppae"].frame
+    supp = read_sdtm(SDTM)["suppae"].frame
     supp = supp[supp["QNAM"] == "AETRTEM"].assign(AESEQ=lambda d: d["IDVARVAL"].astype(float))
     both = adae.merge(supp[["USUBJID", "AESEQ", "QVAL"]], on=["USUBJID", "AESEQ"])
     assert len(both) == len(adae) == 1191
