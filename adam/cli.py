@@ -293,7 +293,11 @@ def _usage(message: str) -> AdamError:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console entry point: run the app, turn every error into one line and an exit code."""
+    """Console entry point: tune this process's memory use (:mod:`adam.tuning`; off with
+    ``ADAMANT_TUNING=0``), run the app, turn every error into one line and an exit code."""
+    from adam.tuning import tune_process
+
+    tune_process()
     try:
         code = app(args=argv, prog_name="adam", standalone_mode=False)
     except typer.Exit as exc:

@@ -48,12 +48,16 @@ class InThisProcess:
 
 def second_process():
     """A one-worker process pool (spawned: no state shared with this process) when this
-    machine gives us two cores or more, else calls made in this process."""
+    machine gives us two cores or more, else calls made in this process. The worker is
+    tuned as this process is (:mod:`adam.tuning`)."""
     if cores() < 2:
         return InThisProcess()
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    from adam.tuning import tune_process, tuned
+
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=tune_process if tuned() else None)
 
 
 def forked(fn, *args, **kwargs):

@@ -83,4 +83,7 @@ def main(n: int = 1_000_000) -> None:
 
 
 if __name__ == "__main__":
+    from adam.tuning import tune_process
+
+    tune_process()   # measured as the adam command runs (adam.tuning)
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)

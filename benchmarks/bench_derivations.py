@@ -76,6 +76,9 @@ def twin(folder: str, study_name: str = "tourmaline-mm3") -> None:
 
 
 if __name__ == "__main__":
+    from adam.tuning import tune_process
+
+    tune_process()   # measured as the adam command runs (adam.tuning)
     if len(sys.argv) > 2 and sys.argv[1] == "--twin":
         twin(sys.argv[2], sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--study" else "tourmaline-mm3")
     else:

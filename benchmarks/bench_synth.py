@@ -40,4 +40,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from adam.tuning import tune_process
+
+    tune_process()   # measured as the adam command runs (adam.tuning)
     main()

@@ -121,7 +121,7 @@ _COLUMN_KEYS = ("column", "column_A", "column_B")
 
 def _gx():
     """Import GX offline and quietly (analytics off before the import)."""
-    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")   # a user's own choice stands
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import great_expectations as gx
