@@ -10,6 +10,14 @@ Risk-set sums are reverse cumulative sums over (stratum, time) cells of per-row
 bincounts (no loop over subjects or event times); the Efron correction is vectorized by
 expanding each tie group to its deaths. The robust variance is R's: ``D'D`` with ``D`` the
 weighted dfbeta residuals summed by cluster.
+
+Estimability is decided here, once (:attr:`CoxPH.estimable`): a coefficient of a fit
+that did not converge, that R would flag as possibly infinite (a monotone likelihood:
+an arm without events, or every event of each stratum in one arm, so the HR runs to 0 or
+infinity), or whose SE is not finite has no HR, CI, log HR, SE or Wald p (:meth:`CoxPH.stats`
+leaves them NaN); the score and likelihood-ratio tests stay, as R gives them. numpy's
+floating-point warnings are silenced inside the fit (a diverging coefficient overflows
+``exp``); the flag says what happened.
 """
 
 from __future__ import annotations
@@ -21,6 +29,10 @@ from adam.stats._dist import chi2, norm
 from adam.errors import ConvergenceError, StatError
 from adam.stats._arrays import (as_event, as_float, check_lengths, factor, merge_near_ties,
                                 strata_codes, unique_inverse)
+
+
+#: the ``cox`` statistics of one coefficient (empty when it is not estimable)
+WALD_STATS = ("hr", "hr_lcl", "hr_ucl", "log_hr", "se_log_hr", "p_value")
 
 
 class _RiskSets:
@@ -234,7 +246,8 @@ class CoxPH:
     covariate is the one reported by :meth:`stats` (put treatment first). After ``fit``:
     ``coef``, ``se``, ``var``, ``loglik`` (init, final), ``summary`` frame, ``p_score``,
     ``p_lr``, ``iterations``, ``converged``, ``infinite`` (per coefficient: R's warning
-    that the coefficient may be infinite, a monotone likelihood)."""
+    that the coefficient may be infinite, a monotone likelihood), ``estimable`` (per
+    coefficient) and :meth:`not_estimable` (why not, in words)."""
 
     def __init__(self, ties: str = "efron", conf_level: float = 0.95, eps: float = 1e-9,
                  iter_max: int = 20, strict: bool = False):
@@ -247,6 +260,10 @@ class CoxPH:
             cluster=None, robust=None) -> "CoxPH":
         """``robust=None`` follows R: sandwich variance when ``cluster`` is given or the
         weights are not integers (each record its own cluster unless ``cluster``)."""
+        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+            return self._fit(time, event, covariates, strata, weights, start, cluster, robust)
+
+    def _fit(self, time, event, covariates, strata, weights, start, cluster, robust) -> "CoxPH":
         stop = as_float(time, "time")
         event = as_event(event)
         x, names = _design(covariates)
@@ -288,11 +305,11 @@ class CoxPH:
             var = dfbeta.T @ dfbeta
         self.robust = robust
         # R's "Loglik converged before variable ...; coefficient may be infinite"
-        with np.errstate(invalid="ignore"):
-            drift = np.abs(score @ self.naive_var)
+        drift = np.abs(score @ self.naive_var)
         self.infinite = converged & (drift > self.eps) & (drift > np.sqrt(self.eps) * np.abs(beta))
         self.names, self.coef, self.var = names, beta, var
         self.se = np.sqrt(np.diag(var))
+        self.estimable = converged & ~self.infinite & np.isfinite(self.se) & np.isfinite(beta)
         self.loglik, self.iterations, self.converged = loglik, iters, converged
         self.n, self.n_events = n, int(event.sum())
         self.score_test = score_test
@@ -303,21 +320,43 @@ class CoxPH:
 
     @property
     def summary(self) -> pd.DataFrame:
+        """R's coefficient table as fitted (``estimable`` says which rows mean anything)."""
         z = norm.ppf(1 - (1 - self.conf_level) / 2)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             zval = self.coef / self.se
-        return pd.DataFrame({
-            "coef": self.coef, "exp_coef": np.exp(self.coef), "se": self.se, "z": zval,
-            "p": 2 * norm.sf(np.abs(zval)),
-            "lower": np.exp(self.coef - z * self.se), "upper": np.exp(self.coef + z * self.se),
-        }, index=pd.Index(self.names, name="covariate"))
+            return pd.DataFrame({
+                "coef": self.coef, "exp_coef": np.exp(self.coef), "se": self.se, "z": zval,
+                "p": 2 * norm.sf(np.abs(zval)),
+                "lower": np.exp(self.coef - z * self.se), "upper": np.exp(self.coef + z * self.se),
+                "estimable": self.estimable,
+            }, index=pd.Index(self.names, name="covariate"))
+
+    def _index(self, covariate) -> int:
+        return covariate if isinstance(covariate, (int, np.integer)) else self.names.index(covariate)
+
+    def not_estimable(self, covariate=0) -> str | None:
+        """Why the coefficient of ``covariate`` has no estimate, or None when it has one."""
+        i = self._index(covariate)
+        if self.estimable[i]:
+            return None
+        if not self.converged:
+            return f"the Cox model did not converge in {self.iter_max} iterations"
+        if self.infinite[i]:
+            return ("monotone likelihood: the log hazard ratio grows without bound (R coxph: "
+                    f"'Loglik converged before variable {i + 1}; coefficient may be infinite')")
+        return "the information matrix is singular (no finite standard error)"
 
     def stats(self, covariate=0) -> dict:
-        """ARD ``cox`` statistics of one covariate (default: the first, treatment)."""
-        row = self.summary.iloc[covariate] if isinstance(covariate, int) else self.summary.loc[covariate]
-        return {"hr": row["exp_coef"], "hr_lcl": row["lower"], "hr_ucl": row["upper"],
-                "log_hr": row["coef"], "se_log_hr": row["se"], "p_value": row["p"],
-                "p_score": self.p_score, "p_lr": self.p_lr}
+        """ARD ``cox`` statistics of one covariate (default: the first, treatment); NaN
+        (empty in the ARD) for the HR, CI, log HR, SE and Wald p when it is not
+        :attr:`estimable`."""
+        i = self._index(covariate)
+        row = self.summary.iloc[i]
+        wald = {"hr": row["exp_coef"], "hr_lcl": row["lower"], "hr_ucl": row["upper"],
+                "log_hr": row["coef"], "se_log_hr": row["se"], "p_value": row["p"]}
+        if not self.estimable[i]:
+            wald = dict.fromkeys(WALD_STATS, np.nan)
+        return {**wald, "p_score": self.p_score, "p_lr": self.p_lr}
 
 
 def _design(covariates) -> tuple[np.ndarray, list]:

@@ -157,8 +157,10 @@ class KaplanMeier:
     def survival_at(self, times, extend: bool = False) -> pd.DataFrame:
         """``summary(fit, times=, extend=)``: time, n_risk, surv, surv_se, lower, upper.
 
-        Times past the last observed time give NaN survival unless ``extend`` (R drops
-        them); ``n_risk`` there is 0."""
+        Past the last observed time (``n_risk`` 0) the values are R's ``extend=TRUE`` ones
+        where they are determinate: a curve that has reached 0 (its last observation an
+        event taking S to 0) stays 0, with R's limits there (NaN). A curve that ends
+        censored above 0 is not estimable there (NaN; R drops the time) unless ``extend``."""
         times = np.atleast_1d(np.asarray(times, dtype=float))
         tab = self.table
         t0 = np.concatenate(([self.start_time], tab["time"].to_numpy()))
@@ -172,7 +174,7 @@ class KaplanMeier:
             out = pd.DataFrame({"time": times, "n_risk": self.n_risk_at(times), "surv": surv,
                                 "surv_se": col("std_err", 0.0) * surv,
                                 "lower": col("lower", 1.0), "upper": col("upper", 1.0)})
-        if not extend:
+        if not extend and tab["surv"].iloc[-1] > 0:
             out.loc[times > t0[-1], ["surv", "surv_se", "lower", "upper"]] = np.nan
         return out
 

@@ -18,9 +18,9 @@ from adam.stats._dist import chi2
 
 from adam.errors import StatError
 from adam.stats._arrays import factor
-from adam.stats.cox import CoxPH, treatment_dummies
+from adam.stats.cox import WALD_STATS, CoxPH, treatment_dummies
 
-HR_COLUMNS = ["hr", "hr_lcl", "hr_ucl", "log_hr", "se_log_hr", "p_value"]
+HR_COLUMNS = list(WALD_STATS)
 
 
 @dataclass
@@ -47,12 +47,12 @@ class SubgroupResult:
 
 
 def _safe_cox(time, event, x, strata, ties):
+    """The fit when every coefficient is :attr:`CoxPH.estimable`, else None."""
     try:
         fit = CoxPH(ties=ties).fit(time, event, x, strata=strata)
     except (StatError, np.linalg.LinAlgError, FloatingPointError):
         return None
-    ok = fit.converged and not fit.infinite.any() and np.isfinite(fit.se).all()
-    return fit if ok else None
+    return fit if fit.estimable.all() else None
 
 
 def subgroup_analysis(time, event, group, subgroup, ref=None, strata=None,

@@ -163,7 +163,10 @@ class WeightedCoxResult:
 
     def stats(self) -> dict:
         """ARD ``ipcw``/``msm`` statistics: hr, CI (bootstrap percentile when bootstrapped,
-        else robust Wald), robust Wald p."""
+        else robust Wald), robust Wald p; all NaN when the coefficient is not
+        :attr:`~adam.stats.cox.CoxPH.estimable`."""
+        if not self.cox.estimable[self.covariate]:
+            return dict.fromkeys(("hr", "hr_lcl", "hr_ucl", "p_value"), np.nan)
         lcl, ucl = self.confidence_interval()
         return {"hr": self.hr, "hr_lcl": lcl, "hr_ucl": ucl,
                 "p_value": float(self.cox.summary["p"].iloc[self.covariate])}
@@ -194,7 +197,7 @@ def _bootstrap(data, id, n_boot, seed, refit, covariate: int = 0) -> np.ndarray:
             fit = refit(sample)
         except (StatError, np.linalg.LinAlgError):
             continue
-        if fit.converged and not fit.infinite[covariate]:  # a monotone likelihood has no HR
+        if fit.estimable[covariate]:  # e.g. a monotone likelihood has no HR
             hrs[b] = np.exp(fit.coef[covariate])
     return hrs
 

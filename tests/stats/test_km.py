@@ -115,3 +115,30 @@ def test_median_followup_and_rmst_functions():
     case = next(c for c in CASES if c["name"] == "lung_sex1" and c["conf_level"] == 0.95)
     got = rmst(d["time"], d["status"], case["tau"])
     assert_r_close([got["rmst"], got["rmst_se"]], [case["rmean"], case["rmean_se"]])
+
+
+PAST_LAST = REFERENCE["past_last"]
+
+
+@pytest.mark.parametrize("case", PAST_LAST, ids=[f"{c['name']}-{c['level']}-{c['conf_type']}" for c in PAST_LAST])
+def test_survival_past_the_last_time(case):
+    """Issue 21 item 15. R ``summary(fit, times=, extend=TRUE)`` per arm of ``veteran`` (both
+    curves end with a death: S = 0 past the last time, limits NA) and ``ovarian`` (curves end
+    censored above 0: R drops those times without ``extend``; not estimable here)."""
+    d = dataset(case["data"])
+    d = d[d[case["group"]] == case["level"]]
+    fit = KaplanMeier(case["conf_type"]).fit(d["time"], d["status"])
+    got = fit.survival_at(case["time"])
+    expected = {k: as_array(case[k]) for k in ("n_risk", "surv", "lower", "upper")}
+    past = as_array(case["time"]) > case["last_time"]
+    if case["last_surv"] > 0:           # not determinate past the end: empty
+        for k in ("surv", "lower", "upper"):
+            expected[k][past] = np.nan
+        assert np.isfinite(got["surv"]).sum() == len(as_array(case["kept"]))  # R keeps these
+    else:
+        assert past.any() and (expected["surv"][past] == 0).all()
+    for k, v in expected.items():
+        assert_r_close(got[k], v.tolist())
+    stats = fit.stats_at(float(case["time"][-1]))
+    assert_r_close([stats["surv"], stats["surv_lcl"], stats["surv_ucl"], stats["n_risk"]],
+                   [expected[k][-1] for k in ("surv", "lower", "upper", "n_risk")])

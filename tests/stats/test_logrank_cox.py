@@ -154,3 +154,68 @@ def test_non_convergence_is_reported_or_raised():
     assert not fit.converged
     with pytest.raises(ConvergenceError):
         CoxPH(iter_max=1, strict=True).fit(LUNG["time"], LUNG["status"], LUNG["sex"])
+
+
+MONOTONE = REFERENCE["monotone"]
+
+
+@pytest.mark.parametrize("case", MONOTONE, ids=[f"{c['case']}-{'strata' if c['stratified'] else 'none'}-{c['ties']}"
+                                                for c in MONOTONE])
+def test_monotone_likelihood_not_estimable_with_r_tests(case, recwarn):
+    """Issue 21 item 16 (tests/fixtures/r/monotone.csv). Where R ``coxph`` warns that the
+    coefficient may be infinite, the HR, CI, log HR, SE and Wald p are NaN (not estimable)
+    and the score and likelihood-ratio p are R's; no numpy warning escapes the fit. The
+    ``strata`` data fitted without strata is finite and equal to R."""
+    d = dataset("monotone")
+    d = d[d["case"] == case["case"]]
+    fit = cox_treatment(d["time"], d["status"], d["arm"], ref="A",
+                        strata=d["stratum"] if case["stratified"] else None, ties=case["ties"])
+    stats = fit.stats()
+    assert_r_close(fit.loglik, case["loglik"])
+    assert_r_close([stats["p_score"], stats["p_lr"], fit.score_test],
+                   [case["p_score"], case["p_lr"], case["score"]])
+    assert fit.iterations == case["iter"]
+    assert bool(fit.infinite[0]) == case["infinite"] == (not fit.estimable[0])
+    if case["infinite"]:
+        assert all(np.isnan(stats[k]) for k in ("hr", "hr_lcl", "hr_ucl", "log_hr", "se_log_hr", "p_value"))
+        assert "monotone likelihood" in fit.not_estimable()
+        assert fit.summary["estimable"].tolist() == [False]
+    else:
+        assert fit.not_estimable() is None
+        assert_r_close([stats["log_hr"], stats["se_log_hr"], stats["p_value"]],
+                       [case["coef"], case["se"], case["p_wald"]])
+    lr = logrank_test(d["time"], d["status"], d["arm"], strata=d["stratum"] if case["stratified"] else None)
+    assert_r_close([lr.chisq, lr.p_value], [case["logrank_chisq"], case["logrank_p"]])
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+THREE_ARMS = REFERENCE["three_arms"]
+
+
+@pytest.mark.parametrize("case", THREE_ARMS, ids=[f"{c['name']}-{c['ties']}" for c in THREE_ARMS])
+def test_joint_and_pairwise_contrasts_match_r(case):
+    """Issue 21 item 17. R ``coxph(Surv(time, status) ~ arm + strata(s))`` with all arms
+    (one model, treatment dummies against the reference) and on each pair of arms."""
+    d = dataset(case["name"])
+    arm = d[case["arm"]].astype(str).to_numpy()
+    strata = [d[s] for s in case["strata"]]
+    joint = cox_treatment(d["time"], d["status"], arm, ref=case["ref"], strata=strata, ties=case["ties"])
+    assert joint.names == case["levels"]
+    assert_r_close(joint.coef, case["coef"])
+    assert_r_close(joint.se, case["se"])
+    assert_r_close(joint.summary["p"], case["p_wald"])
+    assert_r_close(joint.summary["lower"], case["hr_lcl"])
+    assert_r_close(joint.summary["upper"], case["hr_ucl"])
+    assert_r_close([joint.p_score, joint.p_lr], [case["p_score"], case["p_lr"]])
+    for i, level in enumerate(case["levels"]):
+        assert_r_close(joint.stats(level)["log_hr"], case["coef"][i])
+    for pair in case["pairwise"]:
+        sel = np.isin(arm, [case["ref"], pair["level"]])
+        fit = cox_treatment(d["time"][sel], d["status"][sel], arm[sel], ref=case["ref"],
+                            strata=[s[sel] for s in strata], ties=case["ties"])
+        st = fit.stats()
+        assert_r_close([st["log_hr"], st["se_log_hr"], st["p_value"], st["hr_lcl"], st["hr_ucl"],
+                        st["p_score"], st["p_lr"]],
+                       [pair[k] for k in ("coef", "se", "p_wald", "hr_lcl", "hr_ucl", "p_score", "p_lr")])
+        joint_coef = case["coef"][case["levels"].index(pair["level"])]
+        assert abs(st["log_hr"] - joint_coef) > 1e-3          # the two models differ
