@@ -32,10 +32,13 @@ class Table:
 
 @dataclass
 class Figure:
+    """One figure in two forms: PNG (HTML, RTF, the ``.png`` file) and SVG with text as
+    paths (the PDF draws it as vector graphics); ``svg`` empty means PNG only."""
     png: bytes
     width_in: float
     height_in: float
     alt: str
+    svg: bytes = b""
 
     @property
     def data_uri(self) -> str:

@@ -1,10 +1,10 @@
 """Render every output of a study from its ARD: HTML, RTF and PDF per output, PNG per
-figure, and an ``index.html`` linking them all."""
+figure, and an ``index.html`` linking them all. HTML and RTF are Jinja templates; the PDF
+is printed by :mod:`reports.pdf` from the same display and context."""
 
 from __future__ import annotations
 
 import functools
-import logging
 import re
 import os
 from datetime import datetime, timezone
@@ -18,11 +18,9 @@ from adam.errors import InputError, UsageError
 from adam.io.atomic import write_bytes, write_text
 from reports import rtf
 from reports.model import Display, Table
-from reports.pdf import rtf_to_pdf
+from reports.pdf import pdf_bytes
 from reports.programs import PROGRAMS
 from reports.programs.common import population_label
-
-log = logging.getLogger(__name__)
 
 FORMATS = ("html", "rtf", "pdf")
 SPEC_KEYS = {"id", "program", "analysis_id", "analysis_ids", "number", "title", "population",
@@ -96,8 +94,10 @@ def check_spec(spec: dict) -> None:
 
 
 def _context(study, spec: dict, display: Display, kind: str, run: str) -> dict:
+    """What a template (or, for ``kind`` "pdf", :mod:`reports.pdf`) prints around the display."""
     page = Page(display.landscape)
     program = spec["program"]
+    template = "reports/pdf.py" if kind == "pdf" else f"{program}.{kind}.j2"
     return {
         "study": study, "display": display, "run": run, "page": page,
         "study_line": study_line(study),
@@ -106,7 +106,7 @@ def _context(study, spec: dict, display: Display, kind: str, run: str) -> dict:
                    "population": population_label(spec.get("population", ""))},
         "footnotes": (list(display.footnotes) + list(spec.get("footnotes", []))
                       + list(getattr(study, "footnotes", None) or [])),
-        "program": f"reports/programs/{program}.py", "template": f"{program}.{kind}.j2",
+        "program": f"reports/programs/{program}.py", "template": template, "layout": program,
     }
 
 
@@ -151,8 +151,7 @@ def render_output(ard: pd.DataFrame, study, spec: dict, run: str) -> tuple[Displ
 def render_reports(ard: pd.DataFrame, study, out_dir: Path, formats=FORMATS,
                    run_datetime: datetime | None = None) -> list[Path]:
     """Write every output of ``study.outputs`` in ``formats`` to ``out_dir``; return the paths
-    written (outputs, figure PNGs, then ``index.html``). PDF needs LibreOffice; without it
-    the PDFs are skipped with a logged warning and a note in the index."""
+    written (per output HTML, RTF, PDF, figure PNG, then ``index.html``)."""
     formats = tuple(formats)
     bad = [f for f in formats if f not in FORMATS]
     if bad:
@@ -165,45 +164,34 @@ def render_reports(ard: pd.DataFrame, study, out_dir: Path, formats=FORMATS,
     ard = normalise_ard(ard)
     run = run_stamp(run_datetime)
     written: list[Path] = []
-    entries, rtf_paths = [], []
+    entries = []
     # every output is built before a file is written: an ARD that lacks what one output
     # shows leaves no partial set of outputs behind
-    rendered = [(spec, *render_output(ard, study, spec, run)) for spec in study.outputs]
-    for spec, display, html, rtf_text in rendered:
+    rendered = []
+    for spec in study.outputs:
+        display, html, rtf_text = render_output(ard, study, spec, run)
+        pdf = (pdf_bytes(display, _context(study, spec, display, "pdf", run))
+               if "pdf" in formats else None)
+        rendered.append((spec, display, html, rtf_text, pdf))
+    for spec, display, html, rtf_text, pdf in rendered:
         stem = spec["id"]
         files = []
         if "html" in formats:
             written.append(write_text(out_dir / f"{stem}.html", html))
             files.append(("HTML", f"{stem}.html"))
-        if "rtf" in formats or "pdf" in formats:
-            rtf_paths.append(write_text(out_dir / f"{stem}.rtf", rtf_text, encoding="ascii"))
-            if "rtf" in formats:
-                written.append(rtf_paths[-1])
-                files.append(("RTF", f"{stem}.rtf"))
+        if "rtf" in formats:
+            written.append(write_text(out_dir / f"{stem}.rtf", rtf_text, encoding="ascii"))
+            files.append(("RTF", f"{stem}.rtf"))
+        if pdf is not None:
+            written.append(write_bytes(out_dir / f"{stem}.pdf", pdf))
+            files.append(("PDF", f"{stem}.pdf"))
         if display.figure is not None:
             written.append(write_bytes(out_dir / f"{stem}.png", display.figure.png))
             files.append(("PNG", f"{stem}.png"))
         entries.append({"number": spec.get("number", stem), "title": spec.get("title", ""),
-                        "population": population_label(spec.get("population", "")), "files": files,
-                        "stem": stem})
-    messages = []
-    if "pdf" in formats:
-        pdfs, message = rtf_to_pdf(rtf_paths, out_dir)
-        written += pdfs
-        made = {p.stem for p in pdfs}
-        for entry in entries:
-            if entry["stem"] in made:
-                entry["files"].insert(-1 if entry["files"] and entry["files"][-1][0] == "PNG" else len(entry["files"]),
-                                      ("PDF", f"{entry['stem']}.pdf"))
-        if message:
-            log.warning(message)
-            messages.append(message)
-        if "rtf" not in formats:
-            for path in rtf_paths:
-                path.unlink(missing_ok=True)
+                        "population": population_label(spec.get("population", "")), "files": files})
     html_env, _ = _environments()
     index = html_env.get_template("index.html.j2").render(study=study, entries=entries,
-                                                          study_line=study_line(study),
-                                                          messages=messages, run=run)
+                                                          study_line=study_line(study), run=run)
     written.append(write_text(out_dir / "index.html", index))
     return written

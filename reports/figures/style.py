@@ -1,4 +1,4 @@
-"""Shared figure style: colour-blind-safe palette (Okabe-Ito), large fonts, PNG export.
+"""Shared figure style: colour-blind-safe palette (Okabe-Ito), large fonts, PNG and SVG export.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot state), so
 rendering is thread-safe and does not depend on the interactive backend.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 
+import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 
@@ -31,9 +32,19 @@ def new_figure(width_in: float, height_in: float, **kw) -> MplFigure:
     return fig
 
 
+# SVG for the PDF: text as glyph paths (no font needed where it is drawn), fixed ids and
+# no metadata (reproducible bytes; the PDF writer has no use for an RDF block)
+SVG_RC = {"svg.fonttype": "path", "svg.hashsalt": "adamant", "svg.image_inline": True}
+SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+
+
 def to_figure(fig: MplFigure, alt: str) -> Figure:
-    """Render to PNG bytes (no timestamp metadata, so output is reproducible)."""
+    """Render to PNG bytes and to SVG (no timestamp metadata, so output is reproducible)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    svg = io.BytesIO()
+    with matplotlib.rc_context(SVG_RC):
+        fig.savefig(svg, format="svg", metadata=SVG_METADATA)
     width, height = fig.get_size_inches()
-    return Figure(png=buf.getvalue(), width_in=float(width), height_in=float(height), alt=alt)
+    return Figure(png=buf.getvalue(), width_in=float(width), height_in=float(height), alt=alt,
+                  svg=svg.getvalue())
