@@ -4,7 +4,9 @@ A :class:`Dataset` is a frame plus the metadata a submission needs: dataset name
 label, and per variable its name, label, SAS type (``Char``/``Num``), length in bytes
 and display format, in column order. Conventions of the frame:
 
-- character variables are ``object`` columns; a blank value is missing (``NaN``). Inside
+- character variables are ``object`` columns; a blank value is missing (``NaN``). A
+  column of pandas' string dtype (``str``, pandas 3's default for text) is taken and
+  held as ``object`` (:class:`Dataset` converts it); inside
   ``derive`` and on the way to a file, text may be held as pandas categoricals (the same
   values, a small code per row: :meth:`Dataset.with_coded_text`); what the Python API
   hands out follows this convention (:meth:`Dataset.with_object_text`);
@@ -76,6 +78,7 @@ class Dataset:
 
     def __post_init__(self):
         self.name = self.name.upper()
+        self.frame = _object_text(self.frame)
         meta = {v.name: v for v in self.variables}
         missing = [c for c in self.frame.columns if c not in meta]
         inferred = {v.name: v for v in infer_variables(self.frame[missing])} if missing else {}
@@ -126,6 +129,20 @@ class Dataset:
             return self
         return replace(self, frame=frame.astype({c: object for c in coded}),
                        variables=[replace(v) for v in self.variables])
+
+
+def _object_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each column of pandas' string dtype (``str``, pandas 3's default for
+    text a user builds or reads with pandas) as an ``object`` column, missing as ``NaN``:
+    text from users is taken as it comes and held by the frame conventions above."""
+    text = [i for i, dtype in enumerate(frame.dtypes) if isinstance(dtype, pd.StringDtype)]
+    if not text:
+        return frame
+    frame = frame.copy(deep=False)
+    for i in text:
+        frame.isetitem(i, pd.Series(frame.iloc[:, i].to_numpy(dtype=object, na_value=np.nan),
+                                    index=frame.index, dtype=object))
+    return frame
 
 
 def infer_variables(frame: pd.DataFrame) -> list[Variable]:

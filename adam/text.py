@@ -14,6 +14,23 @@ import numpy as np
 import pandas as pd
 
 
+def is_text(dtype) -> bool:
+    """Whether a column of ``dtype`` holds text as values: ``object`` (adamant's frames) or
+    pandas' string dtype (``str``, pandas 3's default for text a user reads or builds).
+    Categoricals are not: callers look at their categories."""
+    return dtype == object or isinstance(dtype, pd.StringDtype)
+
+
+def object_columns(columns: dict, index) -> dict:
+    """``columns`` (name -> array) for ``pd.DataFrame(columns, index=index)`` with every
+    object array wrapped as an ``object`` Series on ``index`` (no copy): pandas 3 would
+    otherwise infer its ``str`` dtype from text in an object array (a conversion per row),
+    and adamant's frames hold text as objects (``docs/design.md``)."""
+    return {name: pd.Series(values, index=index, dtype=object, copy=False)
+            if isinstance(values, np.ndarray) and values.dtype == object else values
+            for name, values in columns.items()}
+
+
 def identities(values: np.ndarray) -> np.ndarray:
     """The addresses of the objects of an object array (the same address is the same
     object, hence an equal value; equal values read from a file usually share one

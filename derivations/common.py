@@ -69,8 +69,10 @@ def row_mask(frame: pd.DataFrame, condition, arg: str = "filter") -> np.ndarray:
     if condition is None:
         return np.ones(len(frame), dtype=bool)
     try:
-        if isinstance(condition, str):
+        if isinstance(condition, str) and (_clean_column_name is not None or "`" not in condition):
             mask = pd.eval(condition, engine="python", resolvers=(_QueryNames(frame),))
+        elif isinstance(condition, str):   # a `quoted name` with no way to name it: pandas' own way
+            mask = frame.eval(condition, engine="python")
         elif callable(condition):
             mask = condition(frame)
         else:
@@ -82,7 +84,27 @@ def row_mask(frame: pd.DataFrame, condition, arg: str = "filter") -> np.ndarray:
     mask = pd.Series(mask, index=frame.index) if not isinstance(mask, pd.Series) else mask
     if len(mask) != len(frame):
         raise UsageError(f"argument {arg}: the condition gave {len(mask)} values for {len(frame)} rows")
-    return mask.fillna(False).astype(bool).to_numpy()
+    return mask.fillna(False).astype(bool).to_numpy(copy=True)   # the caller's to change
+
+
+def _column_namer():
+    """How ``DataFrame.eval`` names a column in a query (```AE TERM``` is read as a
+    cleaned identifier): pandas' ``clean_column_name``, which is not public API, used only
+    when it works on an example at import. Otherwise (``None``, and ``QUERY_NAMES`` says
+    why) a query that quotes a name with backticks is evaluated by ``DataFrame.eval``
+    itself (the same result; it builds the index as a Series, slower on long frames)."""
+    try:
+        from pandas.core.computation.parsing import clean_column_name
+
+        name = clean_column_name("AE TERM")
+        if not bool(pd.eval("`AE TERM` == 1", engine="python", resolvers=({name: 1},))):
+            return None, "pandas' clean_column_name does not name columns as pandas.eval reads them"
+    except Exception as exc:   # private API: moved, renamed or changed
+        return None, f"pandas' clean_column_name is not usable ({type(exc).__name__}: {exc})"
+    return clean_column_name, f"pandas {pd.__version__} clean_column_name"
+
+
+_clean_column_name, QUERY_NAMES = _column_namer()
 
 
 class _QueryNames(MutableMapping):
@@ -93,10 +115,9 @@ class _QueryNames(MutableMapping):
     against 0.07 s without. (Mutable: pandas' scope swaps resolved names in.)"""
 
     def __init__(self, frame: pd.DataFrame):
-        from pandas.core.computation.parsing import clean_column_name
-
         self._frame = frame
-        self._columns = {clean_column_name(c): c for c in frame.columns}
+        self._columns = ({_clean_column_name(c): c for c in frame.columns} if _clean_column_name is not None
+                         else {c: c for c in frame.columns if isinstance(c, str) and c.isidentifier()})
         self._index_names = {"index"} | ({frame.index.name} if frame.index.name is not None else set())
         self._set: dict = {}
 

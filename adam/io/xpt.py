@@ -37,10 +37,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pandas._libs import hashtable as _hashtable
+
+try:  # pandas' private hash tables: used only once checked at import (_choose_stream_codes)
+    from pandas._libs import hashtable as _hashtable
+except ImportError:
+    _hashtable = None
 
 from adam.errors import InputError, XptRuleError
-from adam.text import categorical_of, factorize_text, used_codes
+from adam.text import categorical_of, factorize_text, object_columns, used_codes
 from adam.io.atomic import atomic_path
 from adam.io.direct import DirectWriter, row_blocks
 from adam.metadata import CHAR, NUM, Dataset, Variable, blank_to_missing, format_kind
@@ -128,7 +132,8 @@ def read_xpt(path: str | Path, columns=None, coded: bool = False) -> Dataset:
             columns[name] = _text_column(part, _text_table(distinct.pop(i), texts.pop(i)), coded)
         else:
             columns[name] = np.full(obs.nrows, np.nan, dtype=object)
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(obs.nrows), copy=False)
+    frame = pd.DataFrame(object_columns(columns, pd.RangeIndex(obs.nrows)), index=pd.RangeIndex(obs.nrows),
+                         copy=False)
     ds = Dataset((header.name or path.stem).upper(), frame, header.label, variables)
     ds.encoding = encoding
     return ds
@@ -270,8 +275,8 @@ class _TextCodes:
     STUDYID, USUBJID ... over long runs)."""
 
     def __init__(self, nwords: int, nrows: int):
-        self.words = [_StreamCodes() for _ in range(nwords)]
-        self.pairs = [_StreamCodes() for _ in range(nwords - 1)]
+        self.words = [_STREAM_CODER() for _ in range(nwords)]
+        self.pairs = [_STREAM_CODER() for _ in range(nwords - 1)]
         self.codes = np.empty(nrows, dtype=np.int32 if nrows < 2 ** 31 else np.int64)
         self._distinct: list[np.ndarray] = []
 
@@ -302,7 +307,10 @@ class _TextCodes:
 class _StreamCodes:
     """Codes of uint64 keys given a block at a time, numbered in order of first
     appearance over all blocks: a pandas hash table kept between blocks (``pd.factorize``
-    of each block would renumber; one call on everything would need it all at once)."""
+    of each block would renumber; one call on everything would need it all at once).
+    pandas' hash table is not public API: where it is missing or fails the check at
+    import, :class:`_SortedStreamCodes` (public numpy/pandas only) gives the same codes
+    (``STREAM_CODES`` says which is in use and why)."""
 
     def __init__(self):
         self._table = _hashtable.UInt64HashTable(1024)
@@ -313,6 +321,63 @@ class _StreamCodes:
         codes = self._table.get_labels(np.ascontiguousarray(keys, dtype=np.uint64), added, self.count, -1)
         self.count += len(added)
         return codes
+
+
+class _SortedStreamCodes:
+    """:class:`_StreamCodes` with public API only: each block is factorized
+    (``pd.factorize``, codes in order of first appearance within the block), its distinct
+    keys are looked up by binary search in the keys seen before, and those not found get
+    the next codes in the order they appear. The keys seen are kept as sorted runs that
+    merge when one grows as large as the one before (at most log2(n) runs, each key
+    merged log2(n) times), so a block costs about its distinct keys x log(n)."""
+
+    def __init__(self):
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []   # (sorted keys, their codes)
+        self.count = 0
+
+    def codes(self, keys: np.ndarray) -> np.ndarray:
+        local, distinct = pd.factorize(np.ascontiguousarray(keys, dtype=np.uint64))
+        distinct = np.asarray(distinct, dtype=np.uint64)
+        found = np.full(len(distinct), -1, dtype=np.int64)
+        for run_keys, run_codes in self._runs:
+            at = np.minimum(np.searchsorted(run_keys, distinct), len(run_keys) - 1)
+            hit = run_keys[at] == distinct
+            found[hit] = run_codes[at[hit]]
+        new = np.flatnonzero(found < 0)
+        found[new] = self.count + np.arange(len(new))
+        self.count += len(new)
+        if len(new):
+            self._add(distinct[new], found[new])
+        return found[local]
+
+    def _add(self, keys: np.ndarray, codes: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        self._runs.append((keys[order], codes[order]))
+        while len(self._runs) > 1 and len(self._runs[-2][0]) <= len(self._runs[-1][0]):
+            (k1, c1), (k2, c2) = self._runs.pop(-2), self._runs.pop()
+            keys, codes = np.concatenate((k1, k2)), np.concatenate((c1, c2))
+            order = np.argsort(keys, kind="stable")      # two sorted runs: merged in O(n)
+            self._runs.append((keys[order], codes[order]))
+
+
+def _choose_stream_codes() -> tuple[type, str]:
+    """pandas' uint64 hash table where it is there and codes a known example as
+    :class:`_SortedStreamCodes` does (twice the speed: README, Performance), else the
+    public-API coder; with the reason for the choice."""
+    if _hashtable is None:
+        return _SortedStreamCodes, "pandas._libs.hashtable cannot be imported"
+    try:
+        fast, public = _StreamCodes(), _SortedStreamCodes()
+        for block in ([7, 2**64 - 1, 7, 0], [0, 3, 2**64 - 1, 3, 9]):
+            keys = np.array(block, dtype=np.uint64)
+            if not np.array_equal(fast.codes(keys), public.codes(keys)) or fast.count != public.count:
+                return _SortedStreamCodes, "pandas' uint64 hash table gave other codes than the public-API coder"
+    except Exception as exc:     # private API: moved, renamed or changed signature
+        return _SortedStreamCodes, f"pandas' uint64 hash table is not usable ({type(exc).__name__}: {exc})"
+    return _StreamCodes, f"pandas {pd.__version__} uint64 hash table (pandas._libs.hashtable)"
+
+
+_STREAM_CODER, STREAM_CODES = _choose_stream_codes()
 
 
 def _extract_fields(obs: _Observations, fields: list[_Field], blocks) -> list:

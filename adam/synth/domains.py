@@ -17,6 +17,7 @@ from adam.synth.dtc import DAY, MONTH as P_MONTH, YEAR, dtc, partial_precision, 
 from adam.synth.labels import make_dataset
 from adam.synth.model import EOT_REASONS, IXA, MAX_LINES, NOT_TREATED, PBO
 from adam.synth.profiles import THERAPY_CLASSES, Profile
+from adam.text import as_categorical
 
 ARMS = {IXA: ("IXA", "Ixazomib"), PBO: ("PBO", "Placebo"), NOT_TREATED: ("NOTTRT", "Not Treated")}
 RESPONSES = np.array(["CR", "VGPR", "PR"], dtype=object)
@@ -105,7 +106,7 @@ def _concat(parts: list):
     when any part is one."""
     if not any(isinstance(p, pd.Categorical) for p in parts):
         return np.concatenate(parts)
-    return union_categoricals([p if isinstance(p, pd.Categorical) else pd.Categorical(p) for p in parts])
+    return union_categoricals([p if isinstance(p, pd.Categorical) else as_categorical(p) for p in parts])
 
 
 def _record_order(subj: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:

@@ -75,7 +75,7 @@ def is_iso8601(values: pd.Series) -> pd.Series:
     if len(distinct) == 0:
         return pd.Series(True, index=values.index)
     text = pd.Series(distinct, dtype=object).astype(str)
-    ok = text.str.match(ISO8601_DTC).to_numpy(dtype=bool)
+    ok = text.str.match(ISO8601_DTC).to_numpy(dtype=bool, copy=True)   # written below
     for part in (text, text[text.str.contains("/", regex=False)].str.split("/").str[1]):
         ymd = part.str.extract(r"^(\d{4}-\d{2}-\d{2})", expand=False).dropna()
         real = pd.to_datetime(ymd, format="%Y-%m-%d", errors="coerce")

@@ -90,10 +90,18 @@ def test_filter_extreme_first_last(ex):
     "AESEV == 'MILD'", "AESEQ > 1 and AESEV != 'SEVERE'", "AESEV in ['MILD', 'SEVERE']",
     "AESEV.isna()", "index >= 2", "`AE TERM` == 'HEADACHE'", "not (AESEQ == 2) or index == 0",
 ])
-def test_row_mask_reads_queries_as_dataframe_eval(query):
+@pytest.mark.parametrize("namer", ["pandas", "public"])
+def test_row_mask_reads_queries_as_dataframe_eval(query, namer, monkeypatch):
     """row_mask evaluates a query string over the columns (and the index, built only when
-    named) exactly as DataFrame.eval would."""
+    named) exactly as DataFrame.eval would; also without pandas' (private) column namer."""
+    from derivations import common
     from derivations.common import row_mask
+
+    assert common.QUERY_NAMES
+    if namer == "public":
+        monkeypatch.setattr(common, "_clean_column_name", None)
+    elif common._clean_column_name is None:
+        pytest.skip(common.QUERY_NAMES)
 
     frame = pd.DataFrame({"AESEQ": [1.0, 2.0, 3.0, 4.0], "AESEV": ["MILD", None, "SEVERE", "MILD"],
                           "AE TERM": ["HEADACHE", "NAUSEA", "HEADACHE", None]})

@@ -4,6 +4,7 @@ encodings, truncated files."""
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from fractions import Fraction
 
@@ -19,6 +20,19 @@ from adam.io.xpt import _TextCodes, ibm_to_ieee, ieee_to_ibm, read_xpt, read_xpt
 from adam.metadata import CHAR, NUM, Dataset, Variable
 
 OBS_HEADER = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!"
+# the coded reader's two ways to code words: pandas' private hash table (where usable) and
+# the public-API fallback; both must give the same codes
+CODERS = [xpt._SortedStreamCodes] + ([xpt._StreamCodes] if xpt._hashtable is not None else [])
+
+
+@contextlib.contextmanager
+def stream_coder(coder):
+    """Read with ``coder`` (not a fixture: hypothesis tests run many examples per call)."""
+    chosen, xpt._STREAM_CODER = xpt._STREAM_CODER, coder
+    try:
+        yield
+    finally:
+        xpt._STREAM_CODER = chosen
 
 
 def assert_same_dataset(path):
@@ -40,12 +54,17 @@ def test_pilot_files_equal_pyreadstat(pilot_sdtm_dir, domain):
     assert_same_dataset(pilot_sdtm_dir / f"{domain}.xpt")
 
 
+@pytest.mark.parametrize("coder", CODERS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("domain", ["dm", "cm", "ts"])
-def test_small_blocks_give_the_same_frames(pilot_sdtm_dir, monkeypatch, domain):
+def test_small_blocks_give_the_same_frames(pilot_sdtm_dir, monkeypatch, domain, coder):
     # runs of equal values and the last rows of the file cross block boundaries
     whole = read_xpt(pilot_sdtm_dir / f"{domain}.xpt")
     monkeypatch.setattr(xpt, "BLOCK_ROWS", 7)
+    monkeypatch.setattr(xpt, "_STREAM_CODER", coder)
     pd.testing.assert_frame_equal(read_xpt(pilot_sdtm_dir / f"{domain}.xpt").frame, whole.frame)
+    for coded in (read_xpt(pilot_sdtm_dir / f"{domain}.xpt", coded=True).frame,):
+        pd.testing.assert_frame_equal(coded.astype({c: object for c in coded if coded[c].dtype == "category"}),
+                                      whole.frame)
     assert_same_dataset(pilot_sdtm_dir / f"{domain}.xpt")
 
 
@@ -58,7 +77,7 @@ def test_last_row_ends_the_file(tmp_path, monkeypatch):
     raw = path.read_bytes()
     assert len(raw) - obs_start(raw) == 80
     monkeypatch.setattr(xpt, "BLOCK_ROWS", 2)
-    pd.testing.assert_frame_equal(assert_same_dataset(path).frame, frame)
+    pd.testing.assert_frame_equal(assert_same_dataset(path).frame, frame.astype({"C": object}))
 
 
 def test_pilot_ts_is_cp1252(pilot_sdtm_dir):
@@ -210,9 +229,11 @@ def test_text_neither_utf8_nor_cp1252(tmp_path):
     assert str(path) in str(info.value)
 
 
-def test_text_codes_are_exact_across_blocks():
+@pytest.mark.parametrize("coder", CODERS, ids=lambda c: c.__name__)
+def test_text_codes_are_exact_across_blocks(monkeypatch, coder):
     """Rows equal in one word and not the other, runs cut by block edges: the codes are
     pd.factorize's on the whole rows, numbered by first appearance over all blocks."""
+    monkeypatch.setattr(xpt, "_STREAM_CODER", coder)
     rng = np.random.default_rng(5)
     words = rng.integers(0, 3, size=(1000, 3)).astype(np.uint64)
     words[100:300] = words[100]                      # a run across the first block edge
@@ -314,10 +335,44 @@ def test_any_observation_bytes_read_as_pyreadstat_reads_them(tmp_path_factory, m
         with pytest.raises(InputError, match="neither UTF-8 nor cp1252"):
             read_xpt(path)
         return
-    ours = read_xpt(path)
-    pd.testing.assert_frame_equal(ours.frame, reference.frame, check_exact=True)
-    assert ours.encoding == reference.encoding
-    coded = read_xpt(path, coded=True).frame                 # the same values as categoricals
     text = [n for n, (k, _) in zip(names, kinds) if k == CHAR]
-    assert all(coded[n].cat.categories.is_unique for n in text)
-    pd.testing.assert_frame_equal(coded.astype({n: object for n in text}), ours.frame, check_exact=True)
+    for coder in CODERS:                                      # either way of coding words
+        with stream_coder(coder):
+            ours = read_xpt(path)
+            pd.testing.assert_frame_equal(ours.frame, reference.frame, check_exact=True)
+            assert ours.encoding == reference.encoding
+            coded = read_xpt(path, coded=True).frame          # the same values as categoricals
+            assert all(coded[n].cat.categories.is_unique for n in text)
+            pd.testing.assert_frame_equal(coded.astype({n: object for n in text}), ours.frame, check_exact=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(blocks=st.lists(st.lists(st.one_of(st.integers(0, 40), st.sampled_from([2 ** 63, 2 ** 64 - 1, 2 ** 40 + 3]),
+                                          st.integers(0, 2 ** 64 - 1)), max_size=60), max_size=12))
+def test_stream_coders_equal_one_factorize_of_all_blocks(blocks):
+    """Both coders (pandas' hash table where usable, the public-API fallback) give, block
+    by block, the codes pd.factorize gives all the keys at once: first appearance over
+    all blocks, the same numbering across blocks."""
+    keys = [np.array(b, dtype=np.uint64) for b in blocks]
+    expected, uniques = pd.factorize(np.concatenate(keys) if keys else np.zeros(0, np.uint64))
+    for coder in CODERS:
+        stream = coder()
+        got = [stream.codes(k) for k in keys]
+        np.testing.assert_array_equal(np.concatenate(got) if got else np.zeros(0, np.int64), expected)
+        assert stream.count == len(uniques)
+
+
+def test_stream_coder_choice_has_a_reason(monkeypatch):
+    """The coder is chosen at import, with why; without pandas' hash table the public
+    fallback is chosen and says so."""
+    assert xpt._STREAM_CODER in CODERS and xpt.STREAM_CODES
+    monkeypatch.setattr(xpt, "_hashtable", None)
+    coder, reason = xpt._choose_stream_codes()
+    assert coder is xpt._SortedStreamCodes and "cannot be imported" in reason
+
+    class Broken:      # a hash table whose signature changed
+        def UInt64HashTable(self, size):
+            raise TypeError("changed")
+    monkeypatch.setattr(xpt, "_hashtable", Broken())
+    coder, reason = xpt._choose_stream_codes()
+    assert coder is xpt._SortedStreamCodes and "not usable (TypeError: changed)" in reason
