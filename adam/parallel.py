@@ -60,6 +60,25 @@ def second_process():
                                initializer=tune_process if tuned() else None)
 
 
+def in_other_process(pool) -> bool:
+    """Whether ``pool`` (from :func:`second_process`) really runs calls elsewhere."""
+    return not isinstance(pool, InThisProcess)
+
+
+def stop_workers(pool) -> None:
+    """End ``pool``'s worker now: its work is not wanted any more (the step it prepared
+    for failed). A no-op for calls made in this process."""
+    if not in_other_process(pool):
+        return
+    terminate = getattr(pool, "terminate_workers", None)     # Python >= 3.14
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()                                  # older: the pool's own processes
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 def forked(fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` started in a forked child; ``.result()`` returns its value
     or raises its exception, ``.cancel()`` stops it. Called at once in this process (a

@@ -16,7 +16,7 @@ from adam.errors import AdamError, InputError, OutputError, UsageError, Validati
 from adam.findings import findings_frame, merge_duplicates
 from adam.io import dataset_files, open_sdtm, read_adam, read_sdtm
 from adam.io.atomic import check_output_file, check_output_folder
-from adam.parallel import InThisProcess, second_process  # noqa: F401 (InThisProcess: one core)
+from adam.parallel import InThisProcess, in_other_process, second_process, stop_workers  # noqa: F401 (InThisProcess: one core)
 from adam.study import Study, load_study
 
 
@@ -77,16 +77,12 @@ def check(study: str | Study, sdtm: Path | None = None, adam: Path | None = None
     return result
 
 
-#: SDTM folder size (bytes) above which derive takes longer than the check step's imports
-PREPARE_CHECK_ABOVE = 50 * 2 ** 20
-
-
-def prepare_check_process(pool, sdtm: Path, expectations: bool = True) -> None:
-    """Have ``pool``'s worker import what :func:`check` uses (GX takes seconds) while
-    this process derives from ``sdtm``, when the SDTM is big enough for that to pay (on a
-    small study a failing derive would wait for the imports)."""
-    size = sum(p.stat().st_size for p in Path(sdtm).glob("*") if p.is_file())
-    if size > PREPARE_CHECK_ABOVE:
+def prepare_check_process(pool, expectations: bool = True) -> None:
+    """Have ``pool``'s worker import what :func:`check` uses (GX takes seconds) while this
+    process derives; where the calls run in this process there is nothing to overlap. A
+    caller whose derive fails stops the worker (:func:`adam.parallel.stop_workers`) rather
+    than wait for the imports."""
+    if in_other_process(pool):
         pool.submit(_import_check_modules, expectations)
 
 
@@ -563,21 +559,25 @@ def run(study: str | Study, sdtm: Path | None, out: Path, formats=("html", "rtf"
     tick = progress or (lambda step: None)
     tick("derive")
     with second_process() as pool:   # check and analyze both read the written ADaM
-        prepare_check_process(pool, sdtm, expectations)
-        _, _, validated = derive_checked(spec, sdtm, out / "adam", encoding=encoding)
-        tick("check")   # the written ADaM; derive already ran the schemas and rules on it
-        checking = pool.submit(check, spec, adam=out / "adam", report=out / "checks" / "report.html",
-                               findings_csv=out / "checks" / "findings.csv",
-                               expectations=expectations, validated=validated)
-        tick("analyze")
-        ard = analyze(spec, out / "adam", out / "ard")
+        prepare_check_process(pool, expectations)
+        try:
+            _, _, validated = derive_checked(spec, sdtm, out / "adam", encoding=encoding)
+            tick("check")   # the written ADaM; derive already ran the schemas and rules on it
+            checking = pool.submit(check, spec, adam=out / "adam", report=out / "checks" / "report.html",
+                                   findings_csv=out / "checks" / "findings.csv",
+                                   expectations=expectations, validated=validated)
+            tick("analyze")
+            ard = analyze(spec, out / "adam", out / "ard")
+            tick("report")  # the TLFs need the ARD only: made while the checks finish
+            outputs = report(spec, out / "ard", out / "tlf", formats=formats)
+        except BaseException:
+            stop_workers(pool)
+            raise
         try:
             result = checking.result()
         except BrokenProcessPool as exc:  # the worker died (killed, out of memory)
             raise AdamError(f"the check step's process ended abnormally ({exc}); "
                             f"run 'adam check' on {out / 'adam'} alone") from None
-    tick("report")
-    outputs = report(spec, out / "ard", out / "tlf", formats=formats)
     tick("done")
     return {"check": result, "ard": ard, "outputs": outputs}
 

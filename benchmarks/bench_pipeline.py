@@ -141,7 +141,7 @@ def one_size(n: int, study: str, workdir: Path, stages: str) -> dict:
         return out
     tte_ids = [a["id"] for a in spec.analyses if a["type"] not in ("ipcw", "msm")]
     with pipeline.second_process() as pool:        # as run does: check beside analyze
-        pipeline.prepare_check_process(pool, workdir / "sdtm")
+        pipeline.prepare_check_process(pool)
         _, _, validated = stage("derive", lambda: pipeline.derive_checked(spec, workdir / "sdtm", workdir / "adam"))
         t0 = time.perf_counter()
         checking = pool.submit(_timed_check, spec, workdir, validated)

@@ -3,6 +3,7 @@ equals derive from the whole datasets, and `run`'s check step (which reuses deri
 schema and rule findings) reports what a standalone check of the written ADaM reports."""
 
 import pandas as pd
+import pytest
 
 from adam import pipeline
 from adam.io import read_adam, read_dataset, read_sdtm, write_dataset
@@ -76,12 +77,13 @@ def test_derive_reads_each_sdtm_file_once(tmp_path, monkeypatch):
     assert reads == {f"{d}.xpt": 1 for d in ("dm", "rs", "ds", "ex", "ts", "suppdm", "lb", "cm", "ss")}
 
 
-def test_check_process_imports_only_for_a_big_sdtm(tmp_path, monkeypatch):
-    """run has its check process import GX while it derives only when the SDTM is big
-    enough (a failing derive on a small study must not wait for the imports)."""
+def test_check_process_imports_while_derive_works_only_when_it_is_another_process():
+    """run's check worker imports GX while this process derives; calls made in this
+    process (one core) have nothing to overlap, so nothing is imported ahead."""
     import sys
 
-    (tmp_path / "dm.xpt").write_bytes(b" " * 1000)
+    from adam.parallel import InThisProcess
+
     submitted = []
 
     class Pool:
@@ -89,9 +91,36 @@ def test_check_process_imports_only_for_a_big_sdtm(tmp_path, monkeypatch):
             submitted.append(fn)
             return fn(*args)
 
-    monkeypatch.setattr(pipeline, "PREPARE_CHECK_ABOVE", 1000)
-    pipeline.prepare_check_process(Pool(), tmp_path)
+    pipeline.prepare_check_process(InThisProcess())
     assert submitted == []
-    monkeypatch.setattr(pipeline, "PREPARE_CHECK_ABOVE", 999)
-    pipeline.prepare_check_process(Pool(), tmp_path)
+    pipeline.prepare_check_process(Pool())
     assert len(submitted) == 1 and "great_expectations" in sys.modules
+
+
+def test_failing_derive_stops_the_check_worker(tmp_path, pilot_sdtm_dir, monkeypatch):
+    """A derive that fails does not wait for the check worker's imports: the worker is
+    ended (SIGTERM) and no process is left behind; nothing is written."""
+    import multiprocessing
+    import shutil
+    import signal
+
+    from adam import parallel
+    from adam.errors import AdamError
+
+    stopped = []
+
+    def spy(pool):
+        workers = list(getattr(pool, "_processes", {}).values())
+        parallel.stop_workers(pool)
+        stopped.append([w.exitcode for w in workers])
+    monkeypatch.setattr(pipeline, "stop_workers", spy)
+
+    sdtm = tmp_path / "sdtm"
+    shutil.copytree(pilot_sdtm_dir, sdtm)
+    (sdtm / "dm.xpt").unlink()                      # the program cannot run without DM
+    with pytest.raises(AdamError):
+        pipeline.run("cdiscpilot01", sdtm, tmp_path / "out")
+    assert multiprocessing.active_children() == []
+    assert not (tmp_path / "out" / "adam").exists()
+    if parallel.cores() > 1:
+        assert stopped == [[-signal.SIGTERM]]
