@@ -6,7 +6,8 @@ a study only lists them (no code in the specification):
 ``tte``        KM per arm, stratified log-rank, stratified Cox, reverse-KM follow-up,
                optional RMST; keys ``paramcd``, ``population``, ``strata``, ``where``,
                ``timepoints_months``, ``risk_months``, ``rmst_tau_months``, ``methods``,
-               ``curve`` (emit ``km-curve`` rows for figures), ``ties``, ``conf_type``.
+               ``curve`` (emit ``km-curve`` rows for figures), ``ties``, ``conf_type``,
+               ``contrasts`` (see :func:`tte_rows`: ``pairwise``, the default, or ``joint``).
 ``subgroup``   per subgroup level n/events per arm and HR; interaction p; keys
                ``paramcd``, ``population``, ``subgroups`` (ADSL variables), ``strata``.
 ``count``      n, pct, denom per arm over ``rows`` (each ``label`` + ``where``) of ADSL.
@@ -15,6 +16,10 @@ a study only lists them (no code in the specification):
 
 ``where`` is a table of ``VARIABLE = value`` (or a list of values) conditions, all of
 which must hold; the value ``"<present>"`` means non-missing and ``"<missing>"`` missing.
+
+What the ARD cannot say in numbers (a hazard ratio that is not estimable) the runners
+add to ``findings`` (:class:`~adam.findings.Finding`, severity warning), which ``analyze``
+shows the user.
 """
 
 from __future__ import annotations
@@ -26,11 +31,13 @@ import pandas as pd
 
 from adam.ard import ard_frame, ard_rows
 from adam.errors import StatError, UsageError
+from adam.findings import Finding
 from adam.metadata import Dataset
 from adam.study import Study
 
 DAYS_PER_MONTH = 30.4375
 DEFAULT_POPULATIONS = {"ITT": "ITTFL", "SAF": "SAFFL", "FAS": "FASFL", "PP": "PPROTFL"}
+CONTRASTS = ("pairwise", "joint")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -107,15 +114,43 @@ def months(values) -> list[float]:
     return [float(m) * DAYS_PER_MONTH for m in (values or [])]
 
 
+def check_contrasts(contrasts: str, context: str) -> str:
+    if contrasts not in CONTRASTS:
+        raise UsageError(f"{context}: contrasts must be {' or '.join(CONTRASTS)}, not {contrasts!r}")
+    return contrasts
+
+
+def hr_finding(fit, covariate, *, analysis_id: str, paramcd: str, contrast: str, variable: str,
+               method: str = "cox") -> Finding | None:
+    """The warning that the hazard ratio of ``contrast`` is not estimable (None when it is)."""
+    reason = fit.not_estimable(covariate)
+    if reason is None:
+        return None
+    return Finding("ADTTE", "HR-NOT-ESTIMABLE", "warning",
+                   f"{analysis_id} ({paramcd}, {method}): hazard ratio {contrast} not estimable: "
+                   f"{reason}; HR, CI, log HR, SE and Wald p left empty (NE), score and "
+                   "likelihood-ratio p kept", variable=variable)
+
+
 # ----------------------------------------------------------------------------- tte
 def tte_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: str,
              population: str, trt_var: str, ref: str | None, strata: list[str] | None = None,
              methods=("km", "logrank", "cox", "revkm"), timepoints: list[float] = (),
              risk_times: list[float] = (), rmst_tau: float | None = None, curve: bool = False,
              ties: str = "efron", conf_type: str = "log-log", conf_level: float = 0.95,
-             arm_order: list | None = None) -> list[dict]:
-    """ARD rows of one time-to-event analysis of an ADTTE subset (AVAL, CNSR, ``trt_var``)."""
-    from adam.stats.cox import cox_treatment
+             arm_order: list | None = None, contrasts: str = "pairwise",
+             findings: list | None = None) -> list[dict]:
+    """ARD rows of one time-to-event analysis of an ADTTE subset (AVAL, CNSR, ``trt_var``).
+
+    Each arm is compared with ``ref``. With three arms or more, ``contrasts`` says how:
+    ``pairwise`` (default) fits each contrast's log-rank and Cox model on the records of
+    its two arms; ``joint`` fits one Cox model of all arms (treatment dummies against
+    ``ref``): per contrast its Wald statistics, and the model's score and likelihood-ratio
+    p on a ``cox`` row of all arms (``A vs B vs C``, as the k-sample log-rank); the
+    log-rank contrasts stay pairwise. Those rows say which in ``options``
+    (``contrasts=pairwise|joint``). A hazard ratio that is not estimable is empty and a
+    warning is added to ``findings``."""
+    from adam.stats.cox import WALD_STATS, cox_treatment
     from adam.stats.km import KaplanMeier
     from adam.stats.logrank import logrank_test
 
@@ -160,25 +195,46 @@ def tte_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: s
                               "median_fu_ucl": rev.median_ucl}, method="revkm", options=km_opts,
                              **arm_keys)
     strata_frame = frame[strata] if strata else None
-    if "logrank" in methods and len(levels) > 2:  # global k-sample test
+    check_contrasts(contrasts, f"analysis {analysis_id}")
+    several = len(levels) > 2
+    joint = several and contrasts == "joint"
+    pairwise = {"contrasts": "pairwise"} if several else {}
+    cox_opts = {"ties": ties, "strata": strata, "alpha": alpha, **pairwise}
+    found = findings if findings is not None else []
+    if "logrank" in methods and several:  # global k-sample test
         lr = logrank_test(time, event, group, strata=strata_frame)
         rows += ard_rows(lr.stats(), method="logrank", options={"strata": strata},
                          **dict(common, group_var="", group=" vs ".join(levels)))
+    if "cox" in methods and joint:         # one model of all arms
+        model = cox_treatment(time, event, group, ref=ref, strata=strata_frame, ties=ties)
+        cox_opts["contrasts"] = "joint"
     for arm in [lv for lv in levels if lv != ref]:
         sel = (group == arm) | (group == ref)
         contrast = dict(common, group_var="", group=f"{arm} vs {ref}")
         st = strata_frame.loc[sel] if strata_frame is not None else None
         if "logrank" in methods:
             lr = logrank_test(time[sel], event[sel], group[sel], strata=st)
-            rows += ard_rows(lr.stats(), method="logrank", options={"strata": strata}, **contrast)
+            rows += ard_rows(lr.stats(), method="logrank", options={"strata": strata, **pairwise},
+                             **contrast)
         if "cox" in methods:
-            fit = cox_treatment(time[sel], event[sel], group[sel], ref=ref, strata=st, ties=ties)
-            rows += ard_rows(fit.stats(), method="cox",
-                             options={"ties": ties, "strata": strata, "alpha": alpha}, **contrast)
+            if joint:
+                fit, covariate = model, str(arm)
+                stats = {k: v for k, v in fit.stats(covariate).items() if k in WALD_STATS}
+            else:
+                fit, covariate = cox_treatment(time[sel], event[sel], group[sel], ref=ref, strata=st,
+                                               ties=ties), 0
+                stats = fit.stats()
+            rows += ard_rows(stats, method="cox", options=cox_opts, **contrast)
+            warning = hr_finding(fit, covariate, analysis_id=analysis_id, paramcd=paramcd,
+                                 contrast=contrast["group"], variable=trt_var)
+            found += [warning] if warning else []
+    if "cox" in methods and joint:
+        rows += ard_rows({"p_score": model.p_score, "p_lr": model.p_lr}, method="cox",
+                         options=cox_opts, **dict(common, group_var="", group=" vs ".join(levels)))
     return rows
 
 
-def _run_tte(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
+def _run_tte(adam: dict[str, Dataset], study: Study, spec: dict, findings: list) -> list[dict]:
     frame = _adtte(adam, study, spec)
     return tte_rows(frame, study_id=study.studyid, analysis_id=spec["id"], paramcd=spec["paramcd"],
                     population=spec.get("population", ""), trt_var=spec.get("trt_var", study.trt_var),
@@ -190,7 +246,8 @@ def _run_tte(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
                               if "rmst_tau_months" in spec else None),
                     curve=bool(spec.get("curve", False)), ties=spec.get("ties", "efron"),
                     conf_type=spec.get("conf_type", "log-log"),
-                    arm_order=study.treatment.get("order"))
+                    arm_order=study.treatment.get("order"),
+                    contrasts=spec.get("contrasts", "pairwise"), findings=findings)
 
 
 def _adtte(adam: dict[str, Dataset], study: Study, spec: dict) -> pd.DataFrame:
@@ -230,25 +287,37 @@ def _adtte(adam: dict[str, Dataset], study: Study, spec: dict) -> pd.DataFrame:
     return select(frame, spec.get("where"), context)
 
 
-def _run_subgroup(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
-    """Per subgroup level: ``km`` n / n_events per arm and the ``cox`` HR (empty when not
-    estimable); the interaction p-value as ``cox`` ``p_interaction`` with empty level."""
-    from adam.stats.subgroup import subgroup_analysis
-
+def _run_subgroup(adam: dict[str, Dataset], study: Study, spec: dict, findings: list) -> list[dict]:
     frame = _adtte(adam, study, spec)
     trt_var = spec.get("trt_var", study.trt_var)
     levels, ref = study_arms(frame[trt_var], study)
+    return subgroup_rows(frame, study_id=study.studyid, analysis_id=spec["id"],
+                         paramcd=spec["paramcd"], population=spec.get("population", ""),
+                         trt_var=trt_var, levels=levels, ref=ref,
+                         subgroups=spec.get("subgroups", []), strata=spec.get("strata"),
+                         ties=spec.get("ties", "efron"))
+
+
+def subgroup_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: str,
+                  population: str, trt_var: str, levels: list[str], ref: str,
+                  subgroups: list[str], strata: list[str] | None = None,
+                  ties: str = "efron") -> list[dict]:
+    """Per level of each of ``subgroups``: ``km`` n / n_events per arm and the ``cox`` HR
+    of the first arm that is not ``ref`` versus ``ref`` (empty when not estimable); the
+    interaction p-value (likelihood ratio) as ``cox`` ``p_interaction`` with empty level."""
+    from adam.stats.subgroup import subgroup_analysis
+
+    for var in [*subgroups, *(strata or [])]:
+        if var not in frame:
+            raise UsageError(f"analysis {analysis_id}: ADTTE lacks variable {var}", variable=var)
     time = frame["AVAL"].to_numpy(dtype=float)
     event = event_indicator(frame)
     group = frame[trt_var].astype(str).to_numpy()
-    strata = spec.get("strata")
-    ties = spec.get("ties", "efron")
-    common = dict(study=study.studyid, analysis_id=spec["id"], paramcd=spec["paramcd"],
-                  population=spec.get("population", ""))
+    common = dict(study=study_id, analysis_id=analysis_id, paramcd=paramcd, population=population)
     contrast = f"{[lv for lv in levels if lv != ref][0]} vs {ref}"
     options = {"ties": ties, "strata": strata}
     rows: list[dict] = []
-    for var in spec.get("subgroups", []):
+    for var in subgroups:
         result = subgroup_analysis(time, event, group, frame[var].to_numpy(dtype=object), ref=ref,
                                    strata=frame[strata] if strata else None, ties=ties)
         for level in result.levels["level"]:
@@ -320,7 +389,7 @@ def _switch_frame(adam: dict[str, Dataset], study: Study, spec: dict):
     return long, trt_var, baseline, time_varying, strata
 
 
-def _run_switching(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
+def _run_switching(adam: dict[str, Dataset], study: Study, spec: dict, findings: list) -> list[dict]:
     """IPCW (censor at switch) or MSM (weights for time-varying subsequent therapy) HR of
     the randomized arm, on monthly (``period_months``) person-periods."""
     from adam.stats.weighting import check_memory, ipcw_cox, msm_cox
@@ -341,6 +410,9 @@ def _run_switching(adam: dict[str, Dataset], study: Study, spec: dict) -> list[d
                          time_varying=time_varying, report="ARM", **common)
     options = {"strata": strata, "ties": common["ties"], "n_boot": common["n_boot"],
                "period_months": spec.get("period_months", 1)}
+    warning = hr_finding(result.cox, result.covariate, analysis_id=spec["id"], paramcd=spec["paramcd"],
+                         contrast=f"{arm} vs {ref}", variable=trt_var, method=spec["type"])
+    findings += [warning] if warning else []
     return ard_rows(result.stats(), study=study.studyid, analysis_id=spec["id"],
                     paramcd=spec["paramcd"], population=spec.get("population", ""),
                     method=spec["type"], group=f"{arm} vs {ref}", options=options)
@@ -357,7 +429,7 @@ def _adsl(adam: dict[str, Dataset], study: Study, spec: dict, group_var: str) ->
     return in_population(adam["adsl"].frame, study, spec.get("population"), context)
 
 
-def _run_count(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
+def _run_count(adam: dict[str, Dataset], study: Study, spec: dict, findings: list) -> list[dict]:
     context = f"analysis {spec['id']}"
     group_var = spec.get("group_var", study.trt_var)
     adsl = _adsl(adam, study, spec, group_var)
@@ -381,7 +453,7 @@ def _run_count(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]
     return rows
 
 
-def _run_baseline(adam: dict[str, Dataset], study: Study, spec: dict) -> list[dict]:
+def _run_baseline(adam: dict[str, Dataset], study: Study, spec: dict, findings: list) -> list[dict]:
     context = f"analysis {spec['id']}"
     group_var = spec.get("group_var", study.trt_var)
     adsl = _adsl(adam, study, spec, group_var)
@@ -435,7 +507,7 @@ _COMMON_KEYS = {"id": str, "type": str, "population": str, "where": dict, "title
 KEYS: dict[str, dict] = {
     "tte": {"paramcd": str, "strata": list, "timepoints_months": list, "risk_months": list,
             "rmst_tau_months": (int, float), "methods": list, "curve": bool, "ties": str,
-            "conf_type": str, "trt_var": str},
+            "conf_type": str, "trt_var": str, "contrasts": str},
     "subgroup": {"paramcd": str, "subgroups": list, "strata": list, "ties": str, "trt_var": str},
     "count": {"group_var": str, "rows": list},
     "baseline": {"group_var": str, "continuous": list, "categorical": list, "levels": dict},
@@ -465,6 +537,9 @@ def validate_analyses(study: Study) -> None:
         for key in ("paramcd",):
             if key in KEYS[kind] and key not in spec:
                 raise UsageError(f"{where}: missing key {key!r}", file=study.path)
+        if spec.get("contrasts", "pairwise") not in CONTRASTS:
+            raise UsageError(f"{where}: contrasts must be {' or '.join(CONTRASTS)}, not "
+                             f"{spec['contrasts']!r}", file=study.path)
 
 
 def analysis_variables(study: Study, only: list[str] | None = None) -> set[str]:
@@ -490,12 +565,20 @@ def analysis_variables(study: Study, only: list[str] | None = None) -> set[str]:
     return {str(n) for n in names}
 
 
-def run_analyses(adam: dict[str, Dataset], study: Study, only: list[str] | None = None) -> pd.DataFrame:
-    """Every analysis of ``study`` (or those in ``only``) as one ARD frame."""
+def run_analyses(adam: dict[str, Dataset], study: Study, only: list[str] | None = None,
+                 findings: list | None = None, contrasts: str | None = None) -> pd.DataFrame:
+    """Every analysis of ``study`` (or those in ``only``) as one ARD frame; warnings (a
+    hazard ratio that is not estimable) appended to ``findings``. ``contrasts`` (pairwise
+    or joint) overrides the ``contrasts`` of every ``tte`` analysis."""
     validate_analyses(study)
+    if contrasts is not None:
+        check_contrasts(contrasts, "contrasts")
+    found = findings if findings is not None else []
     rows: list[dict] = []
     for spec in study.analyses:
         if only and spec["id"] not in only:
             continue
-        rows += RUNNERS[spec["type"]](adam, study, spec)
+        if contrasts is not None and spec["type"] == "tte":
+            spec = {**spec, "contrasts": contrasts}
+        rows += RUNNERS[spec["type"]](adam, study, spec, found)
     return ard_frame(rows)

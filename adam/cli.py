@@ -222,6 +222,7 @@ def _summary(out: Path, result: dict) -> None:
     n_warn = sum(f.severity == "warning" for f in chk.findings)
     stdout.print(f"{out}: ADaM in {out / 'adam'}, checks {n_err} error(s) {n_warn} warning(s), "
                  f"{len(result['ard'])} statistics, {len(result['outputs'])} TLF files")
+    _print_analysis_findings(result.get("analysis", []))
 
 
 @app.command()
@@ -263,6 +264,8 @@ def analyze(study: Optional[str] = typer.Option(None, "--study", help="Built-in 
             conf_type: str = typer.Option("log-log", "--conf-type", help="log-log, log or plain."),
             timepoints: Optional[str] = typer.Option(None, "--timepoints", help="Landmark times T1,T2 (AVAL units)."),
             rmst_tau: Optional[float] = typer.Option(None, "--rmst-tau", help="RMST truncation time."),
+            subgroups: Optional[str] = typer.Option(None, "--subgroups", help="Subgroup variables V1,V2 of the ADTTE (ad hoc): HR per level and interaction test."),
+            contrasts: Optional[str] = typer.Option(None, "--contrasts", help="3+ arms: pairwise (default: each contrast on its two arms' records) or joint (one Cox model of all arms)."),
             out: Path = typer.Option(..., "--out", help="Output folder for ard.csv.")):
     """Survival analyses -> ard.csv: a study's prespecified plan, or ad hoc on any ADTTE."""
     from adam import pipeline
@@ -271,6 +274,9 @@ def analyze(study: Optional[str] = typer.Option(None, "--study", help="Built-in 
         raise _usage(f"--ties must be efron or breslow, not {ties!r}")
     if conf_type not in ("log-log", "log", "plain"):
         raise _usage(f"--conf-type must be log-log, log or plain, not {conf_type!r}")
+    if contrasts not in (None, "pairwise", "joint"):
+        raise _usage(f"--contrasts must be pairwise or joint, not {contrasts!r}")
+    found: list = []
     if adtte is not None:
         if study or adam:
             raise _usage("--adtte (ad hoc) cannot be combined with --study/--adam")
@@ -279,12 +285,22 @@ def analyze(study: Optional[str] = typer.Option(None, "--study", help="Built-in 
         ard = pipeline.analyze_adtte(adtte, out, param=param, trt=trt, ref=ref,
                                      strata=_csv_list(strata), ties=ties, conf_type=conf_type,
                                      timepoints=_numbers(timepoints, "--timepoints"),
-                                     rmst_tau=rmst_tau)
+                                     rmst_tau=rmst_tau, subgroups=_csv_list(subgroups),
+                                     contrasts=contrasts or "pairwise", findings=found)
     else:
         if not study or adam is None:
             raise _usage("give --study STUDY --adam DIR, or --adtte FILE --param P --trt VAR")
-        ard = pipeline.analyze(study, adam, out)
+        if subgroups:
+            raise _usage("--subgroups is for ad hoc analyses (--adtte); a study lists its subgroups")
+        ard = pipeline.analyze(study, adam, out, findings=found, contrasts=contrasts)
     stdout.print(f"wrote {out / 'ard.csv'} ({len(ard)} statistics)")
+    _print_analysis_findings(found)   # warnings only: exit 0
+
+
+def _print_analysis_findings(found: list) -> None:
+    """The analyses' warnings (e.g. a hazard ratio not estimable), one line each, on stdout."""
+    for f in found:
+        stdout.print(f"{f.severity}: {f.rule_id}: {f.message}", markup=False)
 
 
 def _usage(message: str) -> AdamError:

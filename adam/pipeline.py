@@ -345,8 +345,11 @@ def explain_program_failure(sdtm, exc: Exception) -> AdamError | None:
 
 
 # ----------------------------------------------------------------------------- analyze
-def analyze(study: str | Study, adam: Path, out: Path) -> pd.DataFrame:
-    """The study's prespecified analyses of an ADaM folder -> ``out/ard.csv``."""
+def analyze(study: str | Study, adam: Path, out: Path, findings: list | None = None,
+            contrasts: str | None = None) -> pd.DataFrame:
+    """The study's prespecified analyses of an ADaM folder -> ``out/ard.csv``; the
+    analyses' warnings (a hazard ratio that is not estimable) are appended to ``findings``;
+    ``contrasts`` (pairwise or joint) overrides the study's for its ``tte`` analyses."""
     from adam.analysis import analysis_variables, run_analyses
     from adam.ard import write_ard
 
@@ -356,7 +359,7 @@ def analyze(study: str | Study, adam: Path, out: Path) -> pd.DataFrame:
     datasets = read_adam(adam, analysis_variables(spec))   # only what the analyses read
     check_analysis_inputs(datasets, files)
     try:
-        ard = run_analyses(datasets, spec)
+        ard = run_analyses(datasets, spec, findings=findings, contrasts=contrasts)
     except AdamError as exc:            # the file of the one dataset it names, else the folder
         named = [files[n] for n in files if n.upper() in exc.message.replace(":", " ").split()]
         raise _naming(exc, named[0] if len(named) == 1 else adam)
@@ -420,9 +423,13 @@ def _naming(exc: AdamError, file) -> AdamError:
 def analyze_adtte(adtte: Path, out: Path, param: str, trt: str, ref: str | None = None,
                   strata: list[str] | None = None, ties: str = "efron",
                   conf_type: str = "log-log", timepoints: list[float] = (),
-                  rmst_tau: float | None = None) -> pd.DataFrame:
-    """Ad-hoc time-to-event analysis of any ADTTE file -> ``out/ard.csv`` (times in AVAL units)."""
-    from adam.analysis import tte_rows
+                  rmst_tau: float | None = None, subgroups: list[str] = (),
+                  contrasts: str = "pairwise", findings: list | None = None) -> pd.DataFrame:
+    """Ad-hoc time-to-event analysis of any ADTTE file -> ``out/ard.csv`` (times in AVAL
+    units): analysis ``<param>-ADHOC``, and with ``subgroups`` (ADTTE variables)
+    ``<param>-ADHOC-SUBGROUP``: per level n / events per arm, HR and the interaction test,
+    as a study's ``subgroup`` analysis. Warnings are appended to ``findings``."""
+    from adam.analysis import arm_levels, check_contrasts, default_reference, subgroup_rows, tte_rows
     from adam.ard import ard_frame, write_ard
     from adam.errors import UsageError
     from adam.io import read_dataset
@@ -430,7 +437,8 @@ def analyze_adtte(adtte: Path, out: Path, param: str, trt: str, ref: str | None 
     check_output_folder(out, [adtte])
     ds = read_dataset(adtte)
     frame = ds.frame
-    for var in ("PARAMCD", "AVAL", "CNSR", trt, *(strata or [])):
+    check_contrasts(contrasts, "--contrasts")
+    for var in ("PARAMCD", "AVAL", "CNSR", trt, *(strata or []), *subgroups):
         if var not in frame:
             raise InputError(f"ADTTE has no variable {var}", file=adtte, variable=var)
     _check_tte_values(frame, adtte)
@@ -447,7 +455,14 @@ def analyze_adtte(adtte: Path, out: Path, param: str, trt: str, ref: str | None 
     rows = tte_rows(frame, study_id=study_id, analysis_id=f"{param}-ADHOC", paramcd=param,
                     population="", trt_var=trt, ref=ref, strata=strata or None,
                     methods=("km", "logrank", "cox", "revkm"), timepoints=list(timepoints),
-                    risk_times=list(timepoints), rmst_tau=rmst_tau, ties=ties, conf_type=conf_type)
+                    risk_times=list(timepoints), rmst_tau=rmst_tau, ties=ties, conf_type=conf_type,
+                    contrasts=contrasts, findings=findings)
+    if subgroups:
+        arms = arm_levels(frame[trt].astype(str), ref)
+        rows += subgroup_rows(frame, study_id=study_id, analysis_id=f"{param}-ADHOC-SUBGROUP",
+                              paramcd=param, population="", trt_var=trt, levels=arms,
+                              ref=ref or default_reference(arms), subgroups=list(subgroups),
+                              strata=strata or None, ties=ties)
     ard = ard_frame(rows)
     write_ard(ard, Path(out) / "ard.csv")
     return ard
@@ -567,7 +582,8 @@ def run(study: str | Study, sdtm: Path | None, out: Path, formats=("html", "rtf"
                                    findings_csv=out / "checks" / "findings.csv",
                                    expectations=expectations, validated=validated)
             tick("analyze")
-            ard = analyze(spec, out / "adam", out / "ard")
+            analysis_findings: list = []
+            ard = analyze(spec, out / "adam", out / "ard", findings=analysis_findings)
             tick("report")  # the TLFs need the ARD only: made while the checks finish
             outputs = report(spec, out / "ard", out / "tlf", formats=formats)
         except BaseException:
@@ -579,7 +595,7 @@ def run(study: str | Study, sdtm: Path | None, out: Path, formats=("html", "rtf"
             raise AdamError(f"the check step's process ended abnormally ({exc}); "
                             f"run 'adam check' on {out / 'adam'} alone") from None
     tick("done")
-    return {"check": result, "ard": ard, "outputs": outputs}
+    return {"check": result, "ard": ard, "outputs": outputs, "analysis": analysis_findings}
 
 
 # ----------------------------------------------------------------------------- demo

@@ -28,8 +28,10 @@ def arms(rows: pd.DataFrame, method: str | None = None) -> list[str]:
 
 
 def contrasts(rows: pd.DataFrame, method: str = "cox") -> list[str]:
-    """Contrast labels (``A vs B``) of rows with no ``group_var`` for ``method``."""
+    """Contrast labels (``A vs B``) of rows with no ``group_var`` for ``method`` that have a
+    hazard ratio row (a joint model's tests of all arms, ``A vs B vs C``, are no contrast)."""
     mask = (rows["group_var"] == "") & (rows["method"] == method) & (rows["group"] != "")
+    mask &= rows["stat_name"] == "hr"
     return list(pd.unique(rows.loc[mask, "group"]))
 
 

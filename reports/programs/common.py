@@ -74,6 +74,23 @@ def contrast_of(rows: pd.DataFrame, spec: dict, method: str = "cox") -> str | No
     return found[0] if found else None
 
 
+def contrasts_notes(rows: pd.DataFrame) -> list[str]:
+    """Footnotes saying how the contrasts of three or more arms were fitted (the ARD
+    ``options`` of the ``cox`` and ``logrank`` rows: ``contrasts=pairwise|joint``)."""
+    tested = rows.loc[rows["method"].isin(("cox", "logrank")), "options"]
+    kinds = {parse_options(o).get("contrasts") for o in pd.unique(tested)} - {None}
+    notes = []
+    if "pairwise" in kinds:
+        notes.append("Three or more arms: each comparison with the reference arm (hazard ratio, "
+                     "log-rank p) is fitted on the patients of its two arms only (pairwise), "
+                     "not on one model of all arms.")
+    if "joint" in kinds:
+        notes.append("Three or more arms: hazard ratios from one Cox model of all arms (each arm "
+                     "against the reference); the log-rank p of a comparison uses the patients "
+                     "of its two arms only.")
+    return notes
+
+
 def favours(contrast: str) -> tuple[str, str]:
     """``'A vs B'`` -> ``('Favours A', 'Favours B')``."""
     left, _, right = contrast.partition(" vs ")

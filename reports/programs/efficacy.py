@@ -9,7 +9,7 @@ import pandas as pd
 
 from reports import fmt, select
 from reports.model import Display, Row, Table
-from reports.programs.common import analysis_label, arm_headers, logrank_tests
+from reports.programs.common import analysis_label, arm_headers, contrasts_notes, logrank_tests
 
 METHOD_LABELS = {"cox": "Cox", "ipcw": "IPCW", "msm": "MSM"}
 METHOD_NOTES = {"cox": "Cox model, stratified when the analysis names strata",
@@ -43,9 +43,12 @@ def _analysis_rows(rows: pd.DataFrame, arms: list[str], label: str) -> list[Row]
     for method in select.CONTRAST_METHODS:
         for contrast in select.contrasts(rows, method):
             st = select.stats(rows, method=method, group=contrast)
+            p = fmt.p_value(st.get("p_value"))
+            if not p and fmt.is_missing(st.get("hr")):              # HR not estimable: no Wald p
+                p = fmt.NOT_ESTIMABLE
             out.append(Row([f"{METHOD_LABELS[method]} HR, {contrast}"] + [""] * len(arms)
-                           + [fmt.hr_ci(st.get("hr"), st.get("hr_lcl"), st.get("hr_ucl")),
-                              fmt.p_value(st.get("p_value"))], indent=1))
+                           + [fmt.hr_ci(st.get("hr"), st.get("hr_lcl"), st.get("hr_ucl")), p],
+                           indent=1))
     for test in logrank_tests(rows):
         suffix = " (all arms)" if test.global_test else f", {test.group}"
         out.append(Row([test.label + suffix] + [""] * (len(arms) + 1) + [fmt.p_value(test.p)], indent=1))
@@ -70,5 +73,5 @@ def build(ard, study, spec: dict) -> Display:
     notes = [f"Time in months = days / {fmt.DAYS_PER_MONTH}. NR: not reached; NE: not estimable.",
              "N in the column headers: patients in the first analysis listed; Events / N per endpoint "
              "use the patients of that analysis.",
-             _hr_note(pd.concat(parts))]
+             _hr_note(pd.concat(parts))] + contrasts_notes(pd.concat(parts))
     return Display(tables=[table], footnotes=notes, landscape=True)

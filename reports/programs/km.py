@@ -18,8 +18,8 @@ from adam.errors import UsageError
 from reports import fmt, select
 from reports.figures.km import Curve, km_plot
 from reports.model import Display, Row, Table
-from reports.programs.common import (SURVIVAL_LABELS, analysis_label, arm_headers, contrasts_of,
-                                     logrank_tests)
+from reports.programs.common import (SURVIVAL_LABELS, analysis_label, arm_headers, contrasts_notes,
+                                     contrasts_of, logrank_tests)
 
 CURVE_METHOD = "km-curve"
 
@@ -139,4 +139,5 @@ def build(ard, study, spec: dict) -> Display:
     if any(r.cells[0].startswith("Hazard ratio") for r in contrast_rows):
         notes.append("Hazard ratio from a Cox model (stratified when the analysis names strata), "
                      "shown in the column of the arm compared; HR < 1 favours that arm.")
+    notes += contrasts_notes(rows)
     return Display(tables=[table], figure=figure, footnotes=notes, landscape=True)
