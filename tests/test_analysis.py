@@ -113,3 +113,79 @@ def test_analysis_variables_names_what_the_analyses_read_and_validates_first():
     assert "DTHFL" not in analysis_variables(study, only=["A"])
     with pytest.raises(UsageError, match="'strata' has the wrong type"):
         analysis_variables(_study([{"id": "A", "type": "tte", "paramcd": "OS", "strata": 5}]))
+
+
+def _no_events_in_drug():
+    adam = _adam()
+    adam["adtte"].frame["CNSR"] = np.where(adam["adtte"].frame["TRT01P"] == "Drug", 1, 0)
+    return adam
+
+
+def test_not_estimable_hr_is_empty_with_a_warning_finding():
+    """Drug has no events: a monotone likelihood. HR, CI, log HR, SE and Wald p empty, score
+    and LR p kept, one warning finding naming the analysis and the contrast."""
+    from adam.findings import Finding
+
+    found: list[Finding] = []
+    study = _study([{"id": "OS", "type": "tte", "paramcd": "OS", "population": "ITT"}])
+    ard = run_analyses(_no_events_in_drug(), study, findings=found)
+    cox = ard[ard["method"] == "cox"].set_index("stat_name")["stat_value"]
+    assert cox[["hr", "hr_lcl", "hr_ucl", "log_hr", "se_log_hr", "p_value"]].isna().all()
+    assert cox[["p_score", "p_lr"]].between(0, 1).all()
+    assert [(f.severity, f.rule_id, f.variable) for f in found] == [("warning", "HR-NOT-ESTIMABLE", "TRT01P")]
+    assert "OS" in found[0].message and "Drug vs Placebo" in found[0].message
+    assert "monotone likelihood" in found[0].message
+    assert not run_analyses(_adam(), study, findings=(fine := [])).empty and fine == []
+
+
+def test_weighted_cox_result_uses_the_same_notion():
+    from adam.stats.cox import CoxPH
+    from adam.stats.weighting import WeightedCoxResult
+
+    fit = CoxPH().fit([1, 2, 3, 4, 5, 6], np.ones(6), [0, 0, 0, 1, 1, 1.0])  # deaths in order of x
+    assert not fit.estimable[0]
+    assert all(np.isnan(v) for v in WeightedCoxResult(fit, pd.DataFrame()).stats().values())
+
+
+def _three_arms():
+    rng = np.random.default_rng(5)
+    n = 90
+    adtte = pd.DataFrame({"USUBJID": [f"S{i}" for i in range(n)], "PARAMCD": "OS",
+                          "AVAL": rng.exponential(100, n).round() + 1, "CNSR": rng.integers(0, 2, n),
+                          "TRT01P": np.repeat(["High", "Low", "Placebo"], n // 3),
+                          "STRAT1R": np.tile(["a", "b"], n // 2)})
+    return {"adtte": Dataset("ADTTE", adtte)}
+
+
+@pytest.mark.parametrize("how", ["pairwise", "joint"])
+def test_three_arm_contrasts_option_and_spec_key(how):
+    """The ``contrasts`` of each contrast row; with ``joint`` one model (the R comparison is
+    in tests/stats/test_logrank_cox.py and tests/cli/test_analyze_contracts.py)."""
+    from adam.stats.cox import cox_treatment
+
+    spec = {"id": "OS", "type": "tte", "paramcd": "OS", "strata": ["STRAT1R"], "methods": ["logrank", "cox"]}
+    if how == "joint":
+        spec["contrasts"] = "joint"
+    adam = _three_arms()
+    ard = run_analyses(adam, _study([spec]))
+    contrast = ard[ard["group"].isin(["High vs Placebo", "Low vs Placebo"])]
+    assert set(contrast.loc[contrast.method == "cox", "options"]) == {
+        f"alpha=0.05;contrasts={how};strata=STRAT1R;ties=efron"}
+    assert set(contrast.loc[contrast.method == "logrank", "options"]) == {"contrasts=pairwise;strata=STRAT1R"}
+    frame = adam["adtte"].frame
+    sel = frame["TRT01P"] != "Low" if how == "pairwise" else np.ones(len(frame), bool)
+    fit = cox_treatment(frame["AVAL"][sel], 1 - frame["CNSR"][sel], frame["TRT01P"][sel], ref="Placebo",
+                        strata=frame["STRAT1R"][sel])
+    assert ard_value(ard, "log_hr", method="cox", group="High vs Placebo") == pytest.approx(
+        fit.stats("High")["log_hr"], rel=1e-12)
+    everyone = ard[(ard.method == "cox") & (ard.group == "High vs Low vs Placebo")]
+    assert (set(everyone["stat_name"]) == {"p_score", "p_lr"}) == (how == "joint")
+    two_arms = run_analyses(_adam(), _study([{"id": "OS", "type": "tte", "paramcd": "OS", "contrasts": "joint"}]))
+    assert "contrasts" not in "".join(two_arms["options"])         # two arms: one model either way
+    overridden = run_analyses(adam, _study([spec]), contrasts="pairwise")
+    assert "contrasts=joint" not in "".join(overridden["options"])
+
+
+def test_contrasts_key_is_validated():
+    with pytest.raises(UsageError, match="contrasts must be pairwise or joint"):
+        run_analyses(_adam(), _study([{"id": "OS", "type": "tte", "paramcd": "OS", "contrasts": "all"}]))

@@ -12,10 +12,12 @@ expanding each tie group to its deaths. The robust variance is R's: ``D'D`` with
 weighted dfbeta residuals summed by cluster.
 
 Estimability is decided here, once (:attr:`CoxPH.estimable`): a coefficient of a fit
-that did not converge, that R would flag as possibly infinite (a monotone likelihood:
-an arm without events, or every event of each stratum in one arm, so the HR runs to 0 or
-infinity), or whose SE is not finite has no HR, CI, log HR, SE or Wald p (:meth:`CoxPH.stats`
-leaves them NaN); the score and likelihood-ratio tests stay, as R gives them. numpy's
+that did not converge, that may be infinite (a monotone likelihood: an arm without events,
+or every event of each stratum in one arm, so the HR runs to 0 or infinity; flagged by R's
+rule when the fit converged, and by its vanished information when it ran out of
+iterations), or whose SE is not finite has no HR, CI, log HR, SE or Wald p
+(:meth:`CoxPH.stats` leaves them NaN); the score and likelihood-ratio tests stay, as R
+gives them. numpy's
 floating-point warnings are silenced inside the fit (a diverging coefficient overflows
 ``exp``); the flag says what happened.
 """
@@ -33,6 +35,9 @@ from adam.stats._arrays import (as_event, as_float, check_lengths, factor, merge
 
 #: the ``cox`` statistics of one coefficient (empty when it is not estimable)
 WALD_STATS = ("hr", "hr_lcl", "hr_ucl", "log_hr", "se_log_hr", "p_value")
+#: a fit that did not converge is running off to infinity in a coefficient whose
+#: information has fallen below this fraction of its value at 0 (|log HR| ~ 14 and more)
+COLLAPSED_INFORMATION = 1e-6
 
 
 class _RiskSets:
@@ -206,9 +211,10 @@ def _patterns(x: np.ndarray, most: int = 64):
 
 def newton_raphson(risk: _RiskSets, p: int, eps: float, iter_max: int):
     """R's ``coxfit6`` iteration. Returns beta, info, final score vector, loglik (init,
-    final), score test, iterations, converged."""
+    final), score test, iterations, converged, and the information at 0."""
     beta = np.zeros(p)
     loglik0, score, info = risk.derivatives(beta)
+    info0 = info
     step = _solve(info, score)
     score_test = float(score @ step)
     new_beta = beta + step
@@ -229,7 +235,7 @@ def newton_raphson(risk: _RiskSets, p: int, eps: float, iter_max: int):
             best = new_lk
             beta = new_beta
             new_beta = new_beta + _solve(info, score)
-    return new_beta, info, score, (loglik0, new_lk), score_test, iteration, converged
+    return new_beta, info, score, (loglik0, new_lk), score_test, iteration, converged, info0
 
 
 def _solve(info, score):
@@ -245,8 +251,9 @@ class CoxPH:
     ``covariates``: 1-d vector, 2-d array or DataFrame (column names kept). The first
     covariate is the one reported by :meth:`stats` (put treatment first). After ``fit``:
     ``coef``, ``se``, ``var``, ``loglik`` (init, final), ``summary`` frame, ``p_score``,
-    ``p_lr``, ``iterations``, ``converged``, ``infinite`` (per coefficient: R's warning
-    that the coefficient may be infinite, a monotone likelihood), ``estimable`` (per
+    ``p_lr``, ``iterations``, ``converged``, ``infinite`` (per coefficient: a monotone
+    likelihood, R's "coefficient may be infinite" or, not converged, the information
+    below :data:`COLLAPSED_INFORMATION` of its value at 0), ``estimable`` (per
     coefficient) and :meth:`not_estimable` (why not, in words)."""
 
     def __init__(self, ties: str = "efron", conf_level: float = 0.95, eps: float = 1e-9,
@@ -285,7 +292,7 @@ class CoxPH:
                 raise StatError("an interval has length 0 once near-tied times are merged")
         centered = x - (w @ x) / w.sum()
         risk = _RiskSets(stop, event, centered, s, w, start_arr, self.ties)
-        beta, info, score, loglik, score_test, iters, converged = newton_raphson(
+        beta, info, score, loglik, score_test, iters, converged, info0 = newton_raphson(
             risk, x.shape[1], self.eps, self.iter_max)
         if not converged and self.strict:
             raise ConvergenceError(f"Cox model did not converge in {self.iter_max} iterations")
@@ -304,9 +311,14 @@ class CoxPH:
                 dfbeta = np.stack([np.bincount(ids, weights=dfbeta[:, j]) for j in range(p)], axis=1)
             var = dfbeta.T @ dfbeta
         self.robust = robust
-        # R's "Loglik converged before variable ...; coefficient may be infinite"
+        # R's "Loglik converged before variable ...; coefficient may be infinite"; a fit
+        # that ran out of iterations (R only says so) is diverging where the information
+        # about the coefficient has all but vanished (< 1e-6 of its value at 0)
         drift = np.abs(score @ self.naive_var)
-        self.infinite = converged & (drift > self.eps) & (drift > np.sqrt(self.eps) * np.abs(beta))
+        if converged:
+            self.infinite = (drift > self.eps) & (drift > np.sqrt(self.eps) * np.abs(beta))
+        else:
+            self.infinite = np.diag(info) < COLLAPSED_INFORMATION * np.diag(info0)
         self.names, self.coef, self.var = names, beta, var
         self.se = np.sqrt(np.diag(var))
         self.estimable = converged & ~self.infinite & np.isfinite(self.se) & np.isfinite(beta)
@@ -339,11 +351,12 @@ class CoxPH:
         i = self._index(covariate)
         if self.estimable[i]:
             return None
+        if self.infinite[i]:
+            r = (f"Loglik converged before variable {i + 1}; coefficient may be infinite"
+                 if self.converged else "Ran out of iterations and did not converge")
+            return f"monotone likelihood: the log hazard ratio grows without bound (R coxph: '{r}')"
         if not self.converged:
             return f"the Cox model did not converge in {self.iter_max} iterations"
-        if self.infinite[i]:
-            return ("monotone likelihood: the log hazard ratio grows without bound (R coxph: "
-                    f"'Loglik converged before variable {i + 1}; coefficient may be infinite')")
         return "the information matrix is singular (no finite standard error)"
 
     def stats(self, covariate=0) -> dict:
