@@ -304,7 +304,8 @@ def subgroup_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, param
                   ties: str = "efron") -> list[dict]:
     """Per level of each of ``subgroups``: ``km`` n / n_events per arm and the ``cox`` HR
     of the first arm that is not ``ref`` versus ``ref`` (empty when not estimable); the
-    interaction p-value (likelihood ratio) as ``cox`` ``p_interaction`` with empty level."""
+    interaction p-value (likelihood ratio) as ``cox`` ``p_interaction`` with empty level.
+    With three arms or more each level's model has all arms (``contrasts=joint``)."""
     from adam.stats.subgroup import subgroup_analysis
 
     for var in [*subgroups, *(strata or [])]:
@@ -315,7 +316,7 @@ def subgroup_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, param
     group = frame[trt_var].astype(str).to_numpy()
     common = dict(study=study_id, analysis_id=analysis_id, paramcd=paramcd, population=population)
     contrast = f"{[lv for lv in levels if lv != ref][0]} vs {ref}"
-    options = {"ties": ties, "strata": strata}
+    options = {"ties": ties, "strata": strata, "contrasts": "joint" if len(levels) > 2 else None}
     rows: list[dict] = []
     for var in subgroups:
         result = subgroup_analysis(time, event, group, frame[var].to_numpy(dtype=object), ref=ref,

@@ -1,6 +1,7 @@
 """The ``adam`` command (``shared/spec/cli.md``).
 
-Exit codes: 0 success; 1 findings or differences; 2 bad usage or unreadable input, with
+Exit codes: 0 success (warnings alone exit 0); 1 error findings or differences; 2 bad
+usage or unreadable input, with
 one line on stderr naming the file, record or variable and the cause (a traceback only
 with ``--debug``). Each command is a thin layer over :mod:`adam.pipeline`.
 """
