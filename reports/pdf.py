@@ -18,14 +18,15 @@ lay it out (``_layout.rtf.j2``, ``_tables.rtf.j2``, ``_figure.rtf.j2``)::
   (Kaplan-Meier), else the tables;
 - tables at ``Table.widths`` of the text width, header cells bold and bottom-aligned
   between two rules, group rows bold, first-cell indents of 1/6 in per level, a row never
-  split, the caption, header and first row kept together, the header row repeated on every
-  page a table continues on, a rule under the last row.
+  split, the caption, header and first row kept together, a group heading kept with the
+  row under it, the header row repeated on every page a table continues on, a rule under
+  the last row.
 
 Text is DejaVu Sans (it ships with matplotlib), embedded as a subset, so Greek, maths and
 accented letters print; control characters are dropped, a lone surrogate becomes U+FFFD and
-a character the font lacks prints as its empty box (fpdf2 logs which). The page count is
-known before a page is printed: a first pass lays the document out (figures measured, not
-drawn) and counts the pages, the second prints it.
+a character the font lacks prints as its empty box (fpdf2 logs which). "Page x of y" is
+printed on each page once the last is laid out (no ``{nb}`` alias: exact right alignment,
+and a ``{nb}`` in the data stays as it is).
 """
 
 from __future__ import annotations
@@ -76,8 +77,7 @@ def pdf_bytes(display: Display, context: dict) -> bytes:
     """The PDF of one output; ``context`` is the template context (``study``, ``output``,
     ``footnotes``, ``study_line``, ``program``, ``template``, ``run``, ``page``, and
     ``layout``: the program's name, which says what the body prints, see :data:`BODIES`)."""
-    pages = _Document(display, context, total=None).layout().pages_count
-    return bytes(_Document(display, context, total=pages).layout().output())
+    return bytes(_Document(display, context).layout().number_pages().output())
 
 
 def write_pdf(display: Display, context: dict, path: str | Path, inputs=()) -> Path:
@@ -93,12 +93,12 @@ def _run_datetime(run: str) -> datetime | None:
 
 
 class _Document(FPDF):
-    """One output's pages. ``total`` None: layout pass (page count unknown, figures only
-    measured)."""
+    """One output's pages: :meth:`layout` prints them, :meth:`number_pages` then puts
+    "Page x of y" on each."""
 
-    def __init__(self, display: Display, ctx: dict, total: int | None):
+    def __init__(self, display: Display, ctx: dict):
         super().__init__(orientation="L" if display.landscape else "P", unit="pt", format="letter")
-        self.display, self.ctx, self.total = display, ctx, total
+        self.display, self.ctx = display, ctx
         self._page_body_top: dict[int, float] = {}
         page = ctx["page"]
         self.margin = page.margin * PT_PER_TWIP
@@ -168,17 +168,25 @@ class _Document(FPDF):
         ctx, output = self.ctx, self.ctx["output"]
         left, width = self.margin, self.text_w
         lh = self.font(HEAD_SIZE)
-        label = f"Page {self.page_no()} of {self.total if self.total else '?'}"
-        reserve = self.get_string_width(PAGE_LABEL_RESERVE) + 12
+        reserve = self.get_string_width(PAGE_LABEL_RESERVE) + 12    # "Page x of y": number_pages
         y = self.put(self.lines(ctx["study_line"], width - reserve), left, self.edge, width - reserve, lh)
-        self.set_xy(left, self.edge)
-        self.cell(width, lh, label, align="R")
         lh = self.font(TITLE_SIZE, bold=True)
         y = self.put(self.lines(output["number"], width), left, y + 6, width, lh, "C")
         y = self.put(self.lines(output["title"], width), left, y, width, lh, "C")
         lh = self.font(POP_SIZE)
         y = self.put(self.lines(output["population"], width), left, y, width, lh, "C") + 6
         self.set_y(max(y, self.t_margin))
+
+    def number_pages(self) -> "_Document":
+        """"Page x of y" at the right of each page's running header, once y is known."""
+        last = self.page
+        for number in range(1, last + 1):
+            self.page = number
+            lh = self.font(HEAD_SIZE)
+            self.set_xy(self.margin, self.edge)
+            self.cell(self.text_w, lh, f"Page {number} of {last}", align="R")
+        self.page = last
+        return self
 
     def _stamp_lines(self) -> list[list[tuple[str, str]]]:
         """The program / data cutoff / run line (left, centre and right tab stops as in the
@@ -243,9 +251,8 @@ class _Document(FPDF):
         scale = min(self.text_w / w_pt, min(self.figure_h, self.body_bottom - top) / h_pt)
         w, h = w_pt * scale, h_pt * scale
         x = self.margin + (self.text_w - w) / 2
-        if self.total is not None:          # the layout pass only needs the size
-            self.image(io.BytesIO(figure.svg or figure.png), x=x, y=top, w=w, h=h,
-                       alt_text=clean(figure.alt))
+        self.image(io.BytesIO(figure.svg or figure.png), x=x, y=top, w=w, h=h,
+                   alt_text=clean(figure.alt))
         self.set_y(top + h)
 
     def table(self, table: Table) -> None:
@@ -274,27 +281,35 @@ class _Document(FPDF):
             self.rule(left, right, y + head_h, 10)
             return y + head_h
 
+        def need(i: int) -> float:
+            """Row ``i``'s height, with the next row's when it is a group heading (kept
+            with the row under it: no heading alone at the foot of a page)."""
+            if i >= len(rows):
+                return 0.0
+            return heights[i] + (heights[i + 1] if table.rows[i].bold and i + 1 < len(rows) else 0.0)
+
         y = self.get_y()
         caption_h = (6 + len(caption) * lh_cell + 3) if caption else 0
-        first = heights[0] if heights else 0
-        if y + caption_h + head_h + first > self.body_bottom and y > self._body_top:
+        if y + caption_h + head_h + need(0) > self.body_bottom and y > self._body_top:
             self.add_page()                 # \keepn: caption, header and first row together
             y = self.get_y()
         if caption:
             self.font(CELL_SIZE, bold=True)
             y = self.put(caption, left, y + 6, self.text_w, lh_cell) + 3
         y = draw_head(y)
+        on_page = 0                         # rows printed on this page
         for i, (cells, h) in enumerate(zip(rows, heights)):
-            if y + h > self.body_bottom and i:
+            if y + need(i) > self.body_bottom and on_page:
                 self.add_page()             # \trhdr: the header row again on the new page
                 y = draw_head(self.get_y())
+                on_page = 0
+            on_page += 1
             for x0, w, lines, bold, align, indent in cells:
                 self.font(CELL_SIZE, bold=bold)
                 self.put(lines, left + x0 + CELL_GAP + indent, y + CELL_PAD,
                          w - 2 * CELL_GAP - indent, lh_cell, align)
             y += h
-            if i == len(rows) - 1:
-                self.rule(left, right, y, 15)
+        self.rule(left, right, y, 15)       # under the last row
         self.set_y(y)
 
     def _row_cells(self, row: Row, widths: list[float]):

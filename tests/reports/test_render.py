@@ -1,15 +1,12 @@
-"""render_reports end to end: files, index, RTF well-formedness, escaping, PDF."""
+"""render_reports end to end: files, index, RTF well-formedness, escaping (PDF: test_pdf.py)."""
 
-import re
-import shutil
 from datetime import datetime, timezone
 
 import pytest
 
-from reports import pdf, render_reports, rtf
+from reports import render_reports, rtf
 
 RUN = datetime(2024, 1, 2, 3, 4, tzinfo=timezone.utc)
-HAS_SOFFICE = shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
 
 
 @pytest.fixture(scope="module")
@@ -89,29 +86,6 @@ def test_markup_in_data_is_escaped(tmp_path, ard_mm3, new_study, mm3_specs):
     t1_rtf = (tmp_path / "t1.rtf").read_text(encoding="ascii")
     assert "\\{\\\\b x\\} caf\\u233?" in t1_rtf and "{\\b x}" not in t1_rtf
     assert rtf.balanced(t1_rtf) and rtf.balanced((tmp_path / "fig3.rtf").read_text())
-
-
-def test_missing_libreoffice_is_reported_not_fatal(tmp_path, ard_mm3, new_study, mm3_specs, monkeypatch):
-    monkeypatch.setattr(pdf, "find_soffice", lambda: None)
-    paths = render_reports(ard_mm3, new_study([mm3_specs["t1"]]), tmp_path, formats=("pdf",))
-    assert [p.name for p in paths] == ["index.html"]
-    assert "LibreOffice (soffice) is not installed" in (tmp_path / "index.html").read_text()
-    assert not list(tmp_path.glob("*.rtf")) and not list(tmp_path.glob("*.pdf"))
-
-
-@pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) not installed")
-def test_pdf_from_rtf(tmp_path, ard_mm3, new_study, mm3_specs):
-    paths = render_reports(ard_mm3, new_study([mm3_specs["t1"], mm3_specs["fig2"]]), tmp_path,
-                           formats=("rtf", "pdf"), run_datetime=RUN)
-    pdfs = [p for p in paths if p.suffix == ".pdf"]
-    assert [p.name for p in pdfs] == ["t1.pdf", "fig2.pdf"]
-    for p in pdfs:
-        data = p.read_bytes()
-        assert data.startswith(b"%PDF") and len(data) > 5_000
-    # KM: figure page + summary table page, both landscape letter
-    fig2 = (tmp_path / "fig2.pdf").read_bytes()
-    assert len(re.findall(rb"/Type\s*/Page[^s]", fig2)) == 2
-    assert re.search(rb"/MediaBox\s*\[\s*0 0 792 612\s*\]", fig2)
 
 
 def test_duplicate_output_ids_are_refused(tmp_path, ard_mm3, new_study, mm3_specs):
