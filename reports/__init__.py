@@ -4,9 +4,12 @@ Entry point::
 
     render_reports(ard, study, out_dir, formats=("html", "rtf", "pdf")) -> list[Path]
 
-writes ``<id>.html`` / ``<id>.rtf`` / ``<id>.pdf`` per output (PDF via LibreOffice from the
-RTF; skipped with a warning and a note in the index when ``soffice`` is absent),
-``<id>.png`` per figure, and ``index.html`` linking everything. ``study`` needs ``.name``,
+writes ``<id>.html`` / ``<id>.rtf`` / ``<id>.pdf`` per output, ``<id>.png`` per figure, and
+``index.html`` linking everything. HTML and RTF are Jinja templates; the PDF is written
+natively by :mod:`reports.pdf` (fpdf2, nothing else to install) from the same display and
+template context, laid out as the RTF (running header with "Page x of y", title block,
+footnotes and program/run line on every page, table headers repeated across pages, figures
+as vector graphics from the SVG each figure carries beside its PNG). ``study`` needs ``.name``,
 ``.studyid``, ``.title``, ``.data_cutoff`` and ``.outputs`` (optional ``.footnotes``: study-wide
 footnotes printed on every output). A program never computes a
 statistic: it selects ARD rows and formats them (days -> months = days / 30.4375).
