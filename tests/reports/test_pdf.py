@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
+import shutil
+import subprocess
 from datetime import datetime, timezone
 
 import pytest
@@ -224,6 +226,46 @@ def test_figure_scaled_inside_the_body(built, monkeypatch):
         assert y > 60 and y + h <= body_bottom <= footer_top
     x, y, w, h, body_bottom, _ = placed[1]     # the tall one: scaled down to the height left
     assert y + h == pytest.approx(body_bottom) and w < page.text / 20 / 2
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler's pdftoppm not installed")
+def test_figure_in_the_pdf_looks_like_the_png(built, monkeypatch, tmp_path):
+    """Rasterized at the PNG's resolution, the PDF's figure is the PNG up to anti-aliasing:
+    nothing missing, moved or restyled (a missing curve or label would differ by far more)."""
+    import numpy as np
+    from PIL import Image
+    placed = []
+    real = pdf._Document.image
+
+    def spy(self, name, x=None, y=None, w=0, h=0, **kw):
+        placed.append((x, y, w, h))
+        return real(self, name, x=x, y=y, w=w, h=h, **kw)
+    monkeypatch.setattr(pdf._Document, "image", spy)
+    for oid in ("fig2", "fig3"):
+        spec, study, display, ctx, _ = built[oid]
+        placed.clear()
+        (tmp_path / "f.pdf").write_bytes(pdf.pdf_bytes(display, ctx))
+        x, y, w, h = placed[0]
+        png = Image.open(io.BytesIO(display.figure.png)).convert("RGB")
+        dpi = png.width / w * 72
+        subprocess.run(["pdftoppm", "-r", f"{dpi:.4f}", "-f", "1", "-l", "1", "-png",
+                        "-x", str(round(x * dpi / 72)), "-y", str(round(y * dpi / 72)),
+                        "-W", str(png.width), "-H", str(png.height), str(tmp_path / "f.pdf"),
+                        str(tmp_path / "r")], check=True)
+        raster = Image.open(next(tmp_path.glob("r*.png"))).convert("RGB")
+        assert raster.size == png.size
+        small = (png.width // 4, png.height // 4)
+        a = np.asarray(png.convert("L").resize(small, Image.BILINEAR), float)
+        b = np.asarray(raster.convert("L").resize(small, Image.BILINEAR), float)
+        assert np.abs(a - b).mean() < 4, oid           # nothing moved
+        # nothing missing or recoloured: as many pixels of each ink in both (poppler's
+        # anti-aliasing is crisper, so the PDF has somewhat more full-colour pixels)
+        for ink, low, high in (((0, 114, 178), 0.9, 1.35), ((213, 94, 0), 0.9, 1.35), ((0, 0, 0), 0.9, 2.0)):
+            count_png, count_pdf = (int((np.abs(np.asarray(im.convert("RGB"), int) - ink).sum(2) < 90).sum())
+                                    for im in (png, raster))
+            assert low * count_png <= count_pdf <= high * count_png + 10, (oid, ink, count_png, count_pdf)
+        for f in tmp_path.glob("r*.png"):
+            f.unlink()
 
 
 def long_table_display() -> Display:
