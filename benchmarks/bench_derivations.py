@@ -22,7 +22,7 @@ import pandas as pd
 from derivations.dates import convert_dtc_to_dt, derive_vars_dtm
 from derivations.merge import derive_vars_merged
 from derivations.nextline import derive_vars_nextline
-from derivations.sources import death_event, lastalive_censor
+from derivations.studies.tourmaline import death_event, lastalive_censor
 from derivations.tte import derive_param_tte
 
 

@@ -1,20 +1,21 @@
-"""Ready-made time-to-event sources ({admiralonco} ``death_event``, ``pd_event``,
-``lastalive_censor``, ``rand_censor``, ...) that a study combines per parameter.
+"""{admiralonco}'s predefined time-to-event sources (``death_event``, ``pd_event``,
+``lastalive_censor``, ``lasta_censor``, ``rand_censor``, ``trts_censor``), with
+admiralonco's dataset names, filters and EVNTDESC / CNSDTDSC / SRCDOM / SRCVAR / SRCSEQ
+texts, so ``derive_param_tte`` over them gives what admiralonco's ADTTE template gives.
 
-Dataset names and variables follow ADaM: ``adsl`` (DTHDT, DTHCAUS, LSTALVDT, RANDDT,
-NACTDT) and ``adrs`` (one record per assessment: PARAMCD, AVALC, ADT, ASEQ, with
-``PARAMCD == 'PD'`` and ``AVALC == 'Y'`` marking a documented progression and
-``PARAMCD == 'LSTAC'`` the last adequate assessment). A study adapts one with
-``dataclasses.replace(death_event, filter=...)``.
+They read ``adsl`` (LSTALVDT, RANDDT, TRTSDT) and ``adrs`` as admiralonco's ADRS template
+derives it (:mod:`derivations.response`): the parameters ``DEATH`` (AVALC ``Y`` with ADT
+the death date), ``PD`` (AVALC ``Y`` at the first progression) and ``LSTA`` (the last
+assessment), each with ``ANL01FL == "Y"`` and ``ASEQ``. As admiralonco combines them:
 
-Parameters as combined in :mod:`derivations.studies.tourmaline`:
-
-- OS: ``death_event``; censor ``lastalive_censor``.
+- OS: ``death_event``; censor ``lastalive_censor``, ``rand_censor``.
 - PFS: ``pd_event``, ``death_event``; censor ``lasta_censor``, ``rand_censor``.
-- PFS2: ``pd_on_next_line_event`` (a PD after the start of the next line, which needs
-  ``NACTDT`` merged onto ``adrs``), ``death_event``; censor ``lastalive_censor``.
-- TTNT: ``next_line_event`` (start of the next anti-myeloma line) and
-  ``death_pd_event`` (death due to progressive disease); censor ``lastalive_censor``.
+- Duration of response (start at the first response): ``pd_event``, ``death_event``;
+  censor ``lasta_censor``.
+
+A study that wants other texts or datasets defines its own sources (e.g.
+``dataclasses.replace(death_event, set_values_to={...})``) in its own module, as the
+TOURMALINE program does (:mod:`derivations.studies.tourmaline`).
 """
 
 from __future__ import annotations
@@ -22,41 +23,31 @@ from __future__ import annotations
 from derivations.common import Col
 from derivations.tte import CensorSource, EventSource
 
-DEATH_DUE_TO_PD = "PROGRESSIVE DISEASE"
-
 death_event = EventSource(
-    "adsl", date="DTHDT",
-    set_values_to={"EVNTDESC": "DEATH", "SRCDOM": "ADSL", "SRCVAR": "DTHDT"})
-
-death_pd_event = EventSource(
-    "adsl", date="DTHDT", filter=f"DTHCAUS == '{DEATH_DUE_TO_PD}'",
-    set_values_to={"EVNTDESC": "DEATH DUE TO PROGRESSIVE DISEASE", "SRCDOM": "ADSL",
-                   "SRCVAR": "DTHDT"})
-
-pd_event = EventSource(
-    "adrs", date="ADT", filter="PARAMCD == 'PD' and AVALC == 'Y'",
-    set_values_to={"EVNTDESC": "PD", "SRCDOM": "ADRS", "SRCVAR": "ADT", "SRCSEQ": Col("ASEQ")})
-
-pd_on_next_line_event = EventSource(
-    "adrs", date="ADT", filter="PARAMCD == 'PD' and AVALC == 'Y' and ADT > NACTDT",
-    set_values_to={"EVNTDESC": "PD ON NEXT-LINE THERAPY", "SRCDOM": "ADRS", "SRCVAR": "ADT",
-                   "SRCSEQ": Col("ASEQ")})
-
-next_line_event = EventSource(
-    "adsl", date="NACTDT",
-    set_values_to={"EVNTDESC": "START OF NEXT-LINE THERAPY", "SRCDOM": "ADSL", "SRCVAR": "NACTDT"})
+    "adrs", date="ADT", filter="PARAMCD == 'DEATH' and AVALC == 'Y' and ANL01FL == 'Y'",
+    set_values_to={"EVNTDESC": "Death", "SRCDOM": "ADRS", "SRCVAR": "ADT", "SRCSEQ": Col("ASEQ")})
 
 lastalive_censor = CensorSource(
     "adsl", date="LSTALVDT",
-    set_values_to={"EVNTDESC": "LAST KNOWN ALIVE DATE", "CNSDTDSC": "LAST KNOWN ALIVE DATE",
-                   "SRCDOM": "ADSL", "SRCVAR": "LSTALVDT"})
+    set_values_to={"EVNTDESC": "Alive", "CNSDTDSC": "Alive During Study", "SRCDOM": "ADSL",
+                   "SRCVAR": "LSTALVDT"})
+
+pd_event = EventSource(
+    "adrs", date="ADT", filter="PARAMCD == 'PD' and AVALC == 'Y' and ANL01FL == 'Y'",
+    set_values_to={"EVNTDESC": "Disease Progression", "SRCDOM": "ADRS", "SRCVAR": "ADT",
+                   "SRCSEQ": Col("ASEQ")})
 
 lasta_censor = CensorSource(
-    "adrs", date="ADT", filter="PARAMCD == 'LSTAC'",
-    set_values_to={"EVNTDESC": "LAST TUMOR ASSESSMENT", "CNSDTDSC": "LAST TUMOR ASSESSMENT",
+    "adrs", date="ADT", filter="PARAMCD == 'LSTA' and ANL01FL == 'Y'",
+    set_values_to={"EVNTDESC": "Last Tumor Assessment", "CNSDTDSC": "Last Tumor Assessment",
                    "SRCDOM": "ADRS", "SRCVAR": "ADT", "SRCSEQ": Col("ASEQ")})
 
 rand_censor = CensorSource(
     "adsl", date="RANDDT",
-    set_values_to={"EVNTDESC": "RANDOMIZATION", "CNSDTDSC": "RANDOMIZATION DATE",
-                   "SRCDOM": "ADSL", "SRCVAR": "RANDDT"})
+    set_values_to={"EVNTDESC": "Randomization", "CNSDTDSC": "Randomization", "SRCDOM": "ADSL",
+                   "SRCVAR": "RANDDT"})
+
+trts_censor = CensorSource(
+    "adsl", date="TRTSDT",
+    set_values_to={"EVNTDESC": "Treatment Start", "CNSDTDSC": "Treatment Start", "SRCDOM": "ADSL",
+                   "SRCVAR": "TRTSDT"})

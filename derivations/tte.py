@@ -154,11 +154,29 @@ def derive_param_tte(dataset_adsl, source_datasets: Mapping, start_date: str,
                      censor_conditions: Sequence[CensorSource],
                      set_values_to: Mapping[str, Any], end_date=None,
                      subject_keys: Sequence[str] = ("STUDYID", "USUBJID"),
-                     findings: list | None = None) -> pd.DataFrame:
+                     findings: list | None = None, by_vars: Sequence[str] | None = None,
+                     missing_dates: str = "keep") -> pd.DataFrame:
     """The records of one time-to-event parameter, one per subject of ``dataset_adsl``
     (rules in the module docstring). Columns: subject keys, ``set_values_to`` (PARAMCD,
     PARAM, ...), STARTDT, ADT, AVAL, CNSR, EVNTDESC, CNSDTDSC, SRCDOM, SRCVAR, SRCSEQ
-    and any other variable the sources set. Problems are appended to ``findings``."""
+    and any other variable the sources set. Problems are appended to ``findings``.
+
+    ``missing_dates="drop"`` is admiral's rule instead of rule 7: a subject without any
+    event or censoring date gets no record, and a subject without a start date keeps its
+    ADT, CNSR and texts with AVAL missing (no finding either way).
+
+    ``by_vars`` (admiral's ``by_vars``): one record per subject and by group, e.g. time
+    to the first event of each AE term. Sources whose dataset lacks the by variables
+    count for every by group (admiral's ``extend_source_datasets``); groups are those of
+    the sources that have them; subject/group pairs without a date get no record. A
+    ``set_values_to`` value may be a callable ``frame -> values`` evaluated on the new
+    records while they still hold the by variables (``{"PARAMCD": lambda f: "TT" +
+    f["AEDECOD"].str[:6]}``); the by variables are then dropped, as in admiral."""
+    if missing_dates not in ("keep", "drop"):
+        raise UsageError(f"argument missing_dates: {missing_dates!r} is not 'keep' or 'drop'")
+    if by_vars:
+        return _tte_by(dataset_adsl, source_datasets, start_date, event_conditions, censor_conditions,
+                       set_values_to, end_date, subject_keys, findings, as_list(by_vars))
     adsl = frame_of(dataset_adsl, "dataset_adsl")
     keys = list(subject_keys)
     require_columns(adsl, keys, "subject_keys")
@@ -202,8 +220,16 @@ def derive_param_tte(dataset_adsl, source_datasets: Mapping, start_date: str,
     out["CNSR"] = pd.to_numeric(out["CNSR"]).astype(float)
 
     paramcd = set_values_to["PARAMCD"]
+    if callable(paramcd):
+        paramcd = "PARAMCD"
     no_start = out["STARTDT"].isna().to_numpy()
     no_date = out["ADT"].isna().to_numpy() & ~no_start
+    if missing_dates == "drop":
+        keep = out["ADT"].notna().to_numpy()
+        out = out.loc[keep]
+        adsl = adsl.loc[keep]
+        no_start = no_date = np.zeros(len(out), dtype=bool)
+        before = before[keep]
     problems = (_findings(adsl, no_date, "TTE-NO-DATE", "error",
                           "no event or censoring date from any source", paramcd)
                 + _findings(adsl, no_start, "TTE-NO-START", "error",
@@ -220,7 +246,7 @@ def derive_param_tte(dataset_adsl, source_datasets: Mapping, start_date: str,
     out.loc[no_start, ["ADT", "AVAL", "CNSR"]] = np.nan
 
     for name, value in set_values_to.items():
-        out[name] = value
+        out[name] = value(out) if callable(value) else value
     for name in TRACE_VARS:
         if name not in out.columns:
             out[name] = pd.Series(np.nan, index=out.index, dtype=float if name == "SRCSEQ" else object)
@@ -228,4 +254,35 @@ def derive_param_tte(dataset_adsl, source_datasets: Mapping, start_date: str,
     lead = keys + list(set_values_to) + ["STARTDT", "ADT", "AVAL", "CNSR"] + list(TRACE_VARS)
     rest = [c for c in out.columns if c not in lead]
     out = out[lead + rest]
-    return out.set_axis(pd.RangeIndex(len(out)), axis=0, copy=False)
+    out.index = pd.RangeIndex(len(out))     # a new frame: renumbered without a copy
+    return out
+
+
+def _tte_by(dataset_adsl, source_datasets, start_date, event_conditions, censor_conditions,
+            set_values_to, end_date, subject_keys, findings, by_vars) -> pd.DataFrame:
+    """:func:`derive_param_tte` per subject and ``by_vars`` group."""
+    adsl = frame_of(dataset_adsl, "dataset_adsl")
+    sources = {name: frame_of(data, "source_datasets") for name, data in source_datasets.items()}
+    used = {s.dataset_name for s in as_list(event_conditions) + as_list(censor_conditions)}
+    groups = []
+    for name in used:
+        frame = sources.get(name)
+        if frame is None:
+            continue
+        present = [v for v in by_vars if v in frame.columns]
+        if present and len(present) != len(by_vars):
+            raise UsageError(f"argument by_vars: dataset {name!r} has only {', '.join(present)} "
+                             f"of {', '.join(by_vars)} (all or none)")
+        if present:
+            groups.append(frame[by_vars])
+    if not groups:
+        raise UsageError(f"argument by_vars: no source dataset has {', '.join(by_vars)}")
+    groups = pd.concat(groups, ignore_index=True).drop_duplicates().dropna(how="all")
+    groups = groups.reset_index(drop=True)
+    extended = {name: frame if all(v in frame.columns for v in by_vars) else frame.merge(groups, how="cross")
+                for name, frame in sources.items()}
+    base = adsl.drop(columns=[v for v in by_vars if v in adsl.columns]).merge(groups, how="cross")
+    out = derive_param_tte(base, extended, start_date, event_conditions, censor_conditions,
+                           set_values_to, end_date, list(subject_keys) + by_vars, findings,
+                           missing_dates="drop")
+    return out.drop(columns=by_vars).reset_index(drop=True)

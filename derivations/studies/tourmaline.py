@@ -32,7 +32,7 @@ ADSL, one record per randomized subject (a DS ``RANDOMIZED`` record):
   date's range), so a line known only to the month of the progression starts after it.
 
 ADTTE, one record per ITT subject and parameter, origin RANDDT, data cutoff DCUTDT
-(events after it ignored, censoring capped at it), sources of :mod:`derivations.sources`
+(events after it ignored, censoring capped at it), this module's sources
 pointed at the SDTM records they come from:
 
 - OS: death; censored at LSTALVDT.
@@ -62,11 +62,7 @@ from derivations.filters import filter_extreme, sort_records
 from derivations.merge import derive_var_merged_exist_flag, derive_vars_merged
 from derivations.nextline import derive_vars_nextline
 from derivations.program import collect
-from derivations.sources import (
-    death_event, death_pd_event, lasta_censor, lastalive_censor, next_line_event, pd_event,
-    pd_on_next_line_event, rand_censor,
-)
-from derivations.tte import derive_param_tte
+from derivations.tte import CensorSource, EventSource, derive_param_tte
 
 KEYS = ["STUDYID", "USUBJID"]
 TRTN = {"Ixazomib": 1.0, "Placebo": 2.0}
@@ -158,7 +154,42 @@ PARAMS = {
     "TTNT": (4, "Time to Next Anti-Myeloma Therapy (days)"),
 }
 
-# SDTM-traced versions of the ready-made sources
+# The TOURMALINE sources (their texts are this study's, not admiralonco's: see
+# derivations.sources for those). ``adsl`` holds DTHDT, DTHCAUS, LSTALVDT, RANDDT, NACTDT;
+# ``adrs`` one record per assessment (PARAMCD, AVALC, ADT, ASEQ): ``PD``/``Y`` a documented
+# progression, ``LSTAC`` the last adequate assessment.
+DEATH_DUE_TO_PD = "PROGRESSIVE DISEASE"
+death_event = EventSource(
+    "adsl", date="DTHDT",
+    set_values_to={"EVNTDESC": "DEATH", "SRCDOM": "ADSL", "SRCVAR": "DTHDT"})
+death_pd_event = EventSource(
+    "adsl", date="DTHDT", filter=f"DTHCAUS == '{DEATH_DUE_TO_PD}'",
+    set_values_to={"EVNTDESC": "DEATH DUE TO PROGRESSIVE DISEASE", "SRCDOM": "ADSL",
+                   "SRCVAR": "DTHDT"})
+pd_event = EventSource(
+    "adrs", date="ADT", filter="PARAMCD == 'PD' and AVALC == 'Y'",
+    set_values_to={"EVNTDESC": "PD", "SRCDOM": "ADRS", "SRCVAR": "ADT", "SRCSEQ": Col("ASEQ")})
+pd_on_next_line_event = EventSource(
+    "adrs", date="ADT", filter="PARAMCD == 'PD' and AVALC == 'Y' and ADT > NACTDT",
+    set_values_to={"EVNTDESC": "PD ON NEXT-LINE THERAPY", "SRCDOM": "ADRS", "SRCVAR": "ADT",
+                   "SRCSEQ": Col("ASEQ")})
+next_line_event = EventSource(
+    "adsl", date="NACTDT",
+    set_values_to={"EVNTDESC": "START OF NEXT-LINE THERAPY", "SRCDOM": "ADSL", "SRCVAR": "NACTDT"})
+lastalive_censor = CensorSource(
+    "adsl", date="LSTALVDT",
+    set_values_to={"EVNTDESC": "LAST KNOWN ALIVE DATE", "CNSDTDSC": "LAST KNOWN ALIVE DATE",
+                   "SRCDOM": "ADSL", "SRCVAR": "LSTALVDT"})
+lasta_censor = CensorSource(
+    "adrs", date="ADT", filter="PARAMCD == 'LSTAC'",
+    set_values_to={"EVNTDESC": "LAST TUMOR ASSESSMENT", "CNSDTDSC": "LAST TUMOR ASSESSMENT",
+                   "SRCDOM": "ADRS", "SRCVAR": "ADT", "SRCSEQ": Col("ASEQ")})
+rand_censor = CensorSource(
+    "adsl", date="RANDDT",
+    set_values_to={"EVNTDESC": "RANDOMIZATION", "CNSDTDSC": "RANDOMIZATION DATE",
+                   "SRCDOM": "ADSL", "SRCVAR": "RANDDT"})
+
+# SDTM-traced versions of those sources
 _RS_TRACE = {"SRCDOM": "RS", "SRCVAR": "RSDTC", "SRCSEQ": Col("RSSEQ")}
 PD = replace(pd_event, set_values_to={"EVNTDESC": "PROGRESSIVE DISEASE", **_RS_TRACE})
 PD_NEXT_LINE = replace(pd_on_next_line_event,
@@ -361,7 +392,8 @@ def derive_adsl(sdtm, study, findings: list, assessments: pd.DataFrame | None = 
                               new_vars={"RANDDT": "DSSTDT"}, filter_add="DSDECOD == 'RANDOMIZED'",
                               mode="first", exist_flag="ITTFL")
     itt = np.flatnonzero((rand["ITTFL"] == "Y").to_numpy())
-    adsl = sdtm.frame("dm").take(itt).set_axis(pd.RangeIndex(len(itt)), axis=0, copy=False)
+    adsl = sdtm.frame("dm").take(itt)
+    adsl.index = pd.RangeIndex(len(itt))     # a new frame: renumbered without a copy
     for col in rand.columns:
         adsl[col] = rand[col].to_numpy()[itt]
     adsl = _cutoff(adsl, sdtm, study)

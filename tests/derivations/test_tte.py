@@ -9,7 +9,7 @@ import pytest
 
 from adam.errors import InputError, UsageError
 from derivations.common import Col
-from derivations.sources import (
+from derivations.studies.tourmaline import (  # the TOURMALINE texts (admiralonco's: test_sources)
     death_event, death_pd_event, lasta_censor, lastalive_censor, next_line_event, pd_event,
     pd_on_next_line_event, rand_censor,
 )

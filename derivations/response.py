@@ -1,0 +1,215 @@
+"""Tumour / disease response (admiralonco): response criteria as data, the
+predefined events of admiralonco's ADRS template, and its value maps.
+
+A :class:`ResponseCriteria` says which response values exist (best first), which count
+as response, as stable disease, as progression and as not evaluable, the minimum time
+from the reference date for stable disease, the confirmation period and how many NE
+assessments a confirmation may span. :func:`response_events` turns criteria into the
+``event()`` / ``event_joined()`` objects of :func:`derivations.events.derive_extreme_event`:
+
+- ``rsp_y``: a response (unconfirmed); ``cb_y``: a response or stable disease at least
+  ``stable_days`` after the reference date (clinical benefit);
+- ``bor``: the best-overall-response events in order (each response level, then SD,
+  NON-CR/NON-PD, PD, NE, and ``no_data_missing``);
+- ``crsp``: confirmed response per response level (``crsp_y_cr``, ``crsp_y_pr``);
+- ``cbor``: confirmed best overall response (``cbor_cr``, ``cbor_pr``, then as ``bor``).
+
+A response of level L is confirmed by a later assessment of level L or better at least
+``confirm_days`` after it; every assessment from the one after L up to that one is L or
+better or NE, at most ``max_ne`` of them NE, and (below the best level) no L follows a
+better level (admiralonco's ``min_cond(CR dates) > max_cond(PR dates)``).
+
+The ``dataset_name = "ovr"`` events expect the overall responses that count (admiralonco:
+``PARAMCD == "OVR" & ANL01FL == "Y" & ANL02FL == "Y"``, i.e. on/after randomization,
+one per date, up to the first PD) with the reference date (``RANDDT``) merged on;
+``no_data_n`` / ``no_data_missing`` read ``adsl``.
+
+:data:`RECIST11` is admiralonco's RECIST 1.1 (the module-level objects ``rsp_y``,
+``bor_cr``, ... equal admiralonco's). :data:`IMWG` is the International Myeloma Working
+Group scale (sCR, CR, VGPR, PR, MR, SD, PD): responders sCR..PR, clinical benefit adds
+MR and SD, confirmation by the next assessment (``confirm_days`` 0, no NE in between),
+SD without a minimum time; this is adamant's reading of IMWG, not a copy of an
+admiralonco object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from derivations.events import Event, EventJoined
+
+
+@dataclass(frozen=True)
+class ResponseCriteria:
+    """Response values and rules of one criteria set (see the module docstring)."""
+
+    name: str
+    responders: tuple                      # best first, e.g. ("CR", "PR")
+    stable: tuple = ("SD",)                # count as SD after stable_days (with the responders)
+    non_measurable: tuple = ()             # e.g. ("NON-CR/NON-PD",): its own BOR level
+    benefit_extra: tuple = ()              # counted as clinical benefit besides responders/stable
+    progression: str = "PD"
+    not_evaluable: str = "NE"
+    stable_days: int = 42
+    confirm_days: int = 28
+    max_ne: int = 1
+    #: per-date analysis record (ANL01FL): the value ranked last is kept (admiralonco's
+    #: worst_resp: NE 1, CR 2, PR 3, SD 4, NON-CR/NON-PD 5, PD 6, anything else 0)
+    worst_order: tuple = ()
+    #: numeric AVAL of AVALC (admiralonco aval_resp)
+    aval: dict = field(default_factory=dict)
+    reference_date: str = "RANDDT"
+
+    @property
+    def levels(self) -> tuple:
+        return self.responders + tuple(v for v in self.benefit_extra if v not in self.stable) + \
+            self.stable + self.non_measurable + (self.progression, self.not_evaluable)
+
+    def aval_of(self, avalc) -> np.ndarray:
+        """AVAL of each AVALC (NaN for values the criteria do not know)."""
+        return pd.Series(avalc, dtype=object).map(self.aval).astype(float).to_numpy()
+
+    def worst_rank(self, avalc) -> np.ndarray:
+        """admiralonco ``worst_resp``: the rank of each value in :attr:`worst_order`
+        (1-based; 0 for any other value)."""
+        ranks = {v: float(i + 1) for i, v in enumerate(self.worst_order)}
+        return pd.Series(avalc, dtype=object).map(ranks).fillna(0.0).astype(float).to_numpy()
+
+
+def yn_to_numeric(avalc) -> np.ndarray:
+    """admiral ``yn_to_numeric``: Y 1, N 0, anything else NaN."""
+    return pd.Series(avalc, dtype=object).map({"Y": 1.0, "N": 0.0}).astype(float).to_numpy()
+
+
+RECIST11 = ResponseCriteria(
+    name="RECIST 1.1", responders=("CR", "PR"), stable=("SD",), non_measurable=("NON-CR/NON-PD",),
+    stable_days=42, confirm_days=28, max_ne=1,
+    worst_order=("NE", "CR", "PR", "SD", "NON-CR/NON-PD", "PD"),
+    aval={"CR": 1.0, "PR": 2.0, "SD": 3.0, "NON-CR/NON-PD": 4.0, "PD": 5.0, "NE": 6.0, "MISSING": 7.0})
+
+IMWG = ResponseCriteria(
+    name="IMWG", responders=("sCR", "CR", "VGPR", "PR"), stable=("SD",), benefit_extra=("MR",),
+    non_measurable=(), stable_days=0, confirm_days=0, max_ne=0,
+    worst_order=("NE", "sCR", "CR", "VGPR", "PR", "MR", "SD", "PD"),
+    aval={"sCR": 1.0, "CR": 2.0, "VGPR": 3.0, "PR": 4.0, "MR": 5.0, "SD": 6.0, "PD": 7.0, "NE": 8.0,
+          "MISSING": 9.0})
+
+
+def _after_window(criteria: ResponseCriteria):
+    days = pd.Timedelta(days=criteria.stable_days)
+    return lambda g: g["ADT"] >= g[criteria.reference_date] + days
+
+
+def _name(level: str) -> str:
+    return level.lower().replace("-", "").replace("/", "").replace(" ", "")
+
+
+def _confirmed(criteria: ResponseCriteria, k: int, value: str, set_order: bool) -> EventJoined:
+    level = criteria.responders[k]
+    good = list(criteria.responders[:k + 1])
+    better = list(criteria.responders[:k])
+    days = pd.Timedelta(days=criteria.confirm_days)
+    ne, max_ne = criteria.not_evaluable, criteria.max_ne
+
+    def first_cond(g):
+        return g["AVALC.join"].isin(good) & (g["ADT.join"] >= g["ADT"] + days)
+
+    def condition(g):
+        ok = (g["AVALC"] == level).to_numpy() & g.all(g["AVALC.join"].isin(good + [ne])) \
+            & (g.count_vals("AVALC.join", ne) <= max_ne)
+        if better:
+            is_better = g["AVALC.join"].isin(better)
+            order_ok = (g.min_cond("ADT.join", is_better) > g.max_cond("ADT.join", g["AVALC.join"] == level)) \
+                .to_numpy(dtype=bool)
+            n_better = g.all(~is_better)
+            n_level = g.count_vals("AVALC.join", level) == 0
+            ok &= order_ok | n_better | n_level
+        return ok
+
+    return EventJoined(
+        description=f"{level} confirmed by {'/'.join(good)} at least {criteria.confirm_days} days "
+                    f"later, at most {max_ne} {ne} in between",
+        dataset_name="ovr", join_vars=("AVALC", "ADT"), join_type="after",
+        order=("ADT",) if set_order else None, first_cond_upper=first_cond, condition=condition,
+        set_values_to={"AVALC": value})
+
+
+def response_events(criteria: ResponseCriteria, keep_adsl_vars=("RANDDT",)) -> dict:
+    """The events of admiralonco's ADRS template for ``criteria`` (module docstring),
+    keyed by admiralonco's object names (``rsp_y``, ``bor_cr``, ``crsp_y_pr``, ...) plus
+    the lists ``bor``, ``crsp``, ``cbor``."""
+    keep = list(keep_adsl_vars)
+    responders = list(criteria.responders)
+    stable_like = responders + list(criteria.stable)
+    window = _after_window(criteria)
+    ev: dict = {}
+    ev["rsp_y"] = Event(description="response (unconfirmed)", dataset_name="ovr",
+                        condition=lambda g: g["AVALC"].isin(responders), set_values_to={"AVALC": "Y"})
+    ev["no_data_n"] = Event(description="no response for all subjects in adsl (last event)",
+                            dataset_name="adsl", condition=None, set_values_to={"AVALC": "N"},
+                            keep_source_vars=keep)
+    benefit = responders + list(criteria.benefit_extra) + list(criteria.stable) + list(criteria.non_measurable)
+    ev["cb_y"] = Event(description=f"clinical benefit at least {criteria.stable_days} days after "
+                                   f"{criteria.reference_date}", dataset_name="ovr",
+                       condition=lambda g: g["AVALC"].isin(benefit) & window(g), set_values_to={"AVALC": "Y"})
+    bor = []
+    for level in responders + [v for v in criteria.benefit_extra if v not in criteria.stable]:
+        e = Event(description=f"{level} for best overall response", dataset_name="ovr",
+                  condition=lambda g, lv=level: g["AVALC"] == lv, set_values_to={"AVALC": level})
+        ev[f"bor_{_name(level)}"] = e
+        bor.append(e)
+    rest = []
+    for level in criteria.stable:
+        counted = stable_like + [v for v in criteria.benefit_extra if v not in stable_like]
+        e = Event(description=f"{level}: {', '.join(counted)} at least {criteria.stable_days} days after "
+                              f"{criteria.reference_date}", dataset_name="ovr",
+                  condition=lambda g, c=counted: g["AVALC"].isin(c) & window(g), set_values_to={"AVALC": level})
+        ev[f"bor_{_name(level)}"] = e
+        rest.append(e)
+    for level in criteria.non_measurable:
+        e = Event(description=f"{level} at least {criteria.stable_days} days after {criteria.reference_date}",
+                  dataset_name="ovr", condition=lambda g, lv=level: (g["AVALC"] == lv) & window(g),
+                  set_values_to={"AVALC": level})
+        ev["bor_non_crpd" if level == "NON-CR/NON-PD" else f"bor_{_name(level)}"] = e
+        rest.append(e)
+    pd_level = criteria.progression
+    ev["bor_pd"] = Event(description="progressive disease", dataset_name="ovr",
+                         condition=lambda g: g["AVALC"] == pd_level, set_values_to={"AVALC": pd_level})
+    ne_values = list(criteria.stable) + list(criteria.non_measurable) + [criteria.not_evaluable]
+    ev["bor_ne"] = Event(description="not evaluable (after the SD events)", dataset_name="ovr",
+                         condition=lambda g: g["AVALC"].isin(ne_values),
+                         set_values_to={"AVALC": criteria.not_evaluable})
+    ev["no_data_missing"] = Event(description="MISSING for all subjects in adsl (last event)",
+                                  dataset_name="adsl", condition=None, set_values_to={"AVALC": "MISSING"},
+                                  keep_source_vars=keep)
+    tail = rest + [ev["bor_pd"], ev["bor_ne"], ev["no_data_missing"]]
+    ev["bor"] = bor + tail
+    ev["crsp"] = []
+    ev["cbor"] = []
+    for k, level in enumerate(responders):
+        ev[f"crsp_y_{_name(level)}"] = _confirmed(criteria, k, "Y", set_order=True)
+        ev[f"cbor_{_name(level)}"] = _confirmed(criteria, k, level, set_order=False)
+        ev["crsp"].append(ev[f"crsp_y_{_name(level)}"])
+        ev["cbor"].append(ev[f"cbor_{_name(level)}"])
+    ev["cbor"] = ev["cbor"] + tail
+    return ev
+
+
+_RECIST = response_events(RECIST11)
+rsp_y = _RECIST["rsp_y"]
+no_data_n = _RECIST["no_data_n"]
+cb_y = _RECIST["cb_y"]
+bor_cr = _RECIST["bor_cr"]
+bor_pr = _RECIST["bor_pr"]
+bor_sd = _RECIST["bor_sd"]
+bor_non_crpd = _RECIST["bor_non_crpd"]
+bor_pd = _RECIST["bor_pd"]
+bor_ne = _RECIST["bor_ne"]
+no_data_missing = _RECIST["no_data_missing"]
+crsp_y_cr = _RECIST["crsp_y_cr"]
+crsp_y_pr = _RECIST["crsp_y_pr"]
+cbor_cr = _RECIST["cbor_cr"]
+cbor_pr = _RECIST["cbor_pr"]
