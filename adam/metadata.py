@@ -203,11 +203,21 @@ def positional(frame: pd.DataFrame) -> pd.DataFrame:
     """A new frame with rows numbered 0..n-1 holding ``frame``'s column arrays (no copy,
     unlike ``reset_index``): replacing a column of it leaves ``frame`` as it was; writing
     into its arrays in place would not."""
-    return pd.DataFrame({c: _column_values(frame[c]) for c in frame.columns}, columns=frame.columns,
-                        index=pd.RangeIndex(len(frame)), copy=False)
+    index = pd.RangeIndex(len(frame))
+    return pd.DataFrame({c: _column_values(frame[c], index) for c in frame.columns}, columns=frame.columns,
+                        index=index, copy=False)
 
 
-def _column_values(s: pd.Series):
+def _column_values(s: pd.Series, index=None):
     """A column's values without a copy: a categorical stays one (its codes), other
-    columns as numpy arrays."""
-    return s.array if isinstance(s.dtype, pd.CategoricalDtype) else s.to_numpy()
+    columns as numpy arrays, text as an ``object`` Series (pandas 3 would infer its
+    ``str`` dtype from an object array; pandas' string dtype becomes objects, missing
+    ``NaN``) on ``index`` (default: the column's)."""
+    index = s.index if index is None else index
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.array
+    if isinstance(s.dtype, pd.StringDtype):
+        return pd.Series(s.to_numpy(dtype=object, na_value=np.nan), index=index, dtype=object)
+    if s.dtype == object:
+        return pd.Series(s.to_numpy(), index=index, dtype=object, copy=False)
+    return s.to_numpy()

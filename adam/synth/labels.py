@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from adam.metadata import CHAR, NUM, Dataset, Variable
+from adam.text import object_columns
 
 DATASET_LABELS = {
     "DM": "Demographics", "DS": "Disposition", "EX": "Exposure",
@@ -119,5 +120,6 @@ def make_dataset(domain: str, columns: dict) -> Dataset:
         else:
             frame[name] = arr.astype(object, copy=False)
             variables.append(Variable(name, label_of(domain, name), CHAR))
-    df = pd.DataFrame(frame, copy=False)
+    n = len(next(iter(frame.values()))) if frame else 0
+    df = pd.DataFrame(object_columns(frame, pd.RangeIndex(n)), index=pd.RangeIndex(n), copy=False)
     return Dataset(domain, df, DATASET_LABELS[domain], variables)
