@@ -182,6 +182,9 @@ class _Document(FPDF):
         last = self.page
         for number in range(1, last + 1):
             self.page = number
+            # select the font afresh: fpdf2 would skip selecting the font it last used,
+            # and this page's content stream ends in the footer's smaller font
+            self.set_font(FONT, "", HEAD_SIZE + 1)
             lh = self.font(HEAD_SIZE)
             self.set_xy(self.margin, self.edge)
             self.cell(self.text_w, lh, f"Page {number} of {last}", align="R")

@@ -121,7 +121,7 @@ def test_every_program_type_gets_its_pdf(built):
         assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF"), oid
 
 
-def test_page_count_size_and_page_x_of_y_on_every_page(built):
+def test_page_count_size_and_page_x_of_y_on_every_page(built, measure):
     for oid, (spec, study, display, ctx, data) in built.items():
         reader = PdfReader(io.BytesIO(data))
         n = len(reader.pages)
@@ -131,6 +131,12 @@ def test_page_count_size_and_page_x_of_y_on_every_page(built):
             assert box == ([0, 0, 792, 612] if display.landscape else [0, 0, 612, 792]), oid
             labels = re.findall(r"Page (\d+) of (\d+)", page.extract_text())
             assert labels == [(str(i), str(n))], (oid, i)
+            # in the running head's font, flush with the right margin, on the study line
+            label = next(f for f in fragments(page) if f[0] == f"Page {i} of {n}")
+            head = next(f for f in fragments(page) if f[0].startswith(ctx["study_line"][:20]))
+            assert label[4] == pdf.HEAD_SIZE and "Bold" not in label[3], (oid, i)
+            assert label[1] + measure(label[0], label[3], label[4]) == pytest.approx(box[2] - 54, abs=0.05)
+            assert label[2] == pytest.approx(head[2]), (oid, i)
     assert built["fig2"][2].landscape and not built["t1"][2].landscape
 
 
