@@ -152,7 +152,8 @@ def infer_variables(frame: pd.DataFrame) -> list[Variable]:
     for col in frame.columns:
         s = frame[col]
         if pd.api.types.is_datetime64_any_dtype(s):
-            is_dt = bool((s.dropna().dt.normalize() != s.dropna()).any())
+            # a *DTM variable is a datetime even when all its times are midnight (ADAM-007)
+            is_dt = str(col).upper().endswith("DTM") or bool((s.dropna().dt.normalize() != s.dropna()).any())
             out.append(Variable(col, type=NUM, format="DATETIME20." if is_dt else "DATE9."))
         elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
             out.append(Variable(col, type=NUM))
