@@ -194,7 +194,8 @@ def response_events(criteria: ResponseCriteria, keep_adsl_vars=("RANDDT",)) -> d
         ev[f"cbor_{_name(level)}"] = _confirmed(criteria, k, level, set_order=False)
         ev["crsp"].append(ev[f"crsp_y_{_name(level)}"])
         ev["cbor"].append(ev[f"cbor_{_name(level)}"])
-    ev["cbor"] = ev["cbor"] + tail
+    extra = [ev[f"bor_{_name(v)}"] for v in criteria.benefit_extra if v not in criteria.stable]
+    ev["cbor"] = ev["cbor"] + extra + tail
     return ev
 
 
