@@ -37,6 +37,7 @@ def _study(analyses):
                  analyses=analyses)
 
 
+@pytest.mark.smoke
 def test_count_rows_by_hand():
     study = _study([{"id": "T1", "type": "count", "population": "SAF", "group_var": "TRT01A",
                      "rows": [{"label": "Any", "where": {"SUBTHFL": "Y"}}]}])
@@ -47,6 +48,7 @@ def test_count_rows_by_hand():
     assert ard_value(ard, "pct", group="Placebo", subgroup="Any") == pytest.approx(100 / 3)
 
 
+@pytest.mark.smoke
 def test_tte_rows_structure_and_counts():
     study = _study([{"id": "OS", "type": "tte", "paramcd": "OS", "population": "ITT",
                      "strata": ["STRAT1R"], "risk_months": [0], "curve": True}])

@@ -87,6 +87,7 @@ def hits(findings, rule_id):
     return [(f.dataset, f.record, f.variable, f.severity) for f in findings if f.rule_id == rule_id]
 
 
+@pytest.mark.smoke
 def test_clean_datasets_have_no_findings():
     assert run(ae=ae(), suppae=suppae(), rs=rs()) == []
 
@@ -95,6 +96,7 @@ def test_accepts_dataset_objects():
     assert check_sdtm({"dm": Dataset("DM", dm()), "ae": Dataset("AE", ae())}) == []
 
 
+@pytest.mark.smoke
 def test_empty_text_counts_as_blank_like_nan():
     """Raw XPT readers give '' for blank text: same findings as with NaN."""
     raw = dm(DTHFL=["Y", "", ""], SEX=["M", "", "F"])

@@ -39,6 +39,7 @@ def row(ds, usubjid):
 
 # -- ADSL ---------------------------------------------------------------------------------
 
+@pytest.mark.smoke
 def test_adsl_population(adsl):
     # DM has 306 rows, 52 of them screen failures (ARMCD Scrnfail): 254 randomized
     f = adsl.frame
@@ -156,6 +157,7 @@ def test_adae_partial_start_dates(adae):
     assert (adae["ASTDTF"] == "D").sum() == 15      # the 15 YYYY-MM start dates of AE
 
 
+@pytest.mark.smoke
 def test_adae_trtemfl_rule(adae):
     """ASTDT >= TRTSDT > . -> 'Y'. 01-701-1111 (TRTSDT 2012-09-07): ERYTHEMA starting
     2012-09-02 is before treatment (ASTDY -5, 'N'); 01-701-1015 (TRTSDT 2014-01-02):

@@ -50,6 +50,7 @@ def test_adsl_one_row_per_randomized_subject(twin):
     assert a["TRT01PN"].map({1.0: "Ixazomib", 2.0: "Placebo"}).eq(a["TRT01P"]).all()
 
 
+@pytest.mark.smoke
 def test_adtte_keys_and_event_counts_match_the_sdtm(twin):
     name, sdtm, out, _ = twin
     adsl, adtte = out["adsl"].frame, out["adtte"].frame

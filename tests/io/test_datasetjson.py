@@ -9,6 +9,7 @@ from adam.errors import InputError
 from adam.io import read_dataset, write_dataset
 
 
+@pytest.mark.smoke
 def test_pilot_dm_json_structure_and_round_trip(pilot_sdtm_dir, tmp_path):
     dm = read_dataset(pilot_sdtm_dir / "dm.xpt")
     write_dataset(dm, tmp_path / "dm.json")

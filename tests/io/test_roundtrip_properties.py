@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,6 +50,7 @@ def frames(draw):
     return Dataset("PROP", frame, "Property test", variables)
 
 
+@pytest.mark.smoke
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ds=frames())
 def test_xpt_and_json_round_trip(tmp_path_factory, ds):

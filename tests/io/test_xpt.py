@@ -25,6 +25,7 @@ def test_every_pilot_file_reads_with_its_shape(pilot_sdtm_dir):
     assert {k: v.frame.shape for k, v in datasets.items()} == PILOT_SHAPES
 
 
+@pytest.mark.smoke
 def test_pilot_dm_metadata(pilot_sdtm_dir):
     dm = read_dataset(pilot_sdtm_dir / "dm.xpt")
     assert dm.name == "DM"
@@ -101,6 +102,7 @@ def test_number_beyond_ibm_range_is_refused_with_its_record(tmp_path):
     assert not (tmp_path / "bad.xpt").exists()
 
 
+@pytest.mark.smoke
 def test_categorical_text_writes_as_its_values(tmp_path):
     """A categorical column (as synth builds and the coded reader gives) is written as
     its values; categories no row uses neither widen the variable nor appear."""
@@ -122,6 +124,7 @@ def _frame_all_kinds():
     })
 
 
+@pytest.mark.smoke
 def test_round_trip_values_and_metadata(tmp_path):
     frame = _frame_all_kinds()
     variables = [Variable("USUBJID", "Unique Subject Identifier", CHAR, 20),

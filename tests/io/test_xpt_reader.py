@@ -103,6 +103,7 @@ def test_synthetic_sdtm_equals_pyreadstat(synthetic_sdtm):
         assert len(ds.frame) > 0 and ds.encoding == "utf-8"
 
 
+@pytest.mark.smoke
 def test_dates_datetimes_and_formats_equal_pyreadstat(tmp_path):
     frame = pd.DataFrame({
         "ADT": pd.to_datetime(["2020-02-29", None, "1899-12-31", "1960-01-01"]),
@@ -230,6 +231,7 @@ def test_text_neither_utf8_nor_cp1252(tmp_path):
     assert str(path) in str(info.value)
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("coder", CODERS, ids=lambda c: c.__name__)
 def test_text_codes_are_exact_across_blocks(monkeypatch, coder):
     """Rows equal in one word and not the other, runs cut by block edges: the codes are
@@ -347,6 +349,7 @@ def test_any_observation_bytes_read_as_pyreadstat_reads_them(tmp_path_factory, m
             pd.testing.assert_frame_equal(coded.astype({n: object for n in text}), ours.frame, check_exact=True)
 
 
+@pytest.mark.smoke
 @settings(max_examples=100, deadline=None)
 @given(blocks=st.lists(st.lists(st.one_of(st.integers(0, 40), st.sampled_from([2 ** 63, 2 ** 64 - 1, 2 ** 40 + 3]),
                                           st.integers(0, 2 ** 64 - 1)), max_size=60), max_size=12))

@@ -17,6 +17,7 @@ def rendered(tmp_path_factory, ard_mm3, new_study, mm3_specs):
     return out, paths, study
 
 
+@pytest.mark.smoke
 def test_one_file_per_output_per_format_and_index(rendered):
     out, paths, study = rendered
     names = {p.name for p in paths}
@@ -37,6 +38,7 @@ def test_figures_are_real_pngs(rendered):
         assert len(png) > 20_000 and width >= 1000 and height >= 600, stem
 
 
+@pytest.mark.smoke
 def test_table1_cells_in_html_and_rtf(rendered):
     out, _, _ = rendered
     html = (out / "t1.html").read_text()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "r"
 SPECIAL = {"NaN": np.nan, "Inf": np.inf, "-Inf": -np.inf, None: np.nan}
@@ -27,3 +28,9 @@ REFERENCE = json.loads((FIXTURES / "survival_reference.json").read_text())
 def dataset(name: str) -> pd.DataFrame:
     """``lung``, ``heart`` or ``small_curves`` as exported by make_fixtures.R."""
     return pd.read_csv(FIXTURES / f"{name}.csv")
+
+
+def smoke_first(cases: list, n: int = 1) -> list:
+    """``cases`` for ``parametrize``, the first ``n`` also in the smoke subset
+    (``pytest -m smoke``, run on the oldest supported versions)."""
+    return [pytest.param(c, marks=pytest.mark.smoke) if i < n else c for i, c in enumerate(cases)]

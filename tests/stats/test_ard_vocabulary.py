@@ -1,6 +1,7 @@
 """Every ``stats()`` maps onto ARD rows with the vocabulary of shared/spec/ard.md."""
 
 import numpy as np
+import pytest
 
 from adam.ard import STAT_NAMES, ard_frame, ard_rows
 from adam.stats import (KaplanMeier, cox_treatment, logrank_test, median_followup, rmst,
@@ -11,6 +12,7 @@ LUNG = dataset("lung")
 ARM = np.where(LUNG["sex"] == 2, "Female", "Male")
 
 
+@pytest.mark.smoke
 def test_stats_keys_are_ard_stat_names():
     km = KaplanMeier().fit(LUNG["time"], LUNG["status"])
     assert set(km.stats()) <= STAT_NAMES["km"]
@@ -25,6 +27,7 @@ def test_stats_keys_are_ard_stat_names():
     assert set(sub.stats()) == {"p_interaction"} <= STAT_NAMES["cox"]  # method cox, subgroup empty
 
 
+@pytest.mark.smoke
 def test_not_reached_median_becomes_an_empty_ard_value():
     small = dataset("small_curves")
     d = small[small["curve"] == "not_reached"]
