@@ -3,6 +3,7 @@ object (sorted SDTM), equal text held by different objects, missing values, numb
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -49,3 +50,21 @@ def test_used_codes_marks_the_categories_some_row_holds():
     assert used_codes(np.array([2, -1, 0, 2], dtype=np.int8), 4).tolist() == [True, False, True, False]
     assert used_codes(np.array([-1, -1]), 2).tolist() == [False, False]
     assert used_codes(np.array([], dtype=np.int16), 0).tolist() == []
+
+
+@pytest.mark.parametrize("fastpath", [True, False])
+def test_categories_dtype_with_or_without_pandas_fast_path(monkeypatch, fastpath):
+    """categories_dtype uses pandas' internal CategoricalDtype._from_fastpath where it is
+    there, else the public constructor: the same dtype, object categories (not pandas 3's
+    str) either way."""
+    from adam.text import categories_dtype, is_text
+
+    if not fastpath:
+        monkeypatch.delattr(pd.CategoricalDtype, "_from_fastpath", raising=False)
+    elif not hasattr(pd.CategoricalDtype, "_from_fastpath"):
+        pytest.skip("this pandas has no CategoricalDtype._from_fastpath")
+    dtype = categories_dtype(["b", "a", "c"])
+    assert dtype == pd.CategoricalDtype(pd.Index(["b", "a", "c"], dtype=object))
+    assert dtype.categories.dtype == object and not dtype.ordered
+    assert is_text(np.dtype(object)) and is_text(pd.Series(["x"], dtype="string").dtype)
+    assert not is_text(np.dtype(float)) and not is_text(pd.CategoricalDtype(["x"]))

@@ -362,8 +362,9 @@ class _SortedStreamCodes:
 
 def _choose_stream_codes() -> tuple[type, str]:
     """pandas' uint64 hash table where it is there and codes a known example as
-    :class:`_SortedStreamCodes` does (twice the speed: README, Performance), else the
-    public-API coder; with the reason for the choice."""
+    :class:`_SortedStreamCodes` does, else the public-API coder; with the reason for the
+    choice. (2M rows in blocks of 32,768: 3.0 s against 11-12 s for the fallback with
+    mostly distinct keys, 3.1 s against 1.4-1.6 s for subject-sorted keys.)"""
     if _hashtable is None:
         return _SortedStreamCodes, "pandas._libs.hashtable cannot be imported"
     try:
