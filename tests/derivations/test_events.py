@@ -86,7 +86,7 @@ def test_confirmed_best_overall_response_admiral_example():
     # after 03-01 -> NE at 02-06; 8: PD
     assert cbor["AVALC"].to_dict() == {"1": "CR", "2": "SD", "3": "MISSING", "4": "SD", "5": "NE", "6": "PR",
                                        "7": "NE", "8": "PD"}
-    adt = cbor["ADT"].dt.strftime("%Y-%m-%d").where(cbor["ADT"].notna(), None).to_dict()
+    adt = cbor["ADT"].dt.strftime("%Y-%m-%d").astype(object).where(cbor["ADT"].notna(), None).to_dict()
     assert adt == {"1": "2020-02-01", "2": "2020-02-01", "3": None, "4": "2020-05-01", "5": "2020-01-01",
                    "6": "2020-02-06", "7": "2020-02-06", "8": "2020-02-16"}
     assert "ADTC" not in cbor.columns or pd.isna(cbor.loc["3", "ADTC"])
