@@ -251,7 +251,8 @@ class _Document(FPDF):
     def figure(self, figure: Figure) -> None:
         top = self.get_y()
         w_pt, h_pt = figure.width_in * 72, figure.height_in * 72
-        scale = min(self.text_w / w_pt, min(self.figure_h, self.body_bottom - top) / h_pt)
+        room = max(self.body_bottom - top, 72.0)     # footnotes filling the page: still 1 in
+        scale = min(self.text_w / w_pt, min(self.figure_h, room) / h_pt)
         w, h = w_pt * scale, h_pt * scale
         x = self.margin + (self.text_w - w) / 2
         self.image(io.BytesIO(figure.svg or figure.png), x=x, y=top, w=w, h=h,
