@@ -7,7 +7,7 @@ from adam.study import builtin_studies, load_study
 
 
 def test_builtin_studies_load():
-    assert builtin_studies() == ["cdiscpilot01", "tourmaline-mm3", "tourmaline-mm4"]
+    assert builtin_studies() == ["cdiscpilot01", "pharmaverse-onco", "tourmaline-mm3", "tourmaline-mm4"]
     mm3 = load_study("tourmaline-mm3")
     assert mm3.studyid == "TOURMALINE-MM3" and mm3.data_cutoff == "2023-09-08"
     assert mm3.trt_var == "TRT01P" and mm3.trt_ref == "Placebo"
