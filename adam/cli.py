@@ -60,7 +60,8 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks of 
 
 
 @app.command()
-def check(study: str = typer.Option(..., "--study", help="Built-in study name or specification file."),
+def check(study: Optional[str] = typer.Option(None, "--study", help="Built-in study name or specification file "
+                                                    "(optional: without it, STUDYID is not compared with the study's)."),
           sdtm: Optional[Path] = typer.Option(None, "--sdtm", help="Folder of SDTM datasets."),
           adam: Optional[Path] = typer.Option(None, "--adam", help="Folder of ADaM datasets."),
           report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML report here."),

@@ -42,16 +42,17 @@ class CheckResult:
         return any(f.severity == "error" for f in self.findings)
 
 
-def check(study: str | Study, sdtm: Path | None = None, adam: Path | None = None,
+def check(study: str | Study | None, sdtm: Path | None = None, adam: Path | None = None,
           report: Path | None = None, findings_csv: Path | None = None,
           expectations: bool = True, validated: list | None = None) -> CheckResult:
     """Run schemas, conformance rules and expectation suites on an SDTM or ADaM folder;
     write the findings CSV and HTML report when asked. ``validated``: the schema and rule
-    findings already made on these same datasets (by :func:`derive`), not made again."""
-    spec = _study(study)
+    findings already made on these same datasets (by :func:`derive`), not made again.
+    ``study=None``: a generic check (no study: STUDYID is not compared with one)."""
+    spec = None if study is None else _study(study)
     folder = Path(sdtm if sdtm is not None else adam)
     kind = "sdtm" if sdtm is not None else "adam"
-    dataset_files(folder, _WHAT[kind])  # a missing or empty folder fails first
+    files = dataset_files(folder, _WHAT[kind])  # a missing or empty folder fails first
     inputs = list(folder.glob("*"))
     docs_dir = Path(report).parent / f"{Path(report).stem}-datadocs" if (report and expectations) else None
     for path in (findings_csv, report):  # an output that cannot be written fails before the work
@@ -63,8 +64,11 @@ def check(study: str | Study, sdtm: Path | None = None, adam: Path | None = None
         datasets = _suite_inputs(folder, kind)
     else:
         datasets = read_sdtm(folder) if kind == "sdtm" else read_adam(folder)
-    findings = run_checks(datasets, kind, spec, docs_dir=docs_dir,
-                          expectations=expectations, validated=validated)
+    from checks.roles import assign_roles
+
+    datasets, named = assign_roles(datasets, kind, files)   # rules follow the file's role
+    findings = named + run_checks(datasets, kind, spec, docs_dir=docs_dir,
+                                  expectations=expectations, validated=validated)
     result = CheckResult(kind, findings, sorted(datasets))
     if findings_csv is not None:
         from checks.report import write_findings_csv
@@ -72,7 +76,7 @@ def check(study: str | Study, sdtm: Path | None = None, adam: Path | None = None
     if report is not None:
         from checks.report import write_findings_html
         links = {"GX Data Docs": f"{report.stem}-datadocs/index.html"} if expectations else None
-        write_findings_html(result.frame, report, title=f"{spec.studyid} {kind.upper()} checks",
+        write_findings_html(result.frame, report, title=f"{spec.studyid + ' ' if spec else ''}{kind.upper()} checks",
                             links=links, inputs=inputs)
     return result
 
@@ -107,7 +111,7 @@ def _suite_inputs(folder: Path, kind: str) -> dict:
     return out
 
 
-def run_checks(datasets: dict, kind: str, study: Study, docs_dir: Path | None = None,
+def run_checks(datasets: dict, kind: str, study: Study | None, docs_dir: Path | None = None,
                expectations: bool = True, validated: list | None = None) -> list:
     """All findings of the checkers for ``kind`` ('sdtm' or 'adam'), duplicates merged.
     ``validated``: the schema and rule findings of these datasets, already made."""
