@@ -60,10 +60,14 @@ def _as_frame(findings) -> pd.DataFrame:
 
 def write_findings_csv(findings, path: str | Path, inputs=()) -> Path:
     """CSV with exactly ``dataset,rule_id,severity,usubjid,variable,value,message``
-    (missing as empty), written atomically."""
-    frame = _as_frame(findings)[COLUMNS]
+    (missing as empty), written atomically; cells a spreadsheet would run as a formula
+    are neutralised (:mod:`adam.spreadsheet`)."""
+    from adam.spreadsheet import neutralise_frame
+
+    frame = neutralise_frame(_as_frame(findings)[COLUMNS])
     with atomic_path(path, inputs) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8")
+        frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\r\n")  # RFC 4180:
+        # a value holding a carriage return is quoted too
     return Path(path)
 
 
