@@ -424,7 +424,7 @@ def _duplicate_key_findings(schema, frame, dataset, standard) -> list[Finding]:
     """One finding per record repeating the keys of an earlier record."""
     ids = _ids(frame)
     keys = list(schema.unique)
-    first = frame.reset_index().groupby(keys, dropna=False, sort=False)["index"].transform("min")
+    first = frame.reset_index().groupby(keys, dropna=False, sort=False, observed=True)["index"].transform("min")
     rows = np.flatnonzero(frame.duplicated(keys, keep="first").to_numpy())
     out = []
     for i in rows:
