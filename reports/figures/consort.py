@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from matplotlib.patches import Rectangle
 
-from reports.figures.style import colour, new_figure, to_figure
+from reports.figures.style import colour, literal_text, new_figure, to_figure
 from reports.model import Figure
 
 FONT_PT = 11
@@ -110,6 +110,7 @@ def _height(lines: list[str]) -> float:
     return len(lines) * LINE_IN + 2 * PAD_IN
 
 
+@literal_text
 def consort_plot(nodes: list[Node], arms: list[str], total: str | None = None,
                  branches: dict[str, str] | None = None, alt: str = "Disposition diagram") -> Figure:
     """Draw the diagram; ``total`` (formatted) adds a common 'Randomized' box on top."""

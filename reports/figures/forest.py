@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from reports.figures.style import SMALL_SIZE, new_figure, to_figure
+from reports.figures.style import SMALL_SIZE, literal_text, new_figure, to_figure
 from reports.model import Figure
 
 ROW_IN = 0.34          # height of one row, inches
@@ -36,6 +36,7 @@ def _limits(rows: list[ForestRow]) -> tuple[float, float]:
     return lo, hi
 
 
+@literal_text
 def forest_plot(rows: list[ForestRow], *, left_headers: list[str], right_headers: list[str],
                 favours: tuple[str, str], left_widths: list[float], right_widths: list[float],
                 xlabel: str = "Hazard ratio (95% CI), log scale", alt: str = "Forest plot",

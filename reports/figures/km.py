@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reports.figures.style import BASE_SIZE, SMALL_SIZE, colour, new_figure, to_figure
+from reports.figures.style import BASE_SIZE, SMALL_SIZE, colour, literal_text, new_figure, to_figure
 from reports.model import Figure
 
 
@@ -38,6 +38,7 @@ def _from_origin(curve: Curve) -> tuple[np.ndarray, ...]:
     return t, s, lo, hi
 
 
+@literal_text
 def km_plot(curves: list[Curve], *, risk_times: list[float], n_risk: dict[str, list[str]],
             annotation: list[str], ylabel: str, xlabel: str = "Time (months)",
             alt: str = "Kaplan-Meier plot", width_in: float = 10.0,

@@ -6,6 +6,7 @@ rendering is thread-safe and does not depend on the interactive backend.
 
 from __future__ import annotations
 
+import functools
 import io
 
 import matplotlib
@@ -20,6 +21,20 @@ FONT = {"family": "DejaVu Sans"}
 BASE_SIZE = 14          # KMunicate-style readability
 SMALL_SIZE = 12
 DPI = 150
+
+
+#: figure text is drawn as it is: a ``$`` in a label is a dollar sign, never mathtext
+LITERAL_TEXT = {"text.parse_math": False, "text.usetex": False}
+
+
+def literal_text(draw):
+    """Decorate a figure function so that every text it draws (labels, legends, ticks,
+    notes; measured and saved) is literal: ``5$ and 6$`` stays ``5$ and 6$``."""
+    @functools.wraps(draw)
+    def drawn(*args, **kwargs):
+        with matplotlib.rc_context(LITERAL_TEXT):
+            return draw(*args, **kwargs)
+    return drawn
 
 
 def colour(i: int) -> str:
