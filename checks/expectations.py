@@ -20,6 +20,7 @@ GX is slow to import (~2-3 s): it is imported on first use, not with this module
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import warnings
@@ -199,15 +200,16 @@ def run_expectations(datasets: dict[str, Dataset], kind: str = "sdtm",
         if not specs:
             continue
         frame = _suite_columns(ds.frame, suite_variables(ds.name, kind))
-        suite = context.suites.add(gx.ExpectationSuite(name=f"{kind}.{ds.name}"))
+        name = re.sub(r"[^A-Za-z0-9_]", "_", ds.name)      # names GX puts in pages and paths
+        suite = context.suites.add(gx.ExpectationSuite(name=f"{kind}.{name}"))
         for cls, kwargs, severity in specs:
             suite.add_expectation(getattr(gx.expectations, cls)(**kwargs,
                                                                 meta={"severity": severity}))
-        batch = source.add_dataframe_asset(ds.name).add_batch_definition_whole_dataframe(ds.name)
+        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
         validation = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{kind}.{ds.name}", data=batch, suite=suite))
+            gx.ValidationDefinition(name=f"{kind}.{name}", data=batch, suite=suite))
         checkpoint = context.checkpoints.add(gx.Checkpoint(
-            name=f"{kind}.{ds.name}", validation_definitions=[validation],
+            name=f"{kind}.{name}", validation_definitions=[validation],
             result_format={"result_format": "COMPLETE"}))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -216,9 +218,35 @@ def run_expectations(datasets: dict[str, Dataset], kind: str = "sdtm",
         for run in result.run_results.values():
             findings.extend(_findings(ds, frame, run.results))
     if docs_dir is not None:
+        _escape_results(context)
         context.build_data_docs()
         make_docs_offline(docs_dir)
     return findings
+
+
+def _escape_results(context) -> None:
+    """HTML-escape every text of the stored validation results (unexpected values, observed
+    values, exception messages) before GX renders Data Docs from them: GX puts those
+    values into its pages as markup, so a value ``<script>...`` would run there. The
+    findings were taken from the results before, unescaped."""
+    store = context.validation_results_store
+    for key in store.list_keys():
+        suite_result = store.get(key)
+        for r in suite_result.results:
+            r.result = _escaped(r.result)
+            r.exception_info = _escaped(r.exception_info)
+        store.set(key, suite_result)
+
+
+def _escaped(value):
+    """``value`` with every string in it (dict keys too, nested) HTML-escaped."""
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, dict):
+        return {_escaped(k): _escaped(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_escaped(v) for v in value)
+    return value
 
 
 def _suite_columns(frame: pd.DataFrame, used: set[str]) -> pd.DataFrame:
