@@ -37,7 +37,10 @@ import numpy as np
 import pandas as pd
 
 from adam.errors import UsageError
-from derivations.common import Col, as_list, frame_of, group_codes, like, require_choice, require_columns, row_mask
+from derivations.common import (
+    Col, SubjectIndex, as_list, first_rows, frame_of, group_codes, like, require_choice, require_columns, row_mask,
+    rows_of, values_at,
+)
 from derivations.filters import _sorted_positions, extreme_positions, parse_order
 
 JOIN_SUFFIX = ".join"
@@ -407,23 +410,26 @@ def derive_extreme_records(dataset=None, dataset_add=None, dataset_ref=None, by_
         raise UsageError("argument dataset_add: a dataset is needed")
     add = frame_of(dataset_add, "dataset_add")
     require_columns(add, by_vars, "by_vars")
-    chosen = add.iloc[np.flatnonzero(row_mask(add, filter_add, "filter_add"))]
+    rows = np.flatnonzero(row_mask(add, filter_add, "filter_add"))
     if mode is not None:
         require_choice(mode, ("first", "last"), "mode")
-        chosen = chosen.iloc[extreme_positions(chosen, group_codes(chosen, by_vars), order or [], mode)]
-    chosen = chosen.reset_index(drop=True)
+        cols = list(dict.fromkeys(by_vars + parse_order(order or [])[0]))
+        require_columns(add, cols, "order")
+        # the extremes found on the by and order variables only, then those records taken
+        sel = pd.DataFrame({c: rows_of(add[c], rows) for c in cols}, columns=cols, copy=False)
+        rows = rows[extreme_positions(sel, group_codes(sel, by_vars), order or [], mode)]
+    chosen = add.iloc[rows].reset_index(drop=True)
     if exist_flag:
         chosen[exist_flag] = pd.Series([true_value] * len(chosen), dtype=object)
     parts = [chosen]
     if dataset_ref is not None:
         ref = frame_of(dataset_ref, "dataset_ref")
         require_columns(ref, by_vars, "by_vars")
-        ref = ref[by_vars].drop_duplicates()
-        if len(chosen):
-            seen = chosen[by_vars].drop_duplicates().assign(__seen=True)
-            ref = ref.merge(seen, how="left", on=by_vars)
-            ref = ref.loc[ref["__seen"].isna(), by_vars]
-        ref = ref.reset_index(drop=True)
+        keep = first_rows(group_codes(ref, by_vars))           # one record per by group
+        if len(chosen):     # the groups without a selected record (matched on integer codes)
+            seen = SubjectIndex(chosen.iloc[first_rows(group_codes(chosen, by_vars))], by_vars)
+            keep = keep[seen.ids(ref.iloc[keep]) < 0]
+        ref = pd.DataFrame({c: values_at(ref[c], keep) for c in by_vars}, columns=by_vars)
         if exist_flag:
             ref[exist_flag] = pd.Series([false_value] * len(ref), dtype=object)
         parts.append(ref)

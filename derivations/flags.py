@@ -24,7 +24,9 @@ import numpy as np
 import pandas as pd
 
 from adam.errors import UsageError
-from derivations.common import as_list, frame_of, group_codes, like, require_choice, require_columns, row_mask
+from derivations.common import (
+    as_list, frame_of, group_codes, like, require_choice, require_columns, row_mask, rows_of,
+)
 from derivations.filters import _sorted_positions, extreme_positions, parse_order
 
 
@@ -70,7 +72,11 @@ def derive_var_extreme_flag(dataset, by_vars, order, new_var: str, mode: str = "
     _check(frame, by_vars, order, mode)
     require_choice(check_type, ("none", "warning", "error"), "check_type")
     rows = np.flatnonzero(row_mask(frame, filter, "filter"))
-    sub = frame.iloc[rows]
+    # only the by and order variables of the records taking part (read in place when all do)
+    every = len(rows) == len(frame)
+    cols = list(dict.fromkeys(as_list(by_vars) + parse_order(order)[0]))
+    sub = pd.DataFrame({c: rows_of(frame[c], slice(None) if every else rows) for c in cols},
+                       columns=cols, copy=False)
     if check_type == "error" and _duplicates(sub, by_vars, order).any():
         raise UsageError(f"argument order: records are not unique by {', '.join(as_list(by_vars) + parse_order(order)[0])}")
     codes = group_codes(sub, by_vars)

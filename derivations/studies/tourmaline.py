@@ -36,10 +36,21 @@ ADTTE, one record per ITT subject and parameter, origin RANDDT, data cutoff DCUT
 pointed at the SDTM records they come from:
 
 - OS: death; censored at LSTALVDT.
-- PFS: first PD (RS OVRLRESP ``PD``, RSDTC) or death; censored at the last on-study
-  disease assessment, or at randomization without one.
-- PFS2: PD after NACTDT (progression on the next line) or death; censored at LSTALVDT.
+- PFS: first PD (ADRS ``PD``) or death; censored at the last disease assessment (ADRS
+  ``LSTA``), or at randomization without one.
+- PFS2: the first PD after NACTDT (ADRS ``PDNL``: progression on the next line) or death;
+  censored at LSTALVDT.
 - TTNT: NACTDT, or death due to PD (DTHCAUS); censored at LSTALVDT.
+
+The response records come from :func:`derive_adrs`, admiralonco's ADRS template written
+with the public blocks (``derive_var_extreme_flag``, ``derive_extreme_records``,
+``derive_extreme_event`` with the IMWG events of :mod:`derivations.response`), so PFS is
+derived as a user's own study would derive it. The PD, LSTA and PDNL records keep RSSEQ,
+and the sources point at RS (SRCDOM ``RS``, SRCVAR ``RSDTC``, SRCSEQ ``RSSEQ``). Against
+the private ADRS this program had before (docs/notes/tourmaline-adrs.md), the ADaM of both
+twins is unchanged: the template's rules (one worst record per date on or after
+randomization; the PD and last assessment among the on-study disease assessments) select
+the same records from the twins' RS.
 """
 
 from __future__ import annotations
@@ -57,11 +68,14 @@ from adam.parallel import forked
 from adam.text import as_categorical
 from derivations.common import Col, SubjectIndex, first_rows, group_codes, row_mask, rows_of, values_at
 from derivations.dates import checked_dtc_to_dt, convert_dtc_to_dt, derive_vars_dt, find_invalid_dtc
+from derivations.events import derive_extreme_event, derive_extreme_records
 from derivations.extreme import DateSource, derive_var_extreme_dt
-from derivations.filters import filter_extreme, sort_records
+from derivations.filters import sort_records
+from derivations.flags import derive_var_extreme_flag, derive_var_obs_number, derive_var_relative_flag
 from derivations.merge import derive_var_merged_exist_flag, derive_vars_merged
 from derivations.nextline import derive_vars_nextline
 from derivations.program import collect
+from derivations.response import IMWG, response_events
 from derivations.tte import CensorSource, EventSource, derive_param_tte
 
 KEYS = ["STUDYID", "USUBJID"]
@@ -156,8 +170,9 @@ PARAMS = {
 
 # The TOURMALINE sources (their texts are this study's, not admiralonco's: see
 # derivations.sources for those). ``adsl`` holds DTHDT, DTHCAUS, LSTALVDT, RANDDT, NACTDT;
-# ``adrs`` one record per assessment (PARAMCD, AVALC, ADT, ASEQ): ``PD``/``Y`` a documented
-# progression, ``LSTAC`` the last adequate assessment.
+# ``adrs`` the parameters of :func:`derive_adrs` (PARAMCD, AVALC, ADT, ASEQ or RSSEQ):
+# ``PD``/``Y`` the first progression, ``LSTA`` the last disease assessment, ``PDNL``/``Y``
+# the first progression after the start of the next line.
 DEATH_DUE_TO_PD = "PROGRESSIVE DISEASE"
 death_event = EventSource(
     "adsl", date="DTHDT",
@@ -170,7 +185,7 @@ pd_event = EventSource(
     "adrs", date="ADT", filter="PARAMCD == 'PD' and AVALC == 'Y'",
     set_values_to={"EVNTDESC": "PD", "SRCDOM": "ADRS", "SRCVAR": "ADT", "SRCSEQ": Col("ASEQ")})
 pd_on_next_line_event = EventSource(
-    "adrs", date="ADT", filter="PARAMCD == 'PD' and AVALC == 'Y' and ADT > NACTDT",
+    "adrs", date="ADT", filter="PARAMCD == 'PDNL' and AVALC == 'Y'",
     set_values_to={"EVNTDESC": "PD ON NEXT-LINE THERAPY", "SRCDOM": "ADRS", "SRCVAR": "ADT",
                    "SRCSEQ": Col("ASEQ")})
 next_line_event = EventSource(
@@ -181,7 +196,7 @@ lastalive_censor = CensorSource(
     set_values_to={"EVNTDESC": "LAST KNOWN ALIVE DATE", "CNSDTDSC": "LAST KNOWN ALIVE DATE",
                    "SRCDOM": "ADSL", "SRCVAR": "LSTALVDT"})
 lasta_censor = CensorSource(
-    "adrs", date="ADT", filter="PARAMCD == 'LSTAC'",
+    "adrs", date="ADT", filter="PARAMCD == 'LSTA'",
     set_values_to={"EVNTDESC": "LAST TUMOR ASSESSMENT", "CNSDTDSC": "LAST TUMOR ASSESSMENT",
                    "SRCDOM": "ADRS", "SRCVAR": "ADT", "SRCSEQ": Col("ASEQ")})
 rand_censor = CensorSource(
@@ -564,28 +579,90 @@ def _subsequent_therapy(adsl: pd.DataFrame, sdtm: Sdtm, rs: pd.DataFrame, findin
 TTE_ADSL_VARS = ["USUBJID", "RANDDT", "DCUTDT", "DTHDT", "DTHCAUS", "LSTALVDT", "NACTDT"]
 
 
-def derive_adrs(sdtm, adsl: pd.DataFrame, findings: list,
-                assessments: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Intermediate assessment records for the sources: ``PD`` (AVALC ``Y``: an overall
-    response of PD, any RS category after randomization; other responses are never a
-    source's record, so they are left out) and ``LSTAC`` (the last on-study assessment),
-    each keeping RSSEQ (ASEQ), with NACTDT merged."""
+#: the response criteria of the twins' disease assessments (admiralonco's IMWG vignette)
+CRITERIA = IMWG
+ON_STUDY = "ON-STUDY DISEASE ASSESSMENT"
+#: the ADRS variables the time-to-event sources and the response parameters read
+ADRS_VARS = BY + ["PARAMCD", "AVALC", "ADT", "RSSEQ"]
+
+
+def derive_adrs(sdtm, adsl: pd.DataFrame, findings: list, assessments: pd.DataFrame | None = None,
+                response: bool = False, ovr_records: bool = True) -> pd.DataFrame:
+    """ADRS as admiralonco's ADRS template and IMWG vignette derive it, with the public
+    blocks, for the ITT subjects of ``adsl`` (each record keeps RSSEQ, the SDTM record
+    the time-to-event sources point at):
+
+    - ``OVR``: the RS overall responses of the on-study disease assessments (RSCAT
+      ``ON-STUDY DISEASE ASSESSMENT``; ADT = RSDTC, records without a valid date left
+      out; AVALC = RSSTRESC, AVAL by :data:`CRITERIA`); ANL01FL (IMWG vignette): among
+      the records with an AVAL on or after RANDDT, one per date, the worst (lowest AVAL,
+      then RSSEQ);
+    - ``PD``: ``Y`` at the first OVR PD with ANL01FL, ``N`` for the other ITT subjects;
+    - ``LSTA``: the last OVR record with ANL01FL (the last disease assessment);
+    - ``PDNL``: ``Y`` at the first progression (RS OVRLRESP ``PD`` of any category but
+      the response at study entry) after the start of the next line (NACTDT).
+
+    ``response=True`` adds ANL02FL (OVR up to the first PD) and the response parameters
+    of the IMWG criteria (RSP, CB, BOR, CRSP, CBOR; :func:`~derivations.response.response_events`)
+    and numbers the records (ASEQ); the time-to-event parameters need neither, so
+    ``derive`` leaves them out, and the OVR records too (``ovr_records=False``)."""
     rs = _assessments(_as_sdtm(sdtm), findings) if assessments is None else assessments
-    dated = rs["RSDT"].notna().to_numpy()
-    cols = BY + ["RSSEQ", "RSDT"]
-    progression = rs.loc[dated & (rs["RSSTRESC"] == "PD").to_numpy(), cols].assign(PARAMCD="PD", AVALC="Y")
-    on_study = rs.loc[dated & (rs["RSCAT"] == "ON-STUDY DISEASE ASSESSMENT").to_numpy(), cols]
-    last = filter_extreme(on_study, BY, ["RSDT", "RSSEQ"], "last").assign(PARAMCD="LSTAC", AVALC="Y")
-    adrs = pd.concat([progression, last], ignore_index=True).rename(columns={"RSDT": "ADT"})
-    adrs["ASEQ"] = adrs["RSSEQ"]
-    return derive_vars_merged(adrs, adsl[BY + ["NACTDT"]], BY, new_vars=["NACTDT"])
+    dated = np.flatnonzero(rs["RSDT"].notna().to_numpy())
+    recs = _selected(rs, BY + ["RSSEQ", "RSCAT", "RSSTRESC", "RSDT"], dated)
+    recs.columns = BY + ["RSSEQ", "RSCAT", "AVALC", "ADT"]
+    itt = adsl.loc[(adsl["ITTFL"] == "Y").to_numpy(), BY + ["RANDDT", "NACTDT"]]
+    ovr = _selected(recs, BY + ["RSSEQ", "AVALC", "ADT"], np.flatnonzero((recs["RSCAT"] == ON_STUDY).to_numpy()))
+    ovr = derive_vars_merged(ovr, itt, BY, new_vars=["RANDDT"])
+    ovr["AVAL"] = CRITERIA.aval_of(ovr["AVALC"])
+    ovr = derive_var_extreme_flag(ovr, BY + ["ADT"], ["AVAL", "RSSEQ"], "ANL01FL", mode="first",
+                                  filter="AVAL.notna() and ADT >= RANDDT")
+    ref = itt[BY]
+    first_pd = derive_extreme_records(None, ovr, ref, BY, order=["ADT", "RSSEQ"], mode="first",
+                                      filter_add=f"AVALC == '{CRITERIA.progression}' and ANL01FL == 'Y'",
+                                      exist_flag="AVALC", false_value="N",
+                                      keep_source_vars=ADRS_VARS, set_values_to={"PARAMCD": "PD"})
+    lsta = derive_extreme_records(None, ovr, None, BY, order=["ADT", "RSSEQ"], mode="last",
+                                  filter_add="ANL01FL == 'Y'", keep_source_vars=ADRS_VARS,
+                                  set_values_to={"PARAMCD": "LSTA"})
+    progressions = recs.iloc[np.flatnonzero((recs["AVALC"] == CRITERIA.progression).to_numpy())]
+    progressions = derive_vars_merged(progressions, itt, BY, new_vars=["NACTDT"])
+    pdnl = derive_extreme_records(None, progressions, None, BY, order=["ADT", "RSSEQ"], mode="first",
+                                  filter_add="ADT > NACTDT", keep_source_vars=ADRS_VARS,
+                                  set_values_to={"PARAMCD": "PDNL", "AVALC": "Y"})
+    parts = [first_pd, lsta, pdnl]
+    if response:
+        parts += _response_parameters(ovr, itt[BY + ["RANDDT"]])
+    if ovr_records:
+        ovr["PARAMCD"] = np.full(len(ovr), "OVR", dtype=object)
+        parts.insert(0, ovr)
+    adrs = pd.concat(parts, ignore_index=True, sort=False)
+    if response:
+        adrs = derive_var_obs_number(adrs, BY, ["PARAMCD", "ADT", "RSSEQ"])
+    return adrs
+
+
+def _response_parameters(ovr: pd.DataFrame, adsl: pd.DataFrame) -> list[pd.DataFrame]:
+    """RSP, CB, BOR, CRSP and CBOR of the IMWG criteria over the OVR records that count
+    (ANL01FL, and ANL02FL: up to the first PD), as admiralonco's IMWG vignette."""
+    ovr = derive_var_relative_flag(ovr, BY, ["ADT", "RSSEQ"], "ANL02FL", f"AVALC == '{CRITERIA.progression}'",
+                                   "first", "before", inclusive=True)
+    source = ovr.loc[((ovr["ANL01FL"] == "Y") & (ovr["ANL02FL"] == "Y")).to_numpy()]
+    sources = {"ovr": source, "adsl": adsl}
+    ev = response_events(CRITERIA, keep_adsl_vars=["RANDDT"])
+    params = [("RSP", [ev["rsp_y"], ev["no_data_n"]], ["event_nr", "ADT"]),
+              ("CB", [ev["rsp_y"], ev["cb_y"], ev["no_data_n"]], ["-AVALC", "ADT", "event_nr"]),
+              ("BOR", ev["bor"], ["event_nr", "ADT"]),
+              ("CRSP", ev["crsp"] + [ev["no_data_n"]], ["-AVALC", "ADT", "event_nr"]),
+              ("CBOR", ev["cbor"], ["event_nr", "ADT"])]
+    return [derive_extreme_event(None, BY, events, order, "first", sources, "event_nr",
+                                 {"PARAMCD": paramcd}) for paramcd, events, order in params]
 
 
 def derive_adtte(sdtm, adsl: pd.DataFrame, findings: list,
                  assessments: pd.DataFrame | None = None) -> pd.DataFrame:
     """ADTTE (with :data:`SID`), one record per ITT subject and parameter, sorted by
     USUBJID and PARAMN."""
-    adrs = derive_adrs(sdtm, adsl, findings, assessments)
+    adrs = derive_adrs(sdtm, adsl, findings, assessments, ovr_records=False)[ADRS_VARS]
     itt = adsl.loc[adsl["ITTFL"] == "Y", BY + [v for v in TTE_ADSL_VARS if v in adsl.columns]]
     params = []
     for paramcd, (events, censors) in SOURCES.items():

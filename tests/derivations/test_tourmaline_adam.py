@@ -202,3 +202,46 @@ def test_dose_dates_in_a_child_or_here_alike(monkeypatch):
         pd.testing.assert_frame_equal(two[name].frame, one[name].frame)
     assert f1 == f2
     assert two["adsl"].frame["TRTSDT"].notna().any()
+
+
+def test_adrs_from_the_public_response_blocks():
+    """derive_adrs on hand-made RS records (IMWG, admiralonco's template and IMWG vignette):
+    ANL01FL keeps the worst reading per date on/after RANDDT; PD is the first such PD (N
+    without one), LSTA the last assessment, PDNL the first PD after the next line starts;
+    with ``response=True`` the IMWG response parameters and ASEQ."""
+    from derivations.studies.tourmaline import SID, derive_adrs
+
+    T = pd.Timestamp
+    adsl = pd.DataFrame({SID: [0, 1, 2], "ITTFL": "Y", "RANDDT": T("2020-01-01"),
+                         "NACTDT": [T("2020-06-01"), pd.NaT, pd.NaT]})
+    on, nl, entry = "ON-STUDY DISEASE ASSESSMENT", "PROGRESSION ON NEXT-LINE THERAPY", "RESPONSE AT STUDY ENTRY"
+    rows = [  # SID, RSSEQ, RSCAT, RSSTRESC, RSDT
+        (0, 1, on, "PR", "2019-12-20"),   # before randomization: no ANL01FL
+        (0, 2, on, "VGPR", "2020-02-01"), (0, 3, on, "PR", "2020-02-01"),   # same date: PR is worse
+        (0, 4, on, "PR", "2020-03-01"), (0, 5, on, "PD", "2020-04-01"),
+        (0, 6, nl, "PD", "2020-08-01"),   # after NACTDT: PDNL
+        (1, 1, on, "CR", "2020-02-15"), (1, 2, on, "NE", "2020-03-15"), (1, 3, on, "CR", "2020-04-15"),
+        (1, 4, on, "CR", None),           # no valid date: left out
+    ]
+    rs = pd.DataFrame(rows, columns=[SID, "RSSEQ", "RSCAT", "RSSTRESC", "RSDT"])
+    rs["RSDT"] = pd.to_datetime(rs["RSDT"])
+    rs["RSSEQ"] = rs["RSSEQ"].astype(float)
+    adrs = derive_adrs(None, adsl, [], assessments=rs, response=True)
+
+    def param(code):
+        p = adrs.loc[adrs["PARAMCD"] == code].set_index(SID)
+        return {k: (v["AVALC"], None if pd.isna(v["ADT"]) else str(v["ADT"].date())) for k, v in p.iterrows()}
+
+    ovr = adrs.loc[adrs["PARAMCD"] == "OVR"]
+    assert ovr.loc[ovr["ANL01FL"] == "Y", "RSSEQ"].tolist() == [3.0, 4.0, 5.0, 1.0, 2.0, 3.0]
+    assert param("PD") == {0: ("Y", "2020-04-01"), 1: ("N", None), 2: ("N", None)}
+    assert param("LSTA") == {0: ("PD", "2020-04-01"), 1: ("CR", "2020-04-15")}
+    assert param("PDNL") == {0: ("Y", "2020-08-01")}
+    # 0: PR 02-01 confirmed by PR 03-01 -> CBOR PR; 1: CR, NE, CR: NE skipped -> CR; 2: none
+    assert param("CBOR") == {0: ("PR", "2020-02-01"), 1: ("CR", "2020-02-15"), 2: ("MISSING", None)}
+    assert {k: v[0] for k, v in param("BOR").items()} == {0: "PR", 1: "CR", 2: "MISSING"}
+    assert {k: v[0] for k, v in param("RSP").items()} == {0: "Y", 1: "Y", 2: "N"}
+    assert {k: v[0] for k, v in param("CRSP").items()} == {0: "Y", 1: "Y", 2: "N"}
+    assert adrs.groupby(SID)["ASEQ"].apply(lambda s: sorted(s) == list(range(1, len(s) + 1))).all()
+    # derive_adtte reads the parameters only (no OVR records)
+    assert "OVR" not in set(derive_adrs(None, adsl, [], assessments=rs, ovr_records=False)["PARAMCD"])

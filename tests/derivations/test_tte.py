@@ -91,7 +91,7 @@ def test_pfs_earliest_event_first_listed_source_on_ties_latest_censoring():
         ("S1", "PD", "Y", "2020-02-01", 3),    # earliest PD of S1 -> event, SRCSEQ 3
         ("S2", "PD", "Y", "2020-02-10", 8),    # same date as death: pd_event listed first wins
         ("S3", "PD", "N", "2020-03-01", 1),    # not a progression
-        ("S3", "LSTAC", "Y", "2020-04-01", 2),  # last adequate assessment -> censor 2020-04-01
+        ("S3", "LSTA", "Y", "2020-04-01", 2),  # last disease assessment -> censor 2020-04-01
         # S4: no assessment: censored at randomization (AVAL 1)
     ])
     out = derive_param_tte(adsl, {"adsl": adsl, "adrs": adrs}, "RANDDT", [pd_event, death_event],
@@ -171,9 +171,10 @@ def test_next_line_sources_for_ttnt_and_pfs2():
     # S1 next line 05-01; S2 died of PD; S3 next line (death from AE later is not a TTNT event)
     assert s["ADT"].tolist() == [T("2020-05-01"), T("2020-06-01"), T("2020-04-01")]
     assert s["CNSR"].tolist() == [0.0, 0.0, 0.0]
-    adrs = adrs_frame([("S1", "PD", "Y", "2020-03-01", 1), ("S1", "PD", "Y", "2020-09-01", 2),
+    # PDNL (derive_adrs): the first progression after NACTDT, here S1's of 09-01 (its PD of
+    # 03-01 is before the next line: PARAMCD PD); S3 progressed before its next line only
+    adrs = adrs_frame([("S1", "PD", "Y", "2020-03-01", 1), ("S1", "PDNL", "Y", "2020-09-01", 2),
                        ("S3", "PD", "Y", "2020-03-15", 1)])
-    adrs = adrs.merge(adsl[["USUBJID", "NACTDT"]], on="USUBJID", how="left")
     pfs2 = derive_param_tte(adsl, {"adsl": adsl, "adrs": adrs}, "RANDDT",
                             [pd_on_next_line_event, death_event], [lastalive_censor], {"PARAMCD": "PFS2"})
     s = by_subject(pfs2)
