@@ -9,6 +9,7 @@ with ``--debug``). Each command is a thin layer over :mod:`adam.pipeline`.
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -317,7 +318,10 @@ def main(argv: list[str] | None = None) -> int:
 
     tune_process()
     try:
-        code = app(args=argv, prog_name="adam", standalone_mode=False)
+        with warnings.catch_warnings():
+            if "--debug" not in (sys.argv[1:] if argv is None else argv):
+                warnings.simplefilter("ignore")   # library warnings never precede the one line
+            code = app(args=argv, prog_name="adam", standalone_mode=False)
     except typer.Exit as exc:
         code = exc.exit_code
     except NoArgsIsHelpError as exc:
@@ -335,6 +339,12 @@ def main(argv: list[str] | None = None) -> int:
             raise
         err.print(f"adam: error: {exc.one_line()}", markup=False)
         code = exc.exit_code
+    except OSError as exc:    # e.g. disk full where no writer named the file: name it here
+        if _state["debug"]:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        err.print(f"adam: error: {where}{exc.strerror or exc}", markup=False)
+        code = 2
     except Exception as exc:  # a bug: still one line, traceback with --debug
         if _state["debug"]:
             raise

@@ -265,6 +265,9 @@ def _schema_checked_and_written(name: str, ds, tmp: Path, encoding: str) -> tupl
     findings = dataset_findings(name, ds)
     try:
         write_prepared_to(prepare_xpt(ds, encoding), tmp)
+    except OSError as exc:          # disk full: name the dataset's file
+        return findings, OutputError(f"cannot write: {exc.strerror or exc}; nothing written",
+                                     file=Path(tmp).parent / f"{name.lower()}.xpt")
     except Exception as exc:        # e.g. XptRuleError: a 201-byte value
         return findings, exc
     return findings, None

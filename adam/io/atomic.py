@@ -31,6 +31,10 @@ def atomic_path(path: str | Path, inputs=()):
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; outputs follow the umask
         os.replace(tmp, path)
+    except OSError as exc:                # disk full, quota, I/O error: name the output
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OutputError(f"cannot write: {exc.strerror or exc}; nothing written", file=path) from exc
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -102,6 +102,8 @@ def read_dataset_json(path: str | Path) -> Dataset:
     try:
         with open(path, encoding="utf-8") as fh:
             doc = json.load(fh)
+    except RecursionError:
+        raise InputError("not Dataset-JSON: arrays or objects nested too deeply", file=path) from None
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text; Dataset-JSON must be UTF-8", file=path) from None
     except json.JSONDecodeError as exc:
@@ -112,6 +114,7 @@ def read_dataset_json(path: str | Path) -> Dataset:
     rows = doc.get("rows", [])
     if not isinstance(rows, list):
         raise InputError("'rows' is not an array", file=path)
+    _check_shape(doc, path)
     variables = []
     for i, col in enumerate(doc["columns"]):
         if not isinstance(col, dict) or not col.get("name"):
@@ -134,6 +137,7 @@ def read_dataset_json(path: str | Path) -> Dataset:
         if not isinstance(row, list) or len(row) != ncol:
             raise InputError(f"row has {len(row) if isinstance(row, list) else 'no'} values, "
                              f"expected {ncol}", file=path, record=r)
+    _check_cells(rows, variables, path)
     frame = pd.DataFrame(rows, columns=[v.name for v in variables], dtype=object)
     for var in variables:
         frame[var.name] = _from_json(frame[var.name], var, path)
@@ -141,6 +145,78 @@ def read_dataset_json(path: str | Path) -> Dataset:
     if isinstance(records, int) and records != len(frame):
         raise InputError(f"'records' says {records} but there are {len(frame)} rows", file=path)
     return Dataset(doc.get("name") or path.stem, frame, doc.get("label", "") or "", variables)
+
+
+_DATA_TYPES = _NUMERIC_TYPES | _TEMPORAL_TYPES | {"string", "URI"}
+_TEXT_ATTRIBUTES = ("name", "label", "dataType", "targetDataType", "displayFormat", "itemOID")
+
+
+def _check_shape(doc: dict, path: Path) -> None:
+    """An :class:`InputError` naming the column and attribute when the dataset's or a
+    column's metadata is not of the type Dataset-JSON v1.1 gives it (text where text is
+    due, a whole number of bytes as ``length``), or a ``dataType`` this tool cannot hold."""
+    for key in ("name", "label"):
+        if doc.get(key) is not None and not isinstance(doc[key], str):
+            raise InputError(f"dataset {key} must be text, not {_shown(doc[key])}", file=path)
+    for i, col in enumerate(doc["columns"], start=1):
+        if not isinstance(col, dict):
+            raise InputError(f"column {i} is {_shown(col)}, not an object", file=path)
+        name = col.get("name")
+        where = {"variable": name} if isinstance(name, str) and name else {}
+        for key in _TEXT_ATTRIBUTES:
+            if col.get(key) is not None and not isinstance(col[key], str):
+                raise InputError(f"column {i}: {key} must be text, not {_shown(col[key])}",
+                                 file=path, **where)
+        length = col.get("length")
+        if length is not None and (isinstance(length, bool) or not isinstance(length, int) or length < 1):
+            raise InputError(f"column {i}: length must be a whole number >= 1, not {_shown(length)}",
+                             file=path, **where)
+        dtype = col.get("dataType", "string")
+        if dtype == "boolean":
+            raise InputError(f"column {i}: dataType boolean is not supported (SAS transport files "
+                             "hold numbers and text only); write it as integer 1/0 or as string",
+                             file=path, **where)
+        if dtype not in _DATA_TYPES:
+            raise InputError(f"column {i}: unknown dataType {dtype!r} (Dataset-JSON v1.1: "
+                             f"{', '.join(sorted(_DATA_TYPES))})", file=path, **where)
+
+
+def _check_cells(rows: list, variables: list, path: Path) -> None:
+    """An :class:`InputError` naming the record and variable of the first cell that is an
+    object or array (a cell holds one value), or text that is not valid Unicode (a lone
+    surrogate such as ``"\\ud800"``)."""
+    for j, var in enumerate(variables):
+        values = [row[j] for row in rows]
+        kinds = set(map(type, values))
+        if kinds & {dict, list}:
+            r = next(r for r, v in enumerate(values) if isinstance(v, (dict, list)))
+            raise InputError(f"a cell holds {_shown(values[r])}, not a single value", file=path,
+                             record=r + 1, variable=var.name)
+        if str in kinds:
+            try:
+                "".join(v for v in values if type(v) is str).encode("utf-8")
+            except UnicodeEncodeError:
+                r = next(r for r, v in enumerate(values) if type(v) is str and not _is_unicode(v))
+                raise InputError(f"not valid Unicode text: {values[r]!r} (a lone surrogate)",
+                                 file=path, record=r + 1, variable=var.name) from None
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(value) -> str:
+    """A short description of a JSON value for a message."""
+    if isinstance(value, dict):
+        return "an object {...}" if value else "an object {}"
+    if isinstance(value, list):
+        return "an array [...]" if value else "an array []"
+    text = json.dumps(value, ensure_ascii=True)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _temporal_problem(value, kind: str) -> str:

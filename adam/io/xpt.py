@@ -662,6 +662,10 @@ def check_xpt_structure(path: str | Path) -> None:
     _observation_rows(data, _parse_layout(data, path), path)
 
 
+#: the first 48 bytes of transport files that are not v5 (named in the message)
+_OTHER_TRANSPORT = {b"HEADER RECORD*******LIBV8   HEADER RECORD!!!!!!!": "SAS V8/V9 transport (XPT v8)"}
+
+
 def _check_xpt_file(path: Path) -> None:
     if not path.exists():
         raise InputError("file not found", file=path)
@@ -673,6 +677,11 @@ def _check_xpt_file(path: Path) -> None:
     with open(path, "rb") as fh:
         head = fh.read(RECORD)
     if not head.startswith(LIBRARY_HEADER[:48]):
+        other = _OTHER_TRANSPORT.get(head[:48]) or ("CPORT" if b"**COMPRESSED**" in head else None)
+        if other:
+            raise InputError(f"SAS V8 transport (or CPORT) is not supported: this is a {other} file; "
+                             "write it as XPT v5 (SAS: LIBNAME XPORT or the %loc2xpt macro with "
+                             "FORMAT=V5)", file=path)
         raise InputError("not a SAS transport (XPT v5) file: missing library header", file=path)
     if size % RECORD:
         raise InputError(f"truncated SAS transport file: {size} bytes is not a multiple of 80",
