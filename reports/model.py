@@ -32,13 +32,14 @@ class Table:
 
 @dataclass
 class Figure:
-    """One figure in two forms: PNG (HTML, RTF, the ``.png`` file) and SVG with text as
-    paths (the PDF draws it as vector graphics); ``svg`` empty means PNG only."""
+    """One figure in two forms: PNG (HTML, RTF, the ``.png`` file) and a one-page vector
+    PDF of the same drawing (placed on the PDF outputs' pages as it is); ``pdf`` empty
+    means PNG only."""
     png: bytes
     width_in: float
     height_in: float
     alt: str
-    svg: bytes = b""
+    pdf: bytes = b""
 
     @property
     def data_uri(self) -> str:

@@ -10,9 +10,10 @@ lay it out (``_layout.rtf.j2``, ``_tables.rtf.j2``, ``_figure.rtf.j2``)::
 - on every page the running header (study line left, "Page x of y" right with the real
   total; output number, title and population centred) and the footer (a rule, the
   footnotes wrapped inside the margins, then program, template, data cutoff and run);
-- the figure as vector graphics (its SVG, text as glyph paths; the PNG only for a figure
-  made without SVG), centred and scaled to the width and to the height left between
-  header and footer (at most ``Page.figure_h_in``, as in the RTF);
+- the figure as vector graphics (matplotlib's own one-page PDF of it, placed on the page
+  with pypdf once fpdf2 has laid the page out; the PNG only for a figure made without
+  it), centred and scaled to the width and to the height left between header and footer
+  (at most ``Page.figure_h_in``, as in the RTF);
 - the body parts each program's RTF template prints (:data:`BODIES`): the figure only
   (CONSORT, forest: their data table is HTML's), figure then tables on a new page
   (Kaplan-Meier), else the tables;
@@ -22,9 +23,12 @@ lay it out (``_layout.rtf.j2``, ``_tables.rtf.j2``, ``_figure.rtf.j2``)::
   row under it, the header row repeated on every page a table continues on, a rule under
   the last row.
 
-Text is DejaVu Sans (it ships with matplotlib), embedded as a subset, so Greek, maths and
-accented letters print; control characters are dropped, a lone surrogate becomes U+FFFD and
-a character the font lacks prints as its empty box (fpdf2 logs which). "Page x of y" is
+Text is Helvetica, the PDF standard font the RTF's Arial matches (nothing embedded: fast
+and small), when every text of the output is in Windows-1252 (Western European letters,
+dashes, quotes, the euro sign); an output with any other character (Greek, maths, CJK) is
+set in DejaVu Sans (it ships with matplotlib) throughout, embedded as a subset. Control
+characters are dropped, a lone surrogate becomes U+FFFD and a character DejaVu lacks
+prints as its empty box (fpdf2 logs which). "Page x of y" is
 printed on each page once the last is laid out (no ``{nb}`` alias: exact right alignment,
 and a ``{nb}`` in the data stays as it is).
 """
@@ -43,7 +47,8 @@ from adam.io.atomic import write_bytes
 from reports import rtf
 from reports.model import Display, Figure, Row, Table
 
-FONT = "dejavu"
+FONT = "dejavu"                 # any Unicode text: DejaVu Sans, embedded
+CORE_FONT, CORE_ENCODING = "helvetica", "windows-1252"   # else the standard font
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 LEADING = 1.15                  # line height / font size (single spacing)
@@ -77,7 +82,44 @@ def pdf_bytes(display: Display, context: dict) -> bytes:
     """The PDF of one output; ``context`` is the template context (``study``, ``output``,
     ``footnotes``, ``study_line``, ``program``, ``template``, ``run``, ``page``, and
     ``layout``: the program's name, which says what the body prints, see :data:`BODIES`)."""
-    return bytes(_Document(display, context).layout().number_pages().output())
+    document = _Document(display, context).layout().number_pages()
+    return _with_figures(bytes(document.output()), document.placed)
+
+
+def _with_figures(pdf: bytes, placed: list) -> bytes:
+    """``pdf`` with each vector figure drawn into its box: ``placed`` holds (page number,
+    x, y from the top, width, height in points, the figure's one-page PDF)."""
+    if not placed:
+        return pdf
+    from pypdf import PdfReader, PdfWriter, Transformation
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))      # metadata kept
+    for number, x, y, w, h, drawing in placed:
+        page = writer.pages[number - 1]
+        source = PdfReader(io.BytesIO(drawing)).pages[0]
+        box = source.mediabox
+        scale = w / float(box.width)
+        bottom = float(page.mediabox.height) - y - h            # PDF y runs upwards
+        page.merge_transformed_page(source, Transformation()
+                                    .translate(-float(box.left), -float(box.bottom))
+                                    .scale(scale, scale).translate(x, bottom))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def uses_unicode_font(display: Display, context: dict) -> bool:
+    """Whether some text of the output is outside Windows-1252 (so DejaVu is needed)."""
+    texts = [context["study_line"], *context["output"].values(), *context["footnotes"],
+             context.get("program", ""), context.get("template", ""), context.get("run", ""),
+             getattr(context["study"], "data_cutoff", "")]
+    for table in display.tables:
+        texts += [table.caption, *table.columns, *(c for row in table.rows for c in row.cells)]
+    try:
+        "\n".join(clean(t) for t in texts).encode(CORE_ENCODING)
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def write_pdf(display: Display, context: dict, path: str | Path, inputs=()) -> Path:
@@ -109,8 +151,14 @@ class _Document(FPDF):
         self.set_margins(self.margin, page.top * PT_PER_TWIP, self.margin)
         self.set_auto_page_break(False)     # rows are placed (and pages broken) here
         self.c_margin = 0
-        for style, name in FONT_FILES.items():
-            self.add_font(FONT, style, FONT_DIR / name)
+        self.placed: list = []          # vector figures drawn in by _with_figures
+        if uses_unicode_font(display, ctx):
+            self.text_font = FONT
+            for style, name in FONT_FILES.items():
+                self.add_font(FONT, style, FONT_DIR / name)
+        else:
+            self.text_font = CORE_FONT
+            self.core_fonts_encoding = CORE_ENCODING
         output = ctx["output"]
         self.set_title(clean(f"{output['number']}: {output['title']}"))
         self.set_author("adamant")
@@ -126,7 +174,7 @@ class _Document(FPDF):
     # text primitives -------------------------------------------------------------------
     def font(self, size: float, bold: bool = False) -> float:
         """Select the font; return its line height."""
-        self.set_font(FONT, "B" if bold else "", size)
+        self.set_font(self.text_font, "B" if bold else "", size)
         return size * LEADING
 
     def lines(self, text, width: float) -> list[str]:
@@ -184,7 +232,7 @@ class _Document(FPDF):
             self.page = number
             # select the font afresh: fpdf2 would skip selecting the font it last used,
             # and this page's content stream ends in the footer's smaller font
-            self.set_font(FONT, "", HEAD_SIZE + 1)
+            self.set_font(self.text_font, "", HEAD_SIZE + 1)
             lh = self.font(HEAD_SIZE)
             self.set_xy(self.margin, self.edge)
             self.cell(self.text_w, lh, f"Page {number} of {last}", align="R")
@@ -255,8 +303,10 @@ class _Document(FPDF):
         scale = min(self.text_w / w_pt, min(self.figure_h, room) / h_pt)
         w, h = w_pt * scale, h_pt * scale
         x = self.margin + (self.text_w - w) / 2
-        self.image(io.BytesIO(figure.svg or figure.png), x=x, y=top, w=w, h=h,
-                   alt_text=clean(figure.alt))
+        if figure.pdf:
+            self.placed.append((self.page, x, top, w, h, figure.pdf))
+        else:
+            self.image(io.BytesIO(figure.png), x=x, y=top, w=w, h=h, alt_text=clean(figure.alt))
         self.set_y(top + h)
 
     def table(self, table: Table) -> None:

@@ -1,4 +1,4 @@
-"""Shared figure style: colour-blind-safe palette (Okabe-Ito), large fonts, PNG and SVG export.
+"""Shared figure style: colour-blind-safe palette (Okabe-Ito), large fonts, PNG and PDF export.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot state), so
 rendering is thread-safe and does not depend on the interactive backend.
@@ -47,19 +47,18 @@ def new_figure(width_in: float, height_in: float, **kw) -> MplFigure:
     return fig
 
 
-# SVG for the PDF: text as glyph paths (no font needed where it is drawn), fixed ids and
-# no metadata (reproducible bytes; the PDF writer has no use for an RDF block)
-SVG_RC = {"svg.fonttype": "path", "svg.hashsalt": "adamant", "svg.image_inline": True}
-SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+# the vector drawing for the PDF outputs: matplotlib's own PDF (text as Type 3 glyph
+# procedures: no font needed where it is placed), no metadata (reproducible bytes)
+PDF_METADATA = {"CreationDate": None, "Creator": None, "Producer": None}
 
 
 def to_figure(fig: MplFigure, alt: str) -> Figure:
-    """Render to PNG bytes and to SVG (no timestamp metadata, so output is reproducible)."""
+    """Render to PNG bytes (HTML, RTF, the .png file) and to a one-page vector PDF (the
+    PDF outputs), with no timestamp metadata, so output is reproducible."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    svg = io.BytesIO()
-    with matplotlib.rc_context(SVG_RC):
-        fig.savefig(svg, format="svg", metadata=SVG_METADATA)
+    vector = io.BytesIO()
+    fig.savefig(vector, format="pdf", metadata=PDF_METADATA)
     width, height = fig.get_size_inches()
     return Figure(png=buf.getvalue(), width_in=float(width), height_in=float(height), alt=alt,
-                  svg=svg.getvalue())
+                  pdf=vector.getvalue())

@@ -37,11 +37,14 @@ def page_texts(data: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
 
 
-def fragments(page) -> list[tuple[str, float, float, str, float]]:
-    """(text, x, baseline y, font name, size) of every text show operation on a page."""
+def fragments(page, figure: bool = False) -> list[tuple[str, float, float, str, float]]:
+    """(text, x, baseline y, font name, size) of every text show operation on a page; the
+    figure's own text (matplotlib's Type 3 fonts) only with ``figure``."""
     out = []
 
     def visit(text, cm, tm, font, size):
+        if font and font.get("/Subtype") == "/Type3" and not figure:
+            return
         if text.strip():
             name = str(font.get("/BaseFont", "")) if font else ""
             out.append((text.strip(), tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5], name, size))
@@ -72,13 +75,16 @@ def images(obj, seen=None) -> list:
 
 @pytest.fixture(scope="module")
 def measure():
-    """Width in points of a text fragment in the PDF's own font (DejaVu Sans)."""
+    """Width in points of a text fragment in the PDF's own font (Helvetica, or DejaVu Sans
+    where the output holds text outside Windows-1252)."""
     doc = FPDF(unit="pt")
+    doc.core_fonts_encoding = pdf.CORE_ENCODING
     for style, name in pdf.FONT_FILES.items():
         doc.add_font("m", style, pdf.FONT_DIR / name)
 
     def width(text: str, font: str, size: float) -> float:
-        doc.set_font("m", "B" if "Bold" in font else "", size)
+        family = "helvetica" if "Helvetica" in font else "m"
+        doc.set_font(family, "B" if "Bold" in font else "", size)
         return doc.get_string_width(text)
     return width
 
@@ -167,7 +173,8 @@ def test_body_prints_what_the_rtf_template_prints(built):
     # CONSORT and forest print the figure only (their data table is the HTML's), as the RTF does
     for oid in ("fig1", "fig3"):
         display, data = built[oid][2], built[oid][4]
-        assert display.tables and display.tables[0].columns[0] not in page_texts(data)[0], oid
+        printed = [f[0] for f in fragments(PdfReader(io.BytesIO(data)).pages[0])]   # not the figure's
+        assert display.tables and display.tables[0].columns[0] not in printed, oid
     # Kaplan-Meier: the figure page holds no table, the table is on page 2
     km = page_texts(built["fig2"][4])
     assert "Patients with event, n" not in km[0] and "Patients with event, n" in km[1]
@@ -184,44 +191,53 @@ def test_bodies_follow_the_rtf_templates():
 
 
 def test_figures_are_vector_graphics(built):
-    for oid in ("fig1", "fig2", "fig3", "ttde"):
+    # the plot is drawn: path segments (boxes and arrows of the flow diagram, the forest's
+    # lines; hundreds for the curves, whose censoring marks are Form XObjects), filled and
+    # stroked
+    for oid, segments in (("fig1", 50), ("fig2", 200), ("fig3", 25), ("ttde", 100)):
         page = PdfReader(io.BytesIO(built[oid][4])).pages[0]
         assert images(page) == [], oid
         ops = page.get_contents().get_data()
-        # the plot is drawn: hundreds of path segments, filled and stroked
-        assert len(re.findall(rb" [lc]\b", ops)) > 1000, oid
-        assert len(re.findall(rb"\bS\b", ops)) > 10 and len(re.findall(rb"\bf\b", ops)) > 10, oid
-    # the check above can see a raster image: the same figure without its SVG embeds the PNG
+        assert len(re.findall(rb" [lc]\b", ops)) > segments, oid
+        strokes = re.findall(rb"(?<=\s)[SBb]\*?(?=\s)", ops)        # stroke, fill and stroke
+        fills = re.findall(rb"(?<=\s)[fBb]\*?(?=\s)", ops)          # fill, fill and stroke
+        assert len(strokes) > 10 and len(fills) > 5, oid
+    # the check above can see a raster image: the same figure without its vector drawing
+    # embeds the PNG
     spec, study, display, ctx, _ = built["fig2"]
-    png_only = dataclasses.replace(display, figure=dataclasses.replace(display.figure, svg=b""))
+    png_only = dataclasses.replace(display, figure=dataclasses.replace(display.figure, pdf=b""))
     raster = pdf.pdf_bytes(png_only, ctx)
     assert len(images(PdfReader(io.BytesIO(raster)).pages[0])) == 1
 
 
-def test_figure_svg_is_the_png_drawing(built):
-    """The SVG carries the figure the PNG shows: same size, text as glyph paths, no raster."""
+def test_figure_drawing_is_the_png_figure(built):
+    """The vector drawing carries the figure the PNG shows: one page of the same size, its
+    text as text (the arms' names), no raster, no timestamp (reproducible bytes)."""
     figure = built["fig2"][2].figure
-    svg = figure.svg.decode()
-    width, height = (float(v) for v in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups())
-    assert (width / 72, height / 72) == pytest.approx((figure.width_in, figure.height_in))
-    assert "<text" not in svg and "<image" not in svg and 'id="DejaVuSans-' in svg
-    assert "<metadata" not in svg and "Date" not in svg     # reproducible bytes
+    reader = PdfReader(io.BytesIO(figure.pdf))
+    assert len(reader.pages) == 1 and images(reader.pages[0]) == []
+    box = [float(v) for v in reader.pages[0].mediabox]
+    assert (box[2] / 72, box[3] / 72) == pytest.approx((figure.width_in, figure.height_in))
+    drawn = reader.pages[0].extract_text()
+    assert "Ixazomib" in drawn and "Placebo" in drawn and "Number at risk" in drawn
+    assert b"CreationDate" not in figure.pdf
 
 
 def test_figure_scaled_inside_the_body(built, monkeypatch):
     """A figure fits the text width and the height between the title block and footnotes,
     however tall it is or however many footnotes the page has."""
     placed = []
-    real = pdf._Document.image
+    real = pdf._Document.figure
 
-    def spy(self, name, x=None, y=None, w=0, h=0, **kw):
+    def spy(self, figure):
+        real(self, figure)
+        _, x, y, w, h, _ = self.placed[-1]
         placed.append((x, y, w, h, self.body_bottom, self.h - self.edge - self.footer_h))
-        return real(self, name, x=x, y=y, w=w, h=h, **kw)
-    monkeypatch.setattr(pdf._Document, "image", spy)
+    monkeypatch.setattr(pdf._Document, "figure", spy)
     spec, study, display, _, _ = built["fig3"]
     display = dataclasses.replace(display)
     spec = dict(spec, footnotes=[f"Extra footnote {i}: " + "word " * 40 for i in range(6)])
-    for fig in (display.figure, Figure(png=display.figure.png, svg=display.figure.svg, alt="tall",
+    for fig in (display.figure, Figure(png=display.figure.png, pdf=display.figure.pdf, alt="tall",
                                        width_in=display.figure.width_in, height_in=20.0)):
         display.figure = fig
         data = pdf.pdf_bytes(display, _context(study, spec, display, "pdf", RUN_STAMP))
@@ -241,12 +257,12 @@ def test_figure_in_the_pdf_looks_like_the_png(built, monkeypatch, tmp_path):
     import numpy as np
     from PIL import Image
     placed = []
-    real = pdf._Document.image
+    real = pdf._Document.figure
 
-    def spy(self, name, x=None, y=None, w=0, h=0, **kw):
-        placed.append((x, y, w, h))
-        return real(self, name, x=x, y=y, w=w, h=h, **kw)
-    monkeypatch.setattr(pdf._Document, "image", spy)
+    def spy(self, figure):
+        real(self, figure)
+        placed.append(self.placed[-1][1:5])
+    monkeypatch.setattr(pdf._Document, "figure", spy)
     for oid in ("fig2", "fig3"):
         spec, study, display, ctx, _ = built[oid]
         placed.clear()
@@ -381,7 +397,8 @@ def test_clean():
 def test_same_run_same_bytes(built):
     spec, study, display, ctx, data = built["fig2"]
     assert pdf.pdf_bytes(display, ctx) == data
-    assert b"D:20240102030400" in data
+    info = PdfReader(io.BytesIO(data)).metadata
+    assert info["/CreationDate"].startswith("D:20240102030400") and info["/Title"].startswith("Figure 2")
 
 
 def test_write_pdf_is_atomic_and_never_over_an_input(tmp_path, built):
