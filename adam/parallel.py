@@ -10,6 +10,11 @@ shares this process's memory.
 
 Both fall back to calling in this process when only one core is ours (nothing to gain),
 and :func:`forked` also where ``fork`` is not available (Windows, macOS' default).
+
+Children die with their parent (:func:`die_with_parent`): a ``kill -9`` of ``adam`` leaves
+no worker behind (nor, as nothing holds its pipe any more, multiprocessing's resource
+tracker). A forked child also closes the inherited reading ends of every result pipe, so
+its own send fails instead of blocking when the parent is gone.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
+import threading
+import weakref
 from concurrent.futures import Future
 
 from adam.errors import AdamError
@@ -46,6 +54,46 @@ class InThisProcess:
         return future
 
 
+_PR_SET_PDEATHSIG = 1
+_receiving = weakref.WeakSet()      # this process's reading ends of forked calls' pipes
+
+
+def die_with_parent(signum: int = signal.SIGTERM) -> None:
+    """Have this (child) process get ``signum`` when its parent dies: Linux
+    ``prctl(PR_SET_PDEATHSIG)``, else a watchdog thread that polls the parent's pid.
+    Exits at once when the parent is already gone."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, int(signum), 0, 0, 0) == 0:
+                if os.getppid() != parent or parent == 1:   # died before prctl took hold
+                    os._exit(128 + signum)
+                return
+        except (OSError, AttributeError):
+            pass
+    threading.Thread(target=_watch_parent, args=(parent, signum), daemon=True,
+                     name="adam-parent-watchdog").start()
+
+
+def _watch_parent(parent: int, signum: int) -> None:
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signum)
+
+
+def _pool_worker_start(tune: bool) -> None:
+    """A pool worker's initializer: die with the parent, tuned as it is."""
+    die_with_parent()
+    if tune:
+        from adam.tuning import tune_process
+        tune_process()
+
+
 def second_process():
     """A one-worker process pool (spawned: no state shared with this process) when this
     machine gives us two cores or more, else calls made in this process. The worker is
@@ -54,10 +102,10 @@ def second_process():
         return InThisProcess()
     from concurrent.futures import ProcessPoolExecutor
 
-    from adam.tuning import tune_process, tuned
+    from adam.tuning import tuned
 
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=tune_process if tuned() else None)
+                               initializer=_pool_worker_start, initargs=(tuned(),))
 
 
 def in_other_process(pool) -> bool:
@@ -107,6 +155,7 @@ class ForkedCall:
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(target=_call_and_send, args=(send, fn, args, kwargs),
                                         name=f"adam-{getattr(fn, '__name__', 'call')}", daemon=True)
+        _receiving.add(self._receive)    # closed in every child forked from now on
         self._process.start()
         send.close()                     # the child holds the only sending end
 
@@ -139,8 +188,11 @@ class ForkedCall:
 
 def _call_and_send(send, fn, args, kwargs) -> None:
     """In the child: the call's outcome through ``send`` as ``(ok, value)``. SIGTERM
-    (:meth:`ForkedCall.cancel`) unwinds the call as ``SystemExit``."""
+    (:meth:`ForkedCall.cancel`, or the parent's death) unwinds the call as ``SystemExit``."""
     signal.signal(signal.SIGTERM, _exit_on_term)
+    die_with_parent()
+    for receive in list(_receiving):     # the parent's reading ends: never this child's
+        receive.close()
     try:
         outcome = (True, fn(*args, **kwargs))
     except BaseException as exc:
