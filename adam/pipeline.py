@@ -181,12 +181,13 @@ def print_findings(result: CheckResult, console, max_rows: int = 40) -> None:
 # ----------------------------------------------------------------------------- derive
 def derive_datasets(study: Study, sdtm: dict, program=None) -> tuple[dict, list]:
     """Run the study's dataset program (``program``: the study's, already loaded): the
-    ADaM datasets and the derivation findings (invalid dates, metadata departures...);
+    ADaM datasets (shaped by the study's metadata specification, if it names one) and
+    the derivation findings (invalid dates, metadata departures...);
     see :mod:`derivations.program` for what a program may return. Text is held as
     ``object`` columns (the frame conventions of :mod:`adam.metadata`)."""
     from derivations.program import collect
 
-    return collect((program or study.derive_function())(sdtm, study))
+    return collect((program or study.derive_function())(sdtm, study), study)
 
 
 def derive(study: str | Study, sdtm: Path | None, out: Path, encoding: str = "ascii") -> tuple[dict, list]:
@@ -224,7 +225,8 @@ def derive_checked(spec: Study, sdtm: Path, out: Path, encoding: str = "ascii") 
     with AllOrNone(inputs=list(Path(sdtm).glob("*"))) as together:
         try:
             try:
-                stages = Stages(program(sdtm_sets, spec))
+                stages = Stages(None, spec)         # the metadata specification read first
+                stages.result = program(sdtm_sets, spec)
                 for name, ds in stages:
                     adam_sets[name] = ds = ds.with_coded_text()
                     tmp = together.path(Path(out) / f"{name.lower()}.xpt")

@@ -35,6 +35,7 @@ _SCHEMA = {
     "treatment": (dict, False),
     "populations": (dict, False),
     "sdtm": (dict, False),
+    "metadata": (dict, False),
     "analyses": (list, False),
     "outputs": (list, False),
     "footnotes": (list, False),
@@ -44,6 +45,10 @@ _TREATMENT_KEYS = {"var": str, "ref": str, "actual_var": str, "order": list, "la
 #: names a folder of adamant's shipped example data (``adam/examples``), ``folder`` a
 #: folder relative to the specification file
 _SDTM_KEYS = {"example": str, "folder": str}
+#: ``[metadata]``: ``spec`` names the ADaM metadata specification (CSV or TOML, relative to
+#: the specification file; :mod:`derivations.specification`) that ``derive`` applies to
+#: every dataset the program makes and checks them against
+_METADATA_KEYS = {"spec": str}
 
 
 @dataclass
@@ -61,6 +66,7 @@ class Study:
     treatment: dict = field(default_factory=dict)
     populations: dict = field(default_factory=dict)
     sdtm: dict = field(default_factory=dict)
+    metadata: dict = field(default_factory=dict)   # {"spec": resolved path of the metadata file}
     analyses: list = field(default_factory=list)
     outputs: list = field(default_factory=list)
     footnotes: list = field(default_factory=list)
@@ -86,6 +92,11 @@ class Study:
                 raise UsageError(f"'sdtm.folder' is not a folder: {folder}", file=self.path)
             return folder
         raise UsageError(f"study {self.name} names no SDTM of its own: give --sdtm DIR", file=self.path)
+
+    @property
+    def metadata_spec(self) -> Path | None:
+        """The ADaM metadata specification file (``[metadata] spec``), or ``None``."""
+        return Path(self.metadata["spec"]) if self.metadata.get("spec") else None
 
     def derive_function(self):
         """The callable named by ``derive`` (``module:function`` or ``file.py:function``)."""
@@ -153,6 +164,11 @@ def _validated(doc: dict, path: Path) -> Study:
             raise UsageError(f"unknown key 'sdtm.{key}' (allowed: {', '.join(_SDTM_KEYS)})", file=path)
         if not isinstance(value, _SDTM_KEYS[key]):
             raise UsageError(f"key 'sdtm.{key}' must be {_SDTM_KEYS[key].__name__}", file=path)
+    for key, value in doc.get("metadata", {}).items():
+        if key not in _METADATA_KEYS:
+            raise UsageError(f"unknown key 'metadata.{key}' (allowed: {', '.join(_METADATA_KEYS)})", file=path)
+        if not isinstance(value, _METADATA_KEYS[key]):
+            raise UsageError(f"key 'metadata.{key}' must be {_METADATA_KEYS[key].__name__}", file=path)
     for key in ("analyses", "outputs"):
         for i, item in enumerate(doc.get(key, []), start=1):
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
@@ -171,6 +187,13 @@ def _validated(doc: dict, path: Path) -> Study:
         if not define.exists():
             raise UsageError(f"'define' file not found: {define}", file=path)
         values["define"] = str(define)
+    if values.get("metadata", {}).get("spec"):
+        spec_file = (path.parent / values["metadata"]["spec"]).resolve()
+        if not spec_file.is_file():
+            raise UsageError(f"'metadata.spec' file not found: {spec_file}", file=path)
+        if spec_file.suffix.lower() not in (".csv", ".toml"):
+            raise UsageError(f"'metadata.spec' must be a .csv or .toml file, not {spec_file.name}", file=path)
+        values["metadata"] = {**values["metadata"], "spec": str(spec_file)}
     study = Study(path=path, data_cutoff=cutoff, **values)
     from adam.analysis import validate_analyses  # the engine knows the analysis types
 

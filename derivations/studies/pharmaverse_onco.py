@@ -15,8 +15,9 @@ Each step names the template step it mirrors. Readings of the templates:
   with a date last known alive have an OS record without STARTDT and AVAL.
 
 The variables kept, their labels, types, lengths, formats and order come from the
-study's specification file (``pharmaverse-onco.csv`` beside the study's TOML), applied
-and checked by :mod:`derivations.specification`.
+study's metadata specification (``[metadata] spec = "pharmaverse-onco.csv"`` in the
+study's TOML), which ``adam derive`` applies and checks for any study
+(:class:`derivations.program.Stages`); this program returns the datasets as derived.
 """
 
 from __future__ import annotations
@@ -37,35 +38,25 @@ from derivations.flags import derive_var_extreme_flag, derive_var_obs_number, de
 from derivations.merge import derive_var_merged_exist_flag, derive_vars_merged
 from derivations.response import RECIST11, response_events, yn_to_numeric
 from derivations.sources import death_event, lasta_censor, lastalive_censor, pd_event, rand_censor
-from derivations.specification import apply_specification, read_specification
 from derivations.tte import derive_param_tte
 
 KEYS = ["STUDYID", "USUBJID"]
 CRITERIA = RECIST11
 MDIS_VISIT = "BASELINE"
 EVENTS = response_events(CRITERIA, keep_adsl_vars=["RANDDT"])
+#: the study's metadata specification (named in adam/studies/pharmaverse-onco.toml)
 SPEC = Path(__file__).resolve().parents[2] / "adam/studies/pharmaverse-onco.csv"
 DOSED = "EXDOSE > 0 or (EXDOSE == 0 and EXTRT.str.contains('PLACEBO'))"
 RESPONSE_PARAMS = {"PARCAT1": "Tumor Response", "PARCAT2": "Investigator", "PARCAT3": "RECIST 1.1"}
 
 
 def derive(sdtm, study=None):
-    """``({'adsl', 'adrs', 'adtte'}, findings)``: the datasets shaped by the specification."""
-    spec = read_specification(_spec_path(study))
+    """``({'adsl', 'adrs', 'adtte'}, findings)``: the datasets as derived (the study's
+    metadata specification shapes them in ``adam derive``)."""
     frames = {"adsl": derive_adsl(sdtm)}
     frames["adrs"] = derive_adrs(sdtm, frames["adsl"])
     frames["adtte"] = derive_adtte(frames["adsl"], frames["adrs"])
-    datasets, findings = {}, []
-    for name, frame in frames.items():
-        datasets[name], found = apply_specification(frame, spec, name)
-        findings += found
-    return datasets, findings
-
-
-def _spec_path(study) -> Path:
-    path = getattr(study, "path", None)
-    beside = Path(path).with_suffix(".csv") if path else None
-    return beside if beside is not None and beside.exists() else SPEC
+    return {name: Dataset(name.upper(), frame.reset_index(drop=True)) for name, frame in frames.items()}, []
 
 
 def _frame(sdtm, name: str) -> pd.DataFrame:
