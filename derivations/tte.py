@@ -10,7 +10,15 @@ column, e.g. ``{"EVNTDESC": "DEATH", "SRCDOM": "ADSL", "SRCVAR": "DTHDT"}``;
 Rules of :func:`derive_param_tte`, one record per ADSL subject:
 
 1. Per event source, each subject's earliest dated record (ties: ``order`` columns,
-   then input order); per censoring source, the latest.
+   then input order); per censoring source, the latest. Records without a date are left
+   out first. admiral differs here for censoring: its ``filter_extreme(mode = "last")``
+   sorts a missing date last, so a subject's censoring-source record without a date is
+   the one it picks, and the missing date then removes it: the censoring from that
+   source is lost (the subject falls back to another source, or gets no record), where
+   adamant takes the latest dated record of the source. The two agree whenever a
+   censoring source has at most one record per subject (an ADSL date) or no record
+   without a date (admiralonco's LSTA, one dated record per subject). For events
+   (earliest date) both ignore a missing date.
 2. The event is the earliest over all event sources (ties: the source listed first);
    the censoring is the latest over all censoring sources (ties: the source listed
    last).
