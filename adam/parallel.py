@@ -6,7 +6,9 @@ shares this process's memory.
 - :func:`forked`: one call computed in a forked child, which sees this process's data
   copy-on-write (nothing pickled on the way in: a million-row frame costs nothing to
   hand over), its result pickled back. ``derive`` validates the ADaM datasets this way
-  while this process encodes and writes them.
+  while this process encodes and writes them; :func:`forked_step` for a call that starts
+  processes of its own (``demo`` runs each study's pipeline so), with :class:`TickRelay`
+  bringing the children's progress back.
 
 Both fall back to calling in this process when only one core is ours (nothing to gain),
 and :func:`forked` also where ``fork`` is not available (Windows, macOS' default).
@@ -147,14 +149,68 @@ def first_done(calls: list):
     return next(call for call in forked_calls if call._receive in ready)
 
 
+def forked_step(fn, *args, **kwargs):
+    """As :func:`forked`, for a call that starts processes of its own (a whole pipeline
+    ``run``: its check worker, its forked writers), which a daemonic child may not."""
+    if cores() < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return InThisProcess().submit(fn, *args, **kwargs)
+    return ForkedCall(fn, args, kwargs, daemon=False)
+
+
+class TickRelay:
+    """Progress callbacks called in forked children, run in this process: ``relay(tick)``
+    gives a callback to hand to a child, whose calls come back here to ``tick`` (on a
+    thread of this process, in order). Fork the children first, then wait for them inside
+    ``with relay:`` (the thread starts there: no fork of a threaded process)."""
+
+    def __init__(self):
+        self._queue = multiprocessing.get_context("fork").SimpleQueue()
+        self._ticks: list = []
+        self._thread = None
+
+    def __call__(self, tick):
+        self._ticks.append(tick)
+        return _RelayedTick(self._queue, len(self._ticks) - 1)
+
+    def __enter__(self):
+        import threading
+
+        self._thread = threading.Thread(target=self._deliver, name="adam-ticks", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._queue.put(None)
+        self._thread.join()
+        return False
+
+    def _deliver(self):
+        while (item := self._queue.get()) is not None:
+            index, args = item
+            try:
+                self._ticks[index](*args)
+            except Exception:       # a display callback never stops the work
+                pass
+
+
+class _RelayedTick:
+    """The callback a child calls: its arguments go to the parent (picklable)."""
+
+    def __init__(self, queue, index: int):
+        self._queue, self._index = queue, index
+
+    def __call__(self, *args):
+        self._queue.put((self._index, args))
+
+
 class ForkedCall:
     """A call running in a forked child process; see :func:`forked`."""
 
-    def __init__(self, fn, args, kwargs):
+    def __init__(self, fn, args, kwargs, daemon: bool = True):
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         self._process = context.Process(target=_call_and_send, args=(send, fn, args, kwargs),
-                                        name=f"adam-{getattr(fn, '__name__', 'call')}", daemon=True)
+                                        name=f"adam-{getattr(fn, '__name__', 'call')}", daemon=daemon)
         _receiving.add(self._receive)    # closed in every child forked from now on
         self._process.start()
         send.close()                     # the child holds the only sending end
