@@ -93,3 +93,32 @@ def test_first_done_with_one_core_is_a_call_already_made(monkeypatch):
     monkeypatch.setattr(parallel, "cores", lambda: 1)
     calls = [parallel.forked(sleep_then, 0, k) for k in "ab"]
     assert parallel.first_done(calls).result() == "a"
+
+
+def _report_steps(name, tick):
+    for step in ("synth", "derive", "report"):
+        tick(step, name)
+    with parallel.second_process() as pool:        # a child of its own: not daemonic
+        return pool.submit(os.getpid).result() != os.getpid()
+
+
+@pytest.mark.skipif(parallel.cores() < 2, reason="one core: calls run in this process")
+def test_forked_steps_relay_their_progress_and_may_start_processes():
+    """Two forked steps side by side (as demo runs its studies): each one's progress
+    reaches this process's callback in order, and each may start a worker of its own."""
+    seen = {"a": [], "b": []}
+    relay = parallel.TickRelay()
+    calls = {name: parallel.forked_step(_report_steps, name, relay(lambda step, who, name=name:
+                                                                  seen[name].append((step, who))))
+             for name in seen}
+    assert all(isinstance(call, parallel.ForkedCall) for call in calls.values())
+    with relay:
+        assert {name: call.result() for name, call in calls.items()} == {"a": True, "b": True}
+    assert seen == {name: [(s, name) for s in ("synth", "derive", "report")] for name in seen}
+
+
+def test_forked_step_with_one_core_is_an_ordinary_call(monkeypatch):
+    monkeypatch.setattr(parallel, "cores", lambda: 1)
+    seen = []
+    call = parallel.forked_step(_report_steps, "a", lambda step, who: seen.append(step))
+    assert call.result() is False and seen == ["synth", "derive", "report"]
