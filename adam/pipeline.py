@@ -15,7 +15,7 @@ import pandas as pd
 from adam.errors import AdamError, InputError, OutputError, UsageError, ValidationFailed, XptRuleError
 from adam.findings import findings_frame, merge_duplicates
 from adam.io import dataset_files, open_sdtm, read_adam, read_sdtm
-from adam.io.atomic import check_output_file, check_output_folder
+from adam.io.atomic import check_output_file, check_output_folder, output_lock
 from adam.parallel import InThisProcess, in_other_process, second_process, stop_workers  # noqa: F401 (InThisProcess: one core)
 from adam.study import Study, load_study
 
@@ -222,7 +222,7 @@ def derive_checked(spec: Study, sdtm: Path, out: Path, encoding: str = "ascii") 
     sdtm_sets = open_sdtm(sdtm)                     # each domain read when the program uses it
     program = spec.derive_function()
     adam_sets, jobs = {}, []
-    with AllOrNone(inputs=list(Path(sdtm).glob("*"))) as together:
+    with output_lock(out), AllOrNone(inputs=list(Path(sdtm).glob("*"))) as together:
         try:
             try:
                 stages = Stages(None, spec)         # the metadata specification read first
@@ -372,7 +372,8 @@ def analyze(study: str | Study, adam: Path, out: Path, findings: list | None = N
     except AdamError as exc:            # the file of the one dataset it names, else the folder
         named = [files[n] for n in files if n.upper() in exc.message.replace(":", " ").split()]
         raise _naming(exc, named[0] if len(named) == 1 else adam)
-    write_ard(ard, Path(out) / "ard.csv")
+    with output_lock(out):
+        write_ard(ard, Path(out) / "ard.csv")
     return ard
 
 
@@ -473,7 +474,8 @@ def analyze_adtte(adtte: Path, out: Path, param: str, trt: str, ref: str | None 
                               ref=ref or default_reference(arms), subgroups=list(subgroups),
                               strata=strata or None, ties=ties)
     ard = ard_frame(rows)
-    write_ard(ard, Path(out) / "ard.csv")
+    with output_lock(out):
+        write_ard(ard, Path(out) / "ard.csv")
     return ard
 
 
@@ -508,7 +510,8 @@ def synth(study: str, out: Path, n_subjects: int | None = None, seed: int | None
                          f"not {str(study)!r}")
     kwargs = {} if seed is None else {"seed": seed}
     check_output_folder(out)
-    return write_twin(study, Path(out), n_subjects=n_subjects, **kwargs)
+    with output_lock(out):
+        return write_twin(study, Path(out), n_subjects=n_subjects, **kwargs)
 
 
 # ----------------------------------------------------------------------------- report
@@ -522,7 +525,8 @@ def report(study: str | Study, ard: Path, out: Path, formats=("html", "rtf", "pd
     check_output_folder(out, [ard_file])
     frame = read_ard(ard_file)
     try:
-        return render_reports(frame, spec, Path(out), formats=tuple(formats))
+        with output_lock(out):
+            return render_reports(frame, spec, Path(out), formats=tuple(formats))
     except InputError as exc:             # the ARD lacks what an output shows
         raise _naming(exc, ard_file)
     except UsageError as exc:
@@ -580,6 +584,17 @@ def run(study: str | Study, sdtm: Path | None, out: Path, formats=("html", "rtf"
     sdtm = spec.default_sdtm() if sdtm is None else sdtm
     out = Path(out)
     check_output_folder(out, [sdtm])
+    with output_lock(out):
+        return _run(spec, sdtm, out, formats, progress, expectations, encoding)
+
+
+def _run(spec: Study, sdtm: Path, out: Path, formats, progress, expectations: bool, encoding: str) -> dict:
+    """:func:`run` in its locked output folder; ``out/manifest.json`` (:mod:`adam.manifest`)
+    is removed first and written when every step has finished."""
+    from adam.manifest import now, remove_manifest, write_manifest
+
+    started = now()
+    remove_manifest(out)
     tick = progress or (lambda step: None)
     tick("derive")
     with second_process() as pool:   # check and analyze both read the written ADaM
@@ -603,6 +618,7 @@ def run(study: str | Study, sdtm: Path | None, out: Path, formats=("html", "rtf"
         except BrokenProcessPool as exc:  # the worker died (killed, out of memory)
             raise AdamError(f"the check step's process ended abnormally ({exc}); "
                             f"run 'adam check' on {out / 'adam'} alone") from None
+    write_manifest(out, spec, started)
     tick("done")
     return {"check": result, "ard": ard, "outputs": outputs, "analysis": analysis_findings}
 

@@ -1,10 +1,18 @@
 """Atomic outputs: write to a temporary file beside the target, then rename, so an
-output is either complete or absent; refuse to write over an input."""
+output is either complete or absent; refuse to write over an input.
+
+A temporary file is named ``.<target>.adamant-<pid>-<random>.tmp`` after the process
+that writes it. One killed mid-write (``kill -9``, a crash) cannot remove its
+temporaries; the next write into that folder does (:func:`remove_stale_temporaries`:
+only names of that pattern, only when no process of that pid is alive).
+:func:`output_lock` lets one process at a time write into an output folder.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -23,7 +31,8 @@ def atomic_path(path: str | Path, inputs=()):
     folder = path.parent if str(path.parent) else Path(".")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        remove_stale_temporaries(folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.adamant-{os.getpid()}-", suffix=".tmp", dir=folder)
         os.close(fd)
     except OSError as exc:
         raise OutputError(f"cannot write here: {exc.strerror or exc}", file=path) from None
@@ -136,3 +145,105 @@ class AllOrNone:
             missing = missing.parent
         self._made += reversed(new)
         return self._stack.enter_context(atomic_path(target, self.inputs))
+
+
+_TEMPORARY = re.compile(r"^\..+\.adamant-(\d+)-[A-Za-z0-9_]+\.tmp$")
+_cleaned: set[str] = set()          # folders this process has cleaned already
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one of another user's counts)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: str | Path) -> list[Path]:
+    """Remove the temporary files of adamant processes that are gone (``kill -9``, a
+    crash) from ``folder``, once per folder and process; returns those removed."""
+    folder = Path(folder)
+    key = str(folder.absolute())
+    if key in _cleaned:
+        return []
+    _cleaned.add(key)
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            match = _TEMPORARY.match(entry.name)
+            if match and int(match.group(1)) != os.getpid() and not pid_alive(int(match.group(1))):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    return removed
+
+
+LOCK_NAME = ".adamant.lock"
+_held: dict[str, list] = {}         # folder -> [open lock file, depth] held by this process
+
+
+@contextlib.contextmanager
+def output_lock(folder: str | Path):
+    """One writer per output folder: hold ``folder/.adamant.lock`` (an exclusive
+    ``flock``, which the kernel releases when its process dies, so the lock of a killed
+    run is simply taken over) while the block runs; an :class:`OutputError` naming the
+    folder and the other process's pid when another process holds it. Re-entrant in one
+    process. The lock file, and the folder when this made it and it is left empty, are
+    removed at the end. Without ``fcntl`` (Windows) no lock is taken."""
+    try:
+        import fcntl
+    except ImportError:             # pragma: no cover
+        yield
+        return
+    folder = Path(folder)
+    key = str(folder.absolute())
+    if key in _held:
+        _held[key][1] += 1
+        try:
+            yield
+        finally:
+            _held[key][1] -= 1
+        return
+    made, probe = [], folder.absolute()
+    while not probe.exists() and probe != probe.parent:
+        made.append(probe)                       # deepest first
+        probe = probe.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write here: {exc.strerror or exc}", file=folder) from None
+    path = folder / LOCK_NAME
+    while True:
+        fh = open(path, "a+")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            other = fh.read().strip() or "unknown"
+            fh.close()
+            raise OutputError(f"another adamant process (pid {other}) is writing into this folder; "
+                              "wait for it to finish or choose another output folder", file=folder) from None
+        with contextlib.suppress(OSError):       # the file we locked is still the lock file
+            if os.fstat(fh.fileno()).st_ino == os.stat(path).st_ino:
+                break
+        fh.close()                               # removed by its last holder meanwhile: again
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"{os.getpid()}\n")
+    fh.flush()
+    _held[key] = [fh, 1]
+    try:
+        yield
+    finally:
+        del _held[key]
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        fh.close()
+        for made_folder in made:                 # those made here, when left empty
+            with contextlib.suppress(OSError):
+                made_folder.rmdir()
