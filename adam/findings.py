@@ -12,7 +12,7 @@ SEVERITIES = ("error", "warning", "note")
 COLUMNS = ["dataset", "rule_id", "severity", "usubjid", "variable", "value", "message"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)      # slots: millions of findings stay small
 class Finding:
     dataset: str
     rule_id: str
@@ -30,8 +30,9 @@ class Finding:
 
 def findings_frame(findings) -> pd.DataFrame:
     """Findings as a frame with the CSV columns first and ``record`` last."""
-    rows = [asdict(f) for f in findings]
-    frame = pd.DataFrame(rows, columns=COLUMNS + ["record"])
+    findings = list(findings)
+    frame = pd.DataFrame({c: [getattr(f, c) for f in findings] for c in COLUMNS + ["record"]},
+                         columns=COLUMNS + ["record"])   # column by column: no dict per finding
     order = {s: i for i, s in enumerate(SEVERITIES)}
     if len(frame):
         frame = frame.sort_values(["dataset", "severity", "rule_id", "record"],
@@ -47,19 +48,27 @@ def merge_duplicates(findings) -> list[Finding]:
     named in its message."""
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     kept: dict[tuple, Finding] = {}
-    also: dict[tuple, list[str]] = {}
+    also: dict[tuple, list[str]] = {}       # only for the keys reported more than once
     for f in findings:
         key = (f.dataset, f.usubjid, f.variable, f.value, f.record)
-        if key not in kept:
-            kept[key], also[key] = f, []
+        first = kept.setdefault(key, f)
+        if first is f:
             continue
-        first = kept[key]
-        if f.rule_id != first.rule_id and f.rule_id not in also[key]:
-            also[key].append(f.rule_id)
+        named = also.setdefault(key, [])
+        if f.rule_id != first.rule_id and f.rule_id not in named:
+            named.append(f.rule_id)
         if rank[f.severity] < rank[first.severity]:
             kept[key] = Finding(**{**asdict(first), "severity": f.severity})
-    return [f if not also[k] else Finding(**{**asdict(f), "message": f"{f.message} (also: {', '.join(also[k])})"})
+    return [f if not also.get(k) else Finding(**{**asdict(f), "message": f"{f.message} (also: {', '.join(also[k])})"})
             for k, f in kept.items()]
+
+
+def first_per_rule(frame: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The first ``n`` findings of each dataset and rule of a :func:`findings_frame`
+    (what a report lists; the CSV has them all)."""
+    if n is None or len(frame) <= n:
+        return frame
+    return frame[frame.groupby(["dataset", "rule_id"], sort=False).cumcount().to_numpy() < n]
 
 
 def has_errors(findings) -> bool:

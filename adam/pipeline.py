@@ -35,7 +35,11 @@ class CheckResult:
 
     @property
     def frame(self) -> pd.DataFrame:
-        return findings_frame(self.findings)
+        """The findings as a :func:`~adam.findings.findings_frame` (made once)."""
+        made = self.__dict__.get("_frame")
+        if made is None or made[0] != len(self.findings):
+            self.__dict__["_frame"] = made = (len(self.findings), findings_frame(self.findings))
+        return made[1]
 
     @property
     def has_errors(self) -> bool:
@@ -72,13 +76,18 @@ def check(study: str | Study | None, sdtm: Path | None = None, adam: Path | None
     result = CheckResult(kind, findings, sorted(datasets))
     if findings_csv is not None:
         from checks.report import write_findings_csv
-        write_findings_csv(findings, findings_csv, inputs=inputs)
+        write_findings_csv(result.frame, findings_csv, inputs=inputs)
     if report is not None:
         from checks.report import write_findings_html
         links = {"GX Data Docs": f"{report.stem}-datadocs/index.html"} if expectations else None
         write_findings_html(result.frame, report, title=f"{spec.studyid + ' ' if spec else ''}{kind.upper()} checks",
-                            links=links, inputs=inputs)
+                            links=links, inputs=inputs, per_rule=REPORT_PER_RULE)
     return result
+
+
+#: findings of one dataset and rule listed in the HTML report (all are counted there and
+#: written to the findings CSV)
+REPORT_PER_RULE = 1000
 
 
 def prepare_check_process(pool, expectations: bool = True) -> None:

@@ -83,13 +83,17 @@ def severity_counts(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_findings_html(findings, path: str | Path, title: str = "Validation findings",
                         subtitle: str | None = None, links: dict[str, str] | None = None,
-                        inputs=(), max_rows: int | None = None) -> Path:
+                        inputs=(), max_rows: int | None = None, per_rule: int | None = None) -> Path:
     """HTML report: counts by severity and dataset, then every finding (up to
     ``max_rows``) with dataset, rule, severity, subject, variable, value, record and
     message. ``findings``: a list of :class:`Finding` or a ``findings_frame``.
+    ``per_rule``: list only the first of each dataset and rule (all are counted).
     ``links``: extra labelled links (e.g. GX Data Docs), relative paths preferred."""
+    from adam.findings import first_per_rule
+
     frame = _as_frame(findings)
-    shown = frame if max_rows is None else frame.head(max_rows)
+    shown = first_per_rule(frame, per_rule)
+    shown = shown if max_rows is None else shown.head(max_rows)
     rows = shown.astype(object).where(shown.notna(), None).to_dict("records")
     html = render("findings.html.j2", title=title, subtitle=subtitle, links=links or {},
                   counts=severity_counts(frame), total=len(frame), rows=rows,
