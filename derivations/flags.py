@@ -25,7 +25,7 @@ import pandas as pd
 
 from adam.errors import UsageError
 from derivations.common import (
-    as_list, frame_of, group_codes, like, require_choice, require_columns, row_mask, rows_of,
+    as_list, frame_of, group_codes, like, new_frame, require_choice, require_columns, row_mask, rows_of,
 )
 from derivations.filters import _sorted_positions, extreme_positions, parse_order
 
@@ -92,7 +92,7 @@ def derive_var_extreme_flag(dataset, by_vars, order, new_var: str, mode: str = "
     chosen = np.full(len(sub), false_value, dtype=object)
     chosen[hit] = true_value
     values[rows] = chosen
-    out = frame.copy()
+    out = new_frame(frame)
     out[new_var] = pd.Series(values, index=frame.index, dtype=object)
     return like(dataset, out)
 

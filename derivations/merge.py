@@ -17,8 +17,8 @@ import pandas as pd
 
 from adam.errors import UsageError
 from derivations.common import (
-    SubjectIndex, as_list, choose, first_rows, frame_of, group_codes, like, require_choice, require_columns, row_mask,
-    rows_of,
+    SubjectIndex, as_list, choose, first_rows, frame_of, group_codes, like, new_frame, require_choice, require_columns,
+    row_mask, rows_of,
 )
 from derivations.filters import extreme_positions, parse_order
 
@@ -89,7 +89,7 @@ def derive_vars_merged(dataset, dataset_add, by_vars, order=None, new_vars=None,
     pos = index.ids(frame, keys)
     matched = pos >= 0
     take = rows[np.where(matched, pos, 0)] if len(rows) else None
-    out = frame.copy()
+    out = new_frame(frame)
     for name, col in pairs.items():
         values = rows_of(add[col], take) if len(rows) else \
             pd.Series(np.full(len(frame), np.nan), dtype=add[col].dtype).to_numpy()

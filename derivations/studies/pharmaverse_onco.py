@@ -7,9 +7,16 @@ Each step names the template step it mirrors. Readings of the templates:
 - ADSL keeps every DM subject (screen failures too), as the template does; SAFFL is
   ``Y`` for a subject with a dose (or placebo) record.
 - ADRS: the investigator's RECIST 1.1 overall responses (:data:`CRITERIA`); MDIS uses
-  the tumour records of the visit :data:`MDIS_VISIT` (``BASELINE`` in this SDTM, whose
-  screening tumour records are labelled so; the newest template, written for a later
-  pharmaversesdtm, names ``SCREENING``).
+  the tumour records of the visit :data:`MDIS_VISIT`, ``BASELINE``. Why not the newest
+  template's ``SCREENING``: this SDTM is pharmaversesdtm v1.0.0's ``tu_onco`` /
+  ``rs_onco``, made by the same script as admiral.test's ``admiral_tu`` / ``admiral_rs``
+  (tumours identified at VISITNUM 3, ``BASELINE``; no TU record says ``SCREENING``). The
+  admiralonco ``ad_adrs.R`` that read that data (``data("admiral_tu")``, already with
+  ``derive_extreme_event`` and ``event_joined``) tests ``VISIT == "BASELINE"``; the
+  template changed to ``"SCREENING"`` when it moved to pharmaversesdtm's
+  ``tu_onco_recist``, a different, smaller data set whose tumour identification visit
+  is ``SCREENING``. On this SDTM, ``SCREENING`` would make MDIS ``N`` for every subject;
+  for your own TU use the visit name of its baseline tumour identification.
 - ADTTE: OS, PFS and RSD with admiralonco's predefined sources; every ADSL subject with
   a date gets a record (admiral's rule, ``missing_dates="drop"``), so screen failures
   with a date last known alive have an OS record without STARTDT and AVAL.

@@ -607,12 +607,17 @@ def derive_adrs(sdtm, adsl: pd.DataFrame, findings: list, assessments: pd.DataFr
     and numbers the records (ASEQ); the time-to-event parameters need neither, so
     ``derive`` leaves them out, and the OVR records too (``ovr_records=False``)."""
     rs = _assessments(_as_sdtm(sdtm), findings) if assessments is None else assessments
-    dated = np.flatnonzero(rs["RSDT"].notna().to_numpy())
-    recs = _selected(rs, BY + ["RSSEQ", "RSCAT", "RSSTRESC", "RSDT"], dated)
-    recs.columns = BY + ["RSSEQ", "RSCAT", "AVALC", "ADT"]
+    dated = rs["RSDT"].notna().to_numpy()
+    columns = {"RSSEQ": "RSSEQ", "RSSTRESC": "AVALC", "RSDT": "ADT"}
+
+    def records(rows):            # only the variables the steps read: 10^7 records at 10^6 subjects
+        frame = _selected(rs, BY + list(columns), np.flatnonzero(rows))
+        frame.columns = BY + list(columns.values())
+        return frame
+
     itt = adsl.loc[(adsl["ITTFL"] == "Y").to_numpy(), BY + ["RANDDT", "NACTDT"]]
-    ovr = _selected(recs, BY + ["RSSEQ", "AVALC", "ADT"], np.flatnonzero((recs["RSCAT"] == ON_STUDY).to_numpy()))
-    ovr = derive_vars_merged(ovr, itt, BY, new_vars=["RANDDT"])
+    progressions = records(dated & (rs["RSSTRESC"] == CRITERIA.progression).to_numpy())
+    ovr = derive_vars_merged(records(dated & (rs["RSCAT"] == ON_STUDY).to_numpy()), itt, BY, new_vars=["RANDDT"])
     ovr["AVAL"] = CRITERIA.aval_of(ovr["AVALC"])
     ovr = derive_var_extreme_flag(ovr, BY + ["ADT"], ["AVAL", "RSSEQ"], "ANL01FL", mode="first",
                                   filter="AVAL.notna() and ADT >= RANDDT")
@@ -624,7 +629,6 @@ def derive_adrs(sdtm, adsl: pd.DataFrame, findings: list, assessments: pd.DataFr
     lsta = derive_extreme_records(None, ovr, None, BY, order=["ADT", "RSSEQ"], mode="last",
                                   filter_add="ANL01FL == 'Y'", keep_source_vars=ADRS_VARS,
                                   set_values_to={"PARAMCD": "LSTA"})
-    progressions = recs.iloc[np.flatnonzero((recs["AVALC"] == CRITERIA.progression).to_numpy())]
     progressions = derive_vars_merged(progressions, itt, BY, new_vars=["NACTDT"])
     pdnl = derive_extreme_records(None, progressions, None, BY, order=["ADT", "RSSEQ"], mode="first",
                                   filter_add="ADT > NACTDT", keep_source_vars=ADRS_VARS,
