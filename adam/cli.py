@@ -339,6 +339,12 @@ def main(argv: list[str] | None = None) -> int:
             raise
         err.print(f"adam: error: {exc.one_line()}", markup=False)
         code = exc.exit_code
+    except MemoryError:
+        if _state["debug"]:
+            raise
+        err.print("adam: error: out of memory; give the process more memory or check fewer/smaller "
+                  "datasets at a time", markup=False)
+        code = 2
     except OSError as exc:    # e.g. disk full where no writer named the file: name it here
         if _state["debug"]:
             raise
