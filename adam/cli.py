@@ -42,6 +42,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 _state = {"debug": False}
 _SDTM_HELP = ("Folder of SDTM datasets (default: the SDTM the study specification names, "
               "e.g. the CDISC pilot data shipped for cdiscpilot01).")
+_GX_HELP = ("Also run the great-expectations suites and write their Data Docs (a second "
+            "process; 'adam check' always runs them). The schemas and conformance rules run "
+            "in derive either way.")
 _ENCODING_HELP = ("Text encoding of the ADaM XPT files (v5 is ASCII; e.g. cp1252 to keep "
                   "non-ASCII SDTM text).")
 
@@ -146,7 +149,8 @@ def run(study: str = typer.Option(..., "--study", help="Built-in study or specif
         sdtm: Optional[Path] = typer.Option(None, "--sdtm", help=_SDTM_HELP),
         out: Path = typer.Option(..., "--out", help="Output folder."),
         format: str = typer.Option("html,rtf,pdf", "--format", help="TLF formats."),
-        encoding: str = typer.Option("ascii", "--encoding", help=_ENCODING_HELP)):
+        encoding: str = typer.Option("ascii", "--encoding", help=_ENCODING_HELP),
+        expectations: bool = typer.Option(False, "--expectations/--no-expectations", help=_GX_HELP)):
     """derive, check, analyze and report in one go."""
     from adam import pipeline
 
@@ -156,7 +160,7 @@ def run(study: str = typer.Option(..., "--study", help="Built-in study or specif
     try:
         with _progress() as bar:
             result = pipeline.run(study, sdtm, out, formats=formats, encoding=_encoding(encoding),
-                                  progress=_stepper(bar, study, pipeline.STEPS))
+                                  progress=_stepper(bar, study, pipeline.STEPS), expectations=expectations)
     except ValidationFailed as exc:
         _print_failed(exc)
         raise
@@ -165,12 +169,13 @@ def run(study: str = typer.Option(..., "--study", help="Built-in study or specif
 
 @app.command()
 def demo(out: Path = typer.Option(Path("adam-demo"), "--out", help="Output folder."),
-         format: str = typer.Option("html,rtf,pdf", "--format", help="TLF formats.")):
+         format: str = typer.Option("html,rtf,pdf", "--format", help="TLF formats."),
+         expectations: bool = typer.Option(False, "--expectations/--no-expectations", help=_GX_HELP)):
     """Synthesize both TOURMALINE twins and run everything into one folder."""
     from adam import pipeline
 
     with _progress() as bar:
-        results = pipeline.demo(out, formats=_csv_list(format),
+        results = pipeline.demo(out, formats=_csv_list(format), expectations=expectations,
                                 progress=lambda name: _stepper(bar, name, ("synth",) + pipeline.STEPS))
     for name, result in results.items():
         _summary(out / name, result)

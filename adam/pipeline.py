@@ -585,10 +585,15 @@ STEPS = ("derive", "check", "analyze", "report")
 
 
 def run(study: str | Study, sdtm: Path | None, out: Path, formats=("html", "rtf", "pdf"),
-        progress=None, expectations: bool = True, encoding: str = "ascii") -> dict:
+        progress=None, expectations: bool = False, encoding: str = "ascii") -> dict:
     """derive -> check -> analyze -> report into ``out/adam``, ``out/checks``,
     ``out/ard/ard.csv``, ``out/tlf``. ``progress(step)`` is called before each step.
-    ``sdtm=None`` takes the SDTM the study names (:meth:`Study.default_sdtm`)."""
+    ``sdtm=None`` takes the SDTM the study names (:meth:`Study.default_sdtm`).
+
+    The check step reports what derive validated (schemas and conformance rules: derive
+    writes nothing when they find an error); ``expectations`` adds the great-expectations
+    suites and their Data Docs, run in a second process beside analyze and report (GX
+    takes seconds to import: asked for, not by default; ``adam check`` runs them always)."""
     spec = _study(study)
     sdtm = spec.default_sdtm() if sdtm is None else sdtm
     out = Path(out)
@@ -606,7 +611,9 @@ def _run(spec: Study, sdtm: Path, out: Path, formats, progress, expectations: bo
     remove_manifest(out)
     tick = progress or (lambda step: None)
     tick("derive")
-    with second_process() as pool:   # check and analyze both read the written ADaM
+    # the expectation suites (GX, seconds to import) run in a second process beside analyze;
+    # without them the check step only writes derive's findings: no process to start
+    with second_process() if expectations else InThisProcess() as pool:
         prepare_check_process(pool, expectations)
         try:
             _, _, validated = derive_checked(spec, sdtm, out / "adam", encoding=encoding)
@@ -636,11 +643,12 @@ def _run(spec: Study, sdtm: Path, out: Path, formats, progress, expectations: bo
 DEMO_STUDIES = ("tourmaline-mm3", "tourmaline-mm4")
 
 
-def demo(out: Path, formats=("html", "rtf", "pdf"), progress=None) -> dict:
+def demo(out: Path, formats=("html", "rtf", "pdf"), progress=None, expectations: bool = False) -> dict:
     """Synthesize both TOURMALINE twins and run everything into ``out/<study>/``, with
     ``out/index.html`` linking every output. ``progress(study)`` returns a ``tick(step)``.
     With two cores each study runs in a forked child of its own, side by side (their
-    progress relayed here); a failure of one stops the other."""
+    progress relayed here); a failure of one stops the other. ``expectations``: as
+    :func:`run`."""
     from adam.parallel import TickRelay, forked_step
     from reports.portal import render_demo_index
 
@@ -650,7 +658,7 @@ def demo(out: Path, formats=("html", "rtf", "pdf"), progress=None) -> dict:
     try:
         for name in DEMO_STUDIES:
             tick = relay(progress(name)) if progress else None
-            calls[name] = forked_step(_demo_study, name, out, formats, tick)
+            calls[name] = forked_step(_demo_study, name, out, formats, tick, expectations)
         with relay:
             results = {name: call.result() for name, call in calls.items()}
     except BaseException:
@@ -661,9 +669,10 @@ def demo(out: Path, formats=("html", "rtf", "pdf"), progress=None) -> dict:
     return results
 
 
-def _demo_study(name: str, out: Path, formats, tick) -> dict:
+def _demo_study(name: str, out: Path, formats, tick, expectations: bool = False) -> dict:
     """One study of the demo: synth, then run."""
     tick = tick or (lambda step: None)
     tick("synth")
     synth(name, out / name / "sdtm")
-    return run(name, out / name / "sdtm", out / name, formats=formats, progress=tick)
+    return run(name, out / name / "sdtm", out / name, formats=formats, progress=tick,
+               expectations=expectations)

@@ -89,3 +89,21 @@ def test_pilot_run_needs_no_sdtm_option(tmp_path):
     for stem in ("figure-ttde", "table-ttde"):
         for ext in ("html", "rtf", "pdf"):
             assert (out / "tlf" / f"{stem}.{ext}").stat().st_size > 0, (stem, ext)
+
+
+def test_pilot_run_with_expectations_adds_the_suites_and_their_data_docs(tmp_path):
+    """GX suites run when asked for (a second process); by default the check step reports
+    what derive validated and writes no Data Docs."""
+    out = tmp_path / "gx"
+    res = subprocess.run([sys.executable, "-m", "adam.cli", "run", "--study", "cdiscpilot01",
+                          "--out", str(out), "--format", "html", "--expectations"],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert (out / "checks" / "report-datadocs" / "index.html").is_file()
+    assert 'href="report-datadocs/index.html"' in (out / "checks" / "report.html").read_text(encoding="utf-8")
+    plain = tmp_path / "plain"
+    res = subprocess.run([sys.executable, "-m", "adam.cli", "run", "--study", "cdiscpilot01",
+                          "--out", str(plain), "--format", "html"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert not (plain / "checks" / "report-datadocs").exists()
+    assert (plain / "checks" / "findings.csv").read_text() == (out / "checks" / "findings.csv").read_text()
