@@ -224,7 +224,9 @@ def derive_checked(spec: Study, sdtm: Path, out: Path, encoding: str = "ascii") 
     together) only when no error was found; validation errors are reported before an
     error that stopped the writing."""
     from adam.io.atomic import AllOrNone
+    from adam.io.xpt import prepare_xpt  # noqa: F401 (imported once here, not in each child)
     from adam.parallel import forked
+    from checks.schemas.adam import subject_findings
     from derivations.program import Stages
 
     check_output_folder(out, [sdtm])                # ADaM never lands among the SDTM files
@@ -249,8 +251,6 @@ def derive_checked(spec: Study, sdtm: Path, out: Path, encoding: str = "ascii") 
                 raise explained from exc
             del sdtm_sets                           # the SDTM is not needed any more
             validated = adam_rule_findings(adam_sets)
-            from checks.schemas.adam import subject_findings
-
             subjects = subject_findings(adam_sets)
             written = [job.result() for job in jobs]
         except BaseException:
