@@ -27,7 +27,8 @@ from adam.errors import AdamError
 class _FlowOrder(typer.core.TyperGroup):
     """List commands in the order data flows, not alphabetically."""
 
-    ORDER = ("synth", "check", "derive", "analyze", "report", "run", "demo", "convert", "compare")
+    ORDER = ("synth", "check", "derive", "analyze", "report", "run", "define", "bundle", "demo", "convert",
+             "compare")
 
     def list_commands(self, ctx):
         names = super().list_commands(ctx)
@@ -303,6 +304,74 @@ def analyze(study: Optional[str] = typer.Option(None, "--study", help="Built-in 
         ard = pipeline.analyze(study, adam, out, findings=found, contrasts=contrasts)
     stdout.print(f"wrote {out / 'ard.csv'} ({len(ard)} statistics)")
     _print_analysis_findings(found)   # warnings only: exit 0
+
+
+@app.command()
+def define(study: str = typer.Option(..., "--study", help="Built-in study or specification file."),
+           adam: Path = typer.Option(..., "--adam", help="Folder of the ADaM XPT files."),
+           out: Path = typer.Option(..., "--out", help="The define.xml to write (define.html beside it)."),
+           sdtm: Optional[Path] = typer.Option(None, "--sdtm", help="SDTM folder read: Predecessor origins, "
+                                                                   "and sdtm-define.xml beside OUT.")):
+    """Define-XML 2.1 (and define.html) of an ADaM folder, validated against the schema."""
+    from adam.study import load_study
+    from adam.submission.define_xml import validate_define, write_defines
+
+    out = Path(out)
+    if out.suffix.lower() != ".xml":
+        raise _usage(f"--out names the define.xml to write, not {out}")
+    spec = load_study(study)
+    written = write_defines(spec, adam, out.parent, sdtm=sdtm)
+    if out.name != "define.xml":
+        written[0] = written[0].replace(out)
+        written[1] = written[1].replace(out.with_suffix(".html"))
+    for path in written:
+        if path.suffix == ".xml":
+            errors = validate_define(path)
+            if errors:
+                raise _usage(f"{path}: not valid Define-XML 2.1: {errors[0]}")
+        stdout.print(f"wrote {path}", markup=False)
+
+
+@app.command()
+def bundle(study: Optional[str] = typer.Option(None, "--study", help="Built-in study or specification file."),
+           out: Path = typer.Option(..., "--out", help="The bundle folder."),
+           sdtm: Optional[Path] = typer.Option(None, "--sdtm", help=_SDTM_HELP),
+           source: Optional[Path] = typer.Option(None, "--from", help="An 'adam run' output folder to bundle "
+                                                 "(default: run the study into --out first)."),
+           verify: bool = typer.Option(False, "--verify", help="Run recompute.R with Rscript and report the count."),
+           format: str = typer.Option("html,rtf,pdf", "--format", help="TLF formats (when running).")):
+    """Reviewer's bundle: ADaM XPT, define.xml/html, ARD + ARS JSON, TLFs and an R script
+    recomputing every statistic (base R, survival, foreign)."""
+    from adam.bundle import verify_bundle, write_bundle
+
+    if study is None:
+        if not verify:
+            raise _usage("give --study STUDY (to build a bundle), or --verify on an existing bundle")
+    else:
+        from adam import pipeline
+        from adam.study import load_study
+
+        spec = load_study(study)
+        sdtm_folder = sdtm if sdtm is not None else (None if source is not None else spec.default_sdtm())
+        if source is None:
+            with _progress() as bar:
+                pipeline.run(spec, sdtm_folder, out, formats=_formats(format),
+                             progress=_stepper(bar, spec.name, pipeline.STEPS))
+            source = out
+        written = write_bundle(spec, Path(source) / "adam", Path(source) / "ard", Path(source) / "tlf", out,
+                               sdtm=sdtm_folder)
+        stdout.print(f"wrote the bundle {out} ({len(written)} files; check it with: Rscript {out / 'recompute.R'})",
+                     markup=False)
+    if verify:
+        result = verify_bundle(out)
+        stdout.print(f"recompute.R: {result.total} statistics, {result.agree} recomputed in R agree to 1e-6, "
+                     f"{result.differ} differ, {result.listed} not recomputed (listed with the reason), "
+                     f"{result.unexplained} not recomputed without a reason", markup=False)
+        if not result.ok:
+            for line in result.output.splitlines():
+                if "| DIFFERS" in line or "| NOT RECOMPUTED" in line:
+                    stdout.print(line, markup=False)
+            raise typer.Exit(1)
 
 
 def _print_analysis_findings(found: list) -> None:

@@ -370,6 +370,7 @@ def analyze(study: str | Study, adam: Path, out: Path, findings: list | None = N
     ``contrasts`` (pairwise or joint) overrides the study's for its ``tte`` analyses."""
     from adam.analysis import analysis_variables, run_analyses
     from adam.ard import write_ard
+    from adam.ars import write_ars
 
     spec = _study(study)
     files = dataset_files(adam, "ADaM")
@@ -383,6 +384,7 @@ def analyze(study: str | Study, adam: Path, out: Path, findings: list | None = N
         raise _naming(exc, named[0] if len(named) == 1 else adam)
     with output_lock(out):
         write_ard(ard, Path(out) / "ard.csv")
+        write_ars(ard, Path(out) / "ars.json", spec)     # the same results, CDISC ARS v1.0
     return ard
 
 
@@ -485,6 +487,8 @@ def analyze_adtte(adtte: Path, out: Path, param: str, trt: str, ref: str | None 
     ard = ard_frame(rows)
     with output_lock(out):
         write_ard(ard, Path(out) / "ard.csv")
+        from adam.ars import write_ars
+        write_ars(ard, Path(out) / "ars.json")
     return ard
 
 
@@ -616,7 +620,9 @@ def _run(spec: Study, sdtm: Path, out: Path, formats, progress, expectations: bo
     with second_process() if expectations else InThisProcess() as pool:
         prepare_check_process(pool, expectations)
         try:
-            _, _, validated = derive_checked(spec, sdtm, out / "adam", encoding=encoding)
+            adam_sets, _, validated = derive_checked(spec, sdtm, out / "adam", encoding=encoding)
+            from adam.submission.define_xml import write_defines   # define.xml, define.html (issue 19)
+            write_defines(spec, out / "adam", sdtm=sdtm, datasets=adam_sets)
             tick("check")   # the written ADaM; derive already ran the schemas and rules on it
             checking = pool.submit(check, spec, adam=out / "adam", report=out / "checks" / "report.html",
                                    findings_csv=out / "checks" / "findings.csv",

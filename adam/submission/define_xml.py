@@ -803,7 +803,12 @@ def write_defines(study, adam_folder: str | Path, out_folder: str | Path | None 
 
     adam_folder = Path(adam_folder)
     out = Path(out_folder) if out_folder is not None else adam_folder
-    adam = datasets if datasets is not None else read_datasets(adam_folder)
+    if datasets is None:
+        adam = read_datasets(adam_folder)
+    else:   # the values as derived, the variables as the files hold them
+        written = headers(adam_folder)
+        adam = {name: Dataset(ds.name, ds.frame, written[name].label, written[name].variables)
+                if name in written else ds for name, ds in datasets.items()}
     sdtm_headers = headers(sdtm) if sdtm is not None else {}
     predecessors = {n.upper(): {v.name for v in ds.variables} for n, ds in sdtm_headers.items()}
     if "adsl" in adam:
