@@ -21,6 +21,7 @@ IXA, PBO, NOT_TREATED = 0, 1, 2
 MAX_LINES = 4
 CYCLE = 28
 LAST_PLANNED_DOSE = 25 * CYCLE + 14          # day offset of the last dose of cycle 26
+NEVER = 1.0e6                                # days to an event that never comes (past any cutoff)
 EOT_REASONS = ("COMPLETED", "PROGRESSIVE DISEASE", "ADVERSE EVENT", "WITHDRAWAL BY SUBJECT",
                "OTHER")
 
@@ -138,7 +139,14 @@ def _first_line(s, p: Profile, rng):
     n, arm, actual, treated = s["n"], s["arm"], s["actual"], s["treated"]
     m = p.model
     u = stratified_uniform(rng, arm, s["score"], m.rho_pfs)
-    t_pfs = weibull_days(u, np.take(m.pfs_median, arm), np.take(m.pfs_shape, arm))
+    cure = np.take(np.asarray(m.pfs_cure, dtype=float), arm)
+    shape = np.take(m.pfs_shape, arm)
+    # a share ``cure`` never progresses (the best-ranked uniforms); the others follow a
+    # Weibull whose median is set so that the whole arm keeps the published median
+    s_w = (0.5 - cure) / (1.0 - cure)
+    med_w = np.take(m.pfs_median, arm) / (-np.log2(s_w)) ** (1.0 / shape)
+    cured = u >= 1.0 - cure
+    t_pfs = np.where(cured, NEVER, weibull_days(np.minimum(u / (1.0 - cure), 1 - 1e-12), med_w, shape))
     first = np.where(treated, s["rand"] + np.floor(rng.uniform(1, 8, n)), np.nan)
     # an event on study cannot precede the first dose
     t_pfs = np.where(treated, np.maximum(t_pfs, first - s["rand"] + 2), t_pfs)
@@ -263,6 +271,8 @@ def _survival(s, p: Profile, rng):
                     np.take(m.pps_none, arm))
     early = (arm == IXA) & (cat == 0) & (s["pd_day"] - s["rand"] < m.early_pd * MONTH)
     med = np.where(early, med * m.early_pi_factor, med)
+    for subgroup, factor in m.ixa_pps_factor:        # effect modifiers (published subgroup HRs)
+        med = np.where((arm == IXA) & _subgroup(s, subgroup), med * factor, med)
     u = stratified_uniform(rng, arm * 3 + cat, s["score"], m.rho_os)
     shape = np.take(m.pps_shape, arm)
     if m.pps_none_shape is not None:                 # no next line: its own shape
@@ -300,6 +310,17 @@ def _survival(s, p: Profile, rng):
     t2 = weibull_days(rng.random(n), np.take(m.pfs2_median, arm), m.pfs2_shape)
     pd2 = s["nl_day"] + np.floor(t2)
     s["pd2_day"] = np.where(sel & (pd2 < death) & (pd2 <= s["censor_day"]), pd2, np.nan)
+
+
+def _subgroup(s, name: str) -> np.ndarray:
+    """Members of a named baseline subgroup (``Model.ixa_pps_factor``)."""
+    if name == "pi_naive":
+        return ~s["pi_exposed"]
+    if name == "mrd_negative":
+        return s["mrd"] == 2
+    if name == "high_risk":
+        return s["high_risk"]
+    raise UsageError(f"unknown subgroup {name!r} in ixa_pps_factor", variable="ixa_pps_factor")
 
 
 def _lines_and_classes(s, p: Profile, rng):

@@ -52,6 +52,11 @@ class Model:
     withdrew_share: float = 0.04             # withdrew from study follow-up
     escalation_share: float = 0.75           # 3 -> 4 mg from cycle 5 among those reaching it
     pps_none_shape: tuple[float, float] | None = None   # shape of pps_none (default pps_shape)
+    pfs_cure: tuple[float, float] = (0.0, 0.0)          # share never progressing (PFS censored);
+                                                        # pfs_median stays the overall median
+    ixa_pps_factor: tuple = ()               # ((subgroup, factor), ...): ixazomib patients of a
+                                             # subgroup ('pi_naive', 'mrd_negative', 'high_risk')
+                                             # live factor x longer after progression
 
 
 @dataclass(frozen=True)
@@ -142,10 +147,15 @@ MM3 = Profile(
     median_followup=(94.4, 94.5),
     model=Model(
         lost_share=0.02, withdrew_share=0.03,
-        pfs_median=(26.5, 21.3), pfs_shape=(1.5, 1.5), death_no_pd=(0.01, 0.01),
+        pfs_median=(26.5, 21.3), pfs_shape=(2.0, 2.0), death_no_pd=(0.01, 0.01),
+        pfs_cure=(0.06, 0.05),      # a few never progress: PFS censored in both arms
         gap_median=(3.0, 3.0), gap_shape=(1.0, 1.0), nl_tau=20.0, nlpi_share=(0.7, 0.5),
-        pps_pi=(30.0, 14.0), pps_nopi=(10.0, 13.5), pps_none=(150.0, 100.0), pps_shape=(0.6, 1.8),
+        # one shape in both arms (proportional hazards: 5-year OS 74% vs 73%)
+        pps_pi=(24.0, 12.0), pps_nopi=(8.5, 10.0), pps_none=(300.0, 300.0), pps_shape=(0.75, 0.75),
         pps_none_shape=(1.0, 1.0),  # deaths before any next line balanced by arm (IPCW HR)
+        rho_os=0.4,
+        # published subgroup HRs PI-naive 0.746, MRD-negative 0.700 against 1.025 overall
+        ixa_pps_factor=(("pi_naive", 5.0), ("mrd_negative", 2.5)),
         early_pi_factor=1.0, early_pd=12.0,
         pfs2_median=(73.0, 66.0), pfs2_shape=1.0,
     ),
