@@ -141,7 +141,7 @@ km_rows <- function(d, A, an) {
     s <- r$stat_name
     if (r$method == "km-curve") {
       k <- which(abs(fit$time - r$tp) < 1e-9)
-      out[i] <- if (!length(k)) NA else if (s == "surv") fit$surv[k] else fit$n.censor[k]
+      out[i] <- if (!length(k)) NA else if (s == "surv") fit$surv[k] else if (s == "n_censor") fit$n.censor[k] else NA
     } else if (r$method == "rmst") {
       tab <- summary(fit, rmean = r$tp)$table
       out[i] <- if (s == "rmst") unname(tab["rmean"]) else unname(tab["se(rmean)"])
