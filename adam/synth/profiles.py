@@ -201,9 +201,10 @@ MM4 = Profile(
     median_followup=(57.2, 57.6),
     model=Model(
         lost_share=0.02, withdrew_share=0.02,
-        pfs_median=(17.4, 9.4), pfs_shape=(0.75, 0.7), death_no_pd=(0.10, 0.025),
+        pfs_median=(17.4, 9.4), pfs_shape=(0.75, 0.7), death_no_pd=(0.10, 0.06),
         gap_median=(1.8, 2.0), gap_shape=(1.0, 0.7), nl_tau=20.0, nlpi_share=(0.7, 0.7),
-        pps_pi=(90.0, 22.0), pps_nopi=(56.0, 18.0), pps_none=(3.0, 100.0), pps_shape=(1.5, 1.5),
+        # deaths before any next line in both arms (IPCW: HR 1.2, a bootstrap CI of width)
+        pps_pi=(80.0, 21.0), pps_nopi=(56.0, 18.0), pps_none=(3.0, 30.0), pps_shape=(1.5, 1.5),
         early_pi_factor=0.55, early_pd=12.0,
         pfs2_median=(52.0, 52.0), pfs2_shape=1.0,
     ),
