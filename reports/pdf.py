@@ -88,21 +88,38 @@ def pdf_bytes(display: Display, context: dict) -> bytes:
 
 def _with_figures(pdf: bytes, placed: list) -> bytes:
     """``pdf`` with each vector figure drawn into its box: ``placed`` holds (page number,
-    x, y from the top, width, height in points, the figure's one-page PDF)."""
+    x, y from the top, width, height in points, the figure's one-page PDF). Each drawing
+    becomes a Form XObject (its content stream as it is, its resources its own: nothing
+    parsed or renamed), painted by ``cm ... Do`` at the end of its page."""
     if not placed:
         return pdf
-    from pypdf import PdfReader, PdfWriter, Transformation
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))      # metadata kept
-    for number, x, y, w, h, drawing in placed:
+    for i, (number, x, y, w, h, drawing) in enumerate(placed, 1):
         page = writer.pages[number - 1]
         source = PdfReader(io.BytesIO(drawing)).pages[0]
-        box = source.mediabox
-        scale = w / float(box.width)
+        box = [float(v) for v in source.mediabox]
+        form = DecodedStreamObject()
+        form.set_data(source.get_contents().get_data())
+        form.update({NameObject("/Type"): NameObject("/XObject"),
+                     NameObject("/Subtype"): NameObject("/Form"),
+                     NameObject("/BBox"): source.mediabox,
+                     NameObject("/Resources"): source["/Resources"].clone(writer)})
+        name = NameObject(f"/AdamFigure{i}")
+        resources = page["/Resources"].get_object()
+        if "/XObject" not in resources:
+            resources[NameObject("/XObject")] = DictionaryObject()
+        resources["/XObject"].get_object()[name] = writer._add_object(form)
+        scale = w / (box[2] - box[0])
         bottom = float(page.mediabox.height) - y - h            # PDF y runs upwards
-        page.merge_transformed_page(source, Transformation()
-                                    .translate(-float(box.left), -float(box.bottom))
-                                    .scale(scale, scale).translate(x, bottom))
+        paint = DecodedStreamObject()
+        paint.set_data(f"q {scale:.6f} 0 0 {scale:.6f} {x - box[0] * scale:.4f} "
+                       f"{bottom - box[1] * scale:.4f} cm {name} Do Q\n".encode("ascii"))
+        contents = page["/Contents"]
+        streams = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+        page[NameObject("/Contents")] = ArrayObject([*streams, writer._add_object(paint)])
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

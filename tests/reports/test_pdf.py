@@ -73,6 +73,13 @@ def images(obj, seen=None) -> list:
     return found
 
 
+def drawings(page) -> list[bytes]:
+    """The content streams of the Form XObjects a page paints (the figures' drawings)."""
+    xobjects = page["/Resources"].get_object().get("/XObject") or {}
+    return [ref.get_object().get_data() for ref in xobjects.values()
+            if ref.get_object().get("/Subtype") == "/Form"]
+
+
 @pytest.fixture(scope="module")
 def measure():
     """Width in points of a text fragment in the PDF's own font (Helvetica, or DejaVu Sans
@@ -197,7 +204,7 @@ def test_figures_are_vector_graphics(built):
     for oid, segments in (("fig1", 50), ("fig2", 200), ("fig3", 25), ("ttde", 100)):
         page = PdfReader(io.BytesIO(built[oid][4])).pages[0]
         assert images(page) == [], oid
-        ops = page.get_contents().get_data()
+        ops = page.get_contents().get_data() + b"".join(drawings(page))
         assert len(re.findall(rb" [lc]\b", ops)) > segments, oid
         strokes = re.findall(rb"(?<=\s)[SBb]\*?(?=\s)", ops)        # stroke, fill and stroke
         fills = re.findall(rb"(?<=\s)[fBb]\*?(?=\s)", ops)          # fill, fill and stroke
