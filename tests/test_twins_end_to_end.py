@@ -126,3 +126,85 @@ def test_analyze_reads_only_the_variables_its_analyses_use(twin, tmp_path):
     assert {"ITTFL", "TRT01P", "STRAT1R", "AGEGR1"} <= used  # population, arm, strata, subgroup
     whole = run_analyses(adam, spec)
     pd.testing.assert_frame_equal(ard.reset_index(drop=True), whole.reset_index(drop=True))
+
+
+# ------------------------------------------------------------ secondary conclusions (issue 18)
+# typed from shared/study/tourmaline.md: (HR, lower, upper, p or None)
+SECONDARY = {
+    "tourmaline-mm3": {
+        "OS-MSM": (0.925, 0.261, 3.279, 0.904), "OS-IPCW": (0.784, 0.252, 2.446, 0.676),
+        "OS-NEXTLINE-PI": (0.794, 0.523, 1.206, None), "OS-NEXTLINE-NOPI": (1.310, 0.901, 1.904, None),
+    },
+    "tourmaline-mm4": {
+        "OS-MSM": (1.190, 0.897, 1.577, 0.227), "OS-IPCW": (1.160, 0.579, 2.323, 0.676),
+        "OS-NEXTLINE-PI": (1.177, 0.749, 1.849, None), "OS-NEXTLINE-NOPI": (0.928, 0.672, 1.283, None),
+    },
+}
+# MM3 subgroup HRs the report quotes: (subgroup variable, level) -> (HR, lower, upper)
+SUBGROUPS_QUOTED = {("INDPIGR1", "PI-naive"): (0.746, 0.322, 1.731),
+                    ("MRDGR1", "Negative"): (0.700, 0.414, 1.184)}
+FIVE_YEAR_OS = {"tourmaline-mm3": (0.74, 0.73), "tourmaline-mm4": (0.55, 0.56)}   # ixazomib, placebo
+
+
+def _contrast(ard, analysis):
+    rows = ard[(ard.analysis_id == analysis) & ard.method.isin(["cox", "ipcw", "msm"])
+               & (ard.group == "Ixazomib vs Placebo")]
+    return {k: float(v) for k, v in zip(rows.stat_name, rows.stat_value)}
+
+
+def test_secondary_hazard_ratios_keep_the_published_conclusions(twin):
+    """MSM, IPCW and OS by next-line PI: the twin's HR inside the published CI, its CI
+    covering the published HR, not significant (the report calls none of them so); OS by
+    next-line PI on the published side of 1 where the report's HR is not near 1."""
+    name, _, ard = twin
+    for analysis, (hr, lcl, ucl, _) in SECONDARY[name].items():
+        got = _contrast(ard, analysis)
+        assert lcl <= got["hr"] <= ucl, (analysis, got["hr"], lcl, ucl)
+        assert got["hr_lcl"] <= hr <= got["hr_ucl"], (analysis, got, hr)
+        assert got["p_value"] >= 0.05, (analysis, got["p_value"])
+        if analysis.startswith("OS-NEXTLINE") and abs(math.log(hr)) > math.log(1.15):
+            assert (got["hr"] - 1) * (hr - 1) >= 0, (analysis, got["hr"], hr)
+    ipcw = _contrast(ard, "OS-IPCW")
+    assert ipcw["hr_ucl"] < 3.5 * SECONDARY[name]["OS-IPCW"][2], ipcw   # no runaway bootstrap limit
+
+
+def test_no_subgroup_or_interaction_significant(twin):
+    """'none significant': every Figure 3 subgroup CI includes 1, every interaction p >= 0.05."""
+    _, _, ard = twin
+    sub = ard[(ard.analysis_id == "OS-SUBGROUP") & (ard.method == "cox")]
+    for (var, level), rows in sub[sub.subgroup.fillna("") != ""].groupby(["subgroup_var", "subgroup"]):
+        d = {k: float(v) for k, v in zip(rows.stat_name, rows.stat_value)}
+        if not math.isnan(d.get("hr", math.nan)):
+            assert d["hr_lcl"] <= 1 <= d["hr_ucl"], (var, level, d)
+    inter = sub[sub.stat_name == "p_interaction"]
+    assert len(inter) >= 6
+    for var, p in zip(inter.subgroup_var, inter.stat_value.astype(float)):
+        assert p >= 0.05, (var, p)
+
+
+def test_quoted_subgroups_mm3(twin):
+    name, _, ard = twin
+    if name != "tourmaline-mm3":
+        pytest.skip("the report quotes subgroup HRs for MM3")
+    for (var, level), (hr, lcl, ucl) in SUBGROUPS_QUOTED.items():
+        got = {k: ard_value(ard, k, analysis_id="OS-SUBGROUP", method="cox", subgroup_var=var, subgroup=level)
+               for k in ("hr", "hr_lcl", "hr_ucl")}
+        assert lcl <= got["hr"] <= ucl, (var, level, got)
+        assert got["hr_lcl"] <= hr <= got["hr_ucl"], (var, level, got)
+
+
+def test_os_curves_and_pfs_censoring(twin):
+    """OS curves as the report's: 5-year OS within 5 points of the published, no arm at
+    100% at 12 months; PFS significant with a few percent censored in each arm."""
+    name, _, ard = twin
+    for arm, target in zip(ARMS, FIVE_YEAR_OS[name]):
+        s60 = ard_value(ard, "surv", analysis_id="OS-PRIMARY", method="km", group=arm,
+                        timepoint=60 * DAYS_PER_MONTH)
+        s12 = ard_value(ard, "surv", analysis_id="OS-PRIMARY", method="km", group=arm,
+                        timepoint=12 * DAYS_PER_MONTH)
+        assert abs(s60 - target) <= 0.05, (arm, s60, target)
+        assert s12 < 1, (arm, s12)
+        n = ard_value(ard, "n", analysis_id="PFS", method="km", group=arm)
+        cens = ard_value(ard, "n_censored", analysis_id="PFS", method="km", group=arm)
+        assert cens >= 0.03 * n, (arm, cens, n)
+    assert _contrast(ard, "PFS")["p_value"] < 0.05
