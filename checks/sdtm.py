@@ -16,6 +16,15 @@ Across variables of one dataset (``warning``):
 - ``SDTM-STDTC-AFTER-ENDTC``: a start ``--STDTC`` after its end ``--ENDTC`` (likewise
   RFSTDTC/RFENDTC, RFXSTDTC/RFXENDTC), compared at the precision both values have.
 - ``SDTM-DTC-RANGE``: a ``--DTC`` year before 1900 or after 2100.
+
+Cross-domain consistency (``warning``, issue 18):
+
+- ``SDTM-SS-AFTER-RFPENDTC``: a subject status date SSDTC after the subject's DM.RFPENDTC
+  (the end of participation), compared at the precision both values have.
+- ``SDTM-DS-MILESTONE-EPOCH``: EPOCH populated on a DS record with DSCAT "PROTOCOL
+  MILESTONE" (SDTMIG DS: milestones are not epoch events; EPOCH is null there).
+- ``SDTM-DM-RFENDTC-NOT-TREATED``: DM.RFENDTC populated while RFSTDTC is missing (a
+  subject never exposed has no reference period).
 """
 
 from __future__ import annotations
@@ -48,6 +57,7 @@ def check_sdtm(datasets: dict[str, Dataset], study=None) -> list[Finding]:
             findings += _guarded(supp_parent, name, frames)
         elif name == "relrec":
             findings += _guarded(referenced_records, frame, "RELREC", frames, "SDTM-RELREC-PARENT")
+    findings += _guarded(cross_domain, frames)
     studyid = getattr(study, "studyid", None)
     if studyid:
         findings += _guarded(studyid_value, frames, studyid)
@@ -207,4 +217,48 @@ def studyid_value(frames: dict[str, pd.DataFrame], studyid: str) -> list[Finding
             out.append(Finding(name.upper(), "SDTM-STUDYID-VALUE", "error",
                                f"STUDYID {value!r} on {count} records; the study is {studyid!r}",
                                variable="STUDYID", value=str(value)))
+    return out
+
+
+def _text(frame: pd.DataFrame, col: str) -> pd.Series:
+    """``col`` as text with missing and blank values as NaN."""
+    v = frame[col].astype(object).where(frame[col].notna())
+    return v.where(v.astype(str).str.strip() != "")
+
+
+def _dtc_after(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """``a`` later than ``b`` at the precision both ISO 8601 texts have (missing: False)."""
+    ok = (a.notna() & b.notna()).to_numpy()
+    out = np.zeros(len(a), dtype=bool)
+    if ok.any():
+        aa, bb = a[ok].astype(str).str[:10], b[ok].astype(str).str[:10]
+        width = np.minimum(aa.str.len().to_numpy(), bb.str.len().to_numpy())
+        later = np.zeros(len(aa), dtype=bool)
+        for w in np.unique(width):
+            m = width == w
+            later[m] = (aa[m].str[:w].to_numpy() > bb[m].str[:w].to_numpy())
+        out[ok] = later
+    return out
+
+
+def cross_domain(frames: dict[str, pd.DataFrame]) -> list[Finding]:
+    """The cross-domain consistency rules listed in the module docstring."""
+    out: list[Finding] = []
+    dm = frames.get("dm")
+    ss, ds = frames.get("ss"), frames.get("ds")
+    if dm is not None and {"USUBJID", "RFPENDTC"} <= set(dm) and ss is not None \
+            and {"USUBJID", "SSDTC"} <= set(ss):
+        end = ss["USUBJID"].astype(object).map(dm.drop_duplicates("USUBJID").set_index("USUBJID")["RFPENDTC"])
+        bad = _dtc_after(_text(ss, "SSDTC"), _text(pd.DataFrame({"E": end}), "E"))
+        out += record_findings(ss, np.flatnonzero(bad), "SS", "SDTM-SS-AFTER-RFPENDTC", "SSDTC",
+                               "SSDTC {SSDTC!r} is after DM.RFPENDTC", severity="warning")
+    if ds is not None and {"DSCAT", "EPOCH"} <= set(ds):
+        bad = (_text(ds, "DSCAT") == "PROTOCOL MILESTONE") & _text(ds, "EPOCH").notna()
+        out += record_findings(ds, np.flatnonzero(bad.to_numpy()), "DS", "SDTM-DS-MILESTONE-EPOCH", "EPOCH",
+                               "EPOCH {EPOCH!r} on a protocol milestone", severity="warning")
+    if dm is not None and {"RFSTDTC", "RFENDTC"} <= set(dm):
+        bad = _text(dm, "RFSTDTC").isna() & _text(dm, "RFENDTC").notna()
+        out += record_findings(dm, np.flatnonzero(bad.to_numpy()), "DM", "SDTM-DM-RFENDTC-NOT-TREATED",
+                               "RFENDTC", "RFENDTC {RFENDTC!r} without RFSTDTC (never treated)",
+                               severity="warning")
     return out

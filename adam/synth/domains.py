@@ -172,12 +172,18 @@ def build_dm(s, p: Profile, rng):
     names = np.array([ARMS[k][1] for k in range(3)], dtype=object)
     first, last = s["first_dose"], s["last_dose"]
     s["death_prec"] = _death_precision(s, rng)
+    # survival status: a death is recorded up to 30 days after it (never after the cutoff);
+    # the last participation date (RFPENDTC) is the last status date
+    dead = s["dead"]
+    s["status_day"] = np.where(dead, np.minimum(s["death_day"] + np.floor(rng.uniform(0, 30, n)),
+                                                s["cutoff"]), s["last_alive"])
+    treated = s["treated"]
     races = np.array(["WHITE", "ASIAN", "BLACK OR AFRICAN AMERICAN", "OTHER"], dtype=object)
     return make_dataset("DM", {
         "STUDYID": _const(p.studyid, n), "DOMAIN": _const("DM", n), "USUBJID": s["usubjid"],
-        "SUBJID": s["subjid"], "RFSTDTC": dtc(first), "RFENDTC": dtc(s["last_alive"], s["death_prec"]),
+        "SUBJID": s["subjid"], "RFSTDTC": dtc(first), "RFENDTC": dtc(np.where(treated, s["last_alive"], np.nan), s["death_prec"]),
         "RFXSTDTC": dtc(first), "RFXENDTC": dtc(last), "RFICDTC": dtc(s["consent"]),
-        "RFPENDTC": dtc(s["last_alive"], s["death_prec"]),
+        "RFPENDTC": dtc(s["status_day"]),
         "DTHDTC": dtc(s["death_day"], s["death_prec"]),
         "DTHFL": _where(s["dead"], "Y", np.nan), "SITEID": s["siteid"], "AGE": s["age"],
         "AGEU": _const("YEARS", n), "SEX": _where(s["male"], "M", "F"), "RACE": races[s["race"]],
@@ -249,11 +255,11 @@ def build_ds(s, p: Profile, rng):
                 "EPOCH": _const(epoch, m), "DSSTDTC": dtc(day, prec),
                 "DSSTDY": study_day(day, s["first_dose"][subj])}
 
-    blocks = [
+    blocks = [                      # protocol milestones are no epoch events: EPOCH null
         block(idx, _const("INFORMED CONSENT OBTAINED", n), _const("INFORMED CONSENT OBTAINED", n),
-              "PROTOCOL MILESTONE", _const(np.nan, n), "SCREENING", s["consent"]),
+              "PROTOCOL MILESTONE", _const(np.nan, n), np.nan, s["consent"]),
         block(idx, _const("RANDOMIZED", n), _const("RANDOMIZED", n), "PROTOCOL MILESTONE",
-              _const(np.nan, n), "SCREENING", s["rand"]),
+              _const(np.nan, n), np.nan, s["rand"]),
         block(tr, eot_term, eot_decod, "DISPOSITION EVENT", _const("END OF TREATMENT", len(tr)),
               "TREATMENT", s["eot_day"][tr]),
         block(eos, eos_term, eos_decod, "DISPOSITION EVENT", _const("END OF STUDY", len(eos)),
@@ -448,8 +454,7 @@ def _lb_block(s, subj, testcd, test, cat, method, res, day):
 def build_ss(s, p: Profile, rng):
     n = s["n"]
     dead = s["dead"]
-    day = np.where(dead, np.minimum(s["death_day"] + np.floor(rng.uniform(0, 30, n)), s["cutoff"]),
-                   s["last_alive"])
+    day = s["status_day"]                             # fixed with DM (RFPENDTC)
     status = _where(dead, "DEAD", "ALIVE")
     return make_dataset("SS", {
         "STUDYID": _const(p.studyid, n), "DOMAIN": _const("SS", n), "USUBJID": s["usubjid"],
