@@ -87,12 +87,15 @@ def convert(source: Path = typer.Argument(..., metavar="IN", help="Input .xpt or
             target: Path = typer.Argument(..., metavar="OUT", help="Output .xpt or .json."),
             encoding: str = typer.Option("ascii", "--encoding",
                                          help="Text encoding of an XPT output (v5 is ASCII; "
-                                              "e.g. cp1252 to keep non-ASCII text).")):
+                                              "e.g. cp1252 to keep non-ASCII text)."),
+            member: Optional[str] = typer.Option(None, "--member",
+                                                 help="The member to convert of an XPT file with several "
+                                                      "(without it such a file is refused, naming them).")):
     """Convert between SAS XPT v5 and CDISC Dataset-JSON v1.1, keeping all metadata."""
     from adam.io import read_dataset, write_dataset
 
     encoding = _encoding(encoding)
-    ds = read_dataset(source)
+    ds = read_dataset(source, member=member)
     write_dataset(ds, target, inputs=[source], encoding=encoding)
     stdout.print(f"wrote {target} ({ds.name}: {len(ds.frame)} records, {len(ds.variables)} variables)")
 

@@ -3,7 +3,8 @@
 :func:`compare_datasets` matches observations on ID ``keys`` (datacompy does the row
 matching and the tolerant value comparison) and reports what SAS PROC COMPARE reports:
 observations and variables found in only one dataset, values that differ (numbers
-within ``abs_tol + rel_tol * |base|``, dates as calendar dates, text exactly) and
+within ``abs_tol + rel_tol * |base|``; dates and datetimes as the SAS numbers they are,
+days or seconds with their fractions, so values less than a day apart differ; text exactly) and
 metadata that differs (label, type, length, format; and the dataset label).
 Variables whose types conflict are listed as metadata differences and, as in SAS, not
 compared value by value.
@@ -145,8 +146,8 @@ def _time_units(ds: Dataset, compared: list[str]) -> dict[str, str]:
 
 def _prepared(ds: Dataset, keys: list[str], compared: list[str], units: dict[str, str]
               ) -> pd.DataFrame:
-    """Key and compared columns; datetimes as float days (date formats, normalised to
-    the calendar day) or seconds, so that dates compare as dates, fast."""
+    """Key and compared columns; datetimes as float days (date formats, with the fraction
+    of the day: 21000.5 is not 21000) or seconds, as SAS compares them."""
     frame = ds.frame[[*keys, *compared]].reset_index(drop=True).copy()
     for name, unit in units.items():
         if pd.api.types.is_datetime64_any_dtype(frame[name]):
@@ -155,11 +156,14 @@ def _prepared(ds: Dataset, keys: list[str], compared: list[str], units: dict[str
 
 
 def _to_number(s: pd.Series, unit: str) -> pd.Series:
-    if unit == "D":
-        s = s.dt.normalize()
-    ns = s.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
-    ns[s.isna().to_numpy()] = np.nan
-    return pd.Series(ns / pd.Timedelta(1, unit=unit).value, index=s.index)
+    """Days or seconds since 1970 with their fraction: whole units and the rest converted
+    apart (ns as one float would round away differences below ~0.25 us)."""
+    per = pd.Timedelta(1, unit=unit).value
+    ns = s.to_numpy(dtype="datetime64[ns]").view("int64")
+    whole = ns // per
+    value = whole.astype(float) + (ns - whole * per) / per
+    value[s.isna().to_numpy()] = np.nan
+    return pd.Series(value, index=s.index)
 
 
 def _from_number(values: pd.Series, unit: str) -> pd.Series:

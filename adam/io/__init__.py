@@ -35,13 +35,18 @@ def _kind(path: Path) -> str:
     return ext
 
 
-def read_dataset(path: str | Path, columns=None) -> Dataset:
+def read_dataset(path: str | Path, columns=None, member: str | None = None) -> Dataset:
     """Read one ``.xpt`` or ``.json`` (Dataset-JSON) file: every variable, or those of
-    ``columns`` it has (an XPT file decodes only those)."""
+    ``columns`` it has (an XPT file decodes only those). An XPT file with several members
+    is refused naming them unless ``member`` names the one to read; a Dataset-JSON file
+    holds one dataset (``member``, when given, must be its name)."""
     path = Path(path)
     if _kind(path) == ".xpt":
-        return read_xpt(path, columns=columns)
+        return read_xpt(path, columns=columns, member=member)
     ds = read_dataset_json(path)
+    if member is not None and member.strip().upper() != ds.name.upper():
+        raise InputError(f"has no member {member!r} (a Dataset-JSON file holds one dataset, {ds.name})",
+                         file=path)
     if columns is None:
         return ds
     wanted = {str(c).upper() for c in columns}

@@ -3,7 +3,22 @@
 Mapping (lossless for what XPT holds): Char -> ``dataType 'string'`` with ``length``;
 Num -> ``'double'`` with ``length`` (bytes); numeric dates -> ``'date'`` (ISO 8601 text
 in ``rows``) with ``targetDataType 'integer'`` and the SAS ``displayFormat``; datetimes ->
-``'datetime'`` likewise. Missing values are ``null``.
+``'datetime'`` likewise. A date or datetime variable holding a value that is not a whole
+number of days or seconds (21000.5, 1.5e9 + 0.25 s) is written as ``'double'``: the SAS
+number itself (days or seconds since 1960-01-01) with its ``displayFormat`` (v1.1's
+"displayFormat ... of numeric float and date values"), so nothing is rounded; such a
+column reads back as the same dates. TIME variables are doubles (seconds) with their
+format. Missing values are ``null``.
+
+Read exactly or refused (an :class:`InputError` naming file, record and variable): a
+column needs a ``dataType``; ``Infinity``, ``NaN`` and numbers beyond a double (``1e400``)
+are refused, as are booleans, text in numeric columns that is not a number, numbers in
+text columns and integers a double cannot hold exactly. Character ISO 8601 dates
+(``dataType`` date/datetime/time without ``targetDataType``) stay text, with no
+format; with ``targetDataType`` integer or decimal they become SAS numeric dates
+(``DATE9.``/``DATETIME20.``/``TIME8.`` unless a ``displayFormat`` is given). Numeric
+columns whose ``displayFormat`` is a date or datetime format hold SAS numbers (days or
+seconds since 1960-01-01) and read as dates.
 """
 
 from __future__ import annotations
@@ -21,6 +36,7 @@ from adam import __version__
 from adam.errors import InputError
 from adam.io.atomic import atomic_path
 from adam.metadata import CHAR, NUM, Dataset, Variable
+from adam.io.xpt import _check_date_range, _offset, _sas_time
 
 VERSION = "1.1.0"
 _NUMERIC_TYPES = {"integer", "float", "double", "decimal"}
@@ -37,12 +53,17 @@ def write_dataset_json(ds: Dataset, path: str | Path, inputs=(), study_oid: str 
     for var in ds.variables:
         col = {"itemOID": f"IT.{ds.name}.{var.name}", "name": var.name, "label": var.label or "",
                "dataType": _data_type(var), "length": var.length}
-        if var.kind:
+        values = _json_values(ds.frame[var.name], var)
+        if var.kind and values is None:        # a fraction of a day / second: the SAS number
+            col["dataType"] = "double"
+            values = _json_numbers(_sas_time(ds.frame[var.name].to_numpy(dtype="datetime64[ns]"),
+                                             86400 if var.kind == "date" else 1))
+        elif var.kind:
             col["targetDataType"] = "integer"
         if var.format:
             col["displayFormat"] = var.format
         columns.append(col)
-        data.append(_json_values(ds.frame[var.name], var))
+        data.append(values)
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     doc = {
         "datasetJSONCreationDateTime": now.replace("+00:00", ""),
@@ -77,17 +98,29 @@ def _data_type(var: Variable) -> str:
     return var.kind or "double"
 
 
-def _json_values(series: pd.Series, var: Variable) -> list:
-    if var.kind == "date":
-        return [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in series]
-    if var.kind == "datetime":
-        return [None if pd.isna(v) else v.strftime("%Y-%m-%dT%H:%M:%S") for v in series]
+def _json_values(series: pd.Series, var: Variable) -> list | None:
+    """The column's JSON values; for a date / datetime holding a fraction of a day /
+    second, ``None`` (ISO 8601 text of a date cannot hold it)."""
+    if var.kind in ("date", "datetime"):
+        ns = series.to_numpy(dtype="datetime64[ns]")
+        per = 86400 * 10 ** 9 if var.kind == "date" else 10 ** 9
+        if (ns[~np.isnat(ns)].view("int64") % per).any():
+            return None
+        fmt = "%Y-%m-%d" if var.kind == "date" else "%Y-%m-%dT%H:%M:%S"
+        return [None if pd.isna(v) else v.strftime(fmt) for v in series]
     if var.type == NUM:
-        arr = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-        return [None if math.isnan(v) else (int(v) if v.is_integer() and abs(v) < 2**53 else v)
-                for v in arr.tolist()]
+        return _json_numbers(pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan))
     return [None if (v is None or (isinstance(v, float) and math.isnan(v))) else str(v)
             for v in series.tolist()]
+
+
+def _json_numbers(arr: np.ndarray) -> list:
+    return [None if math.isnan(v) else (int(v) if v.is_integer() and abs(v) < 2**53 else v)
+            for v in arr.tolist()]
+
+
+class _Constant(str):
+    """``Infinity``, ``-Infinity`` or ``NaN`` where the JSON text has it (not JSON: RFC 8259)."""
 
 
 def read_dataset_json(path: str | Path) -> Dataset:
@@ -101,7 +134,7 @@ def read_dataset_json(path: str | Path) -> Dataset:
         raise InputError("empty file (0 bytes)", file=path)
     try:
         with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
+            doc = json.load(fh, parse_constant=_Constant)
     except RecursionError:
         raise InputError("not Dataset-JSON: arrays or objects nested too deeply", file=path) from None
     except UnicodeDecodeError:
@@ -119,11 +152,11 @@ def read_dataset_json(path: str | Path) -> Dataset:
     for i, col in enumerate(doc["columns"]):
         if not isinstance(col, dict) or not col.get("name"):
             raise InputError(f"column {i + 1} has no name", file=path)
-        dtype = col.get("dataType", "string")
+        dtype = col["dataType"]
         is_num = dtype in _NUMERIC_TYPES or dtype in _TEMPORAL_TYPES and col.get("targetDataType") in ("integer", "decimal")
         fmt = col.get("displayFormat") or None
-        if dtype in ("date", "datetime") and not fmt:
-            fmt = "DATE9." if dtype == "date" else "DATETIME20."
+        if is_num and dtype in _TEMPORAL_TYPES and not fmt:   # numeric dates only: text stays text
+            fmt = {"date": "DATE9.", "datetime": "DATETIME20.", "time": "TIME8."}[dtype]
         if any(v.name == col["name"] for v in variables):
             first = [v.name for v in variables].index(col["name"]) + 1
             raise InputError(f"column {i + 1} repeats the name of column {first}", file=path,
@@ -137,10 +170,11 @@ def read_dataset_json(path: str | Path) -> Dataset:
         if not isinstance(row, list) or len(row) != ncol:
             raise InputError(f"row has {len(row) if isinstance(row, list) else 'no'} values, "
                              f"expected {ncol}", file=path, record=r)
-    _check_cells(rows, variables, path)
+    types = [col["dataType"] for col in doc["columns"]]
+    _check_cells(rows, variables, types, path)
     frame = pd.DataFrame(rows, columns=[v.name for v in variables], dtype=object)
-    for var in variables:
-        frame[var.name] = _from_json(frame[var.name], var, path)
+    for var, dtype in zip(variables, types):
+        frame[var.name] = _from_json(frame[var.name], var, path, dtype)
     records = doc.get("records")
     if isinstance(records, int) and records != len(frame):
         raise InputError(f"'records' says {records} but there are {len(frame)} rows", file=path)
@@ -171,7 +205,10 @@ def _check_shape(doc: dict, path: Path) -> None:
         if length is not None and (isinstance(length, bool) or not isinstance(length, int) or length < 1):
             raise InputError(f"column {i}: length must be a whole number >= 1, not {_shown(length)}",
                              file=path, **where)
-        dtype = col.get("dataType", "string")
+        if "dataType" not in col:
+            raise InputError(f"column {i} has no dataType (required by Dataset-JSON v1.1: "
+                             "string, integer, double, date, ...)", file=path, **where)
+        dtype = col["dataType"]
         if dtype == "boolean":
             raise InputError(f"column {i}: dataType boolean is not supported (SAS transport files "
                              "hold numbers and text only); write it as integer 1/0 or as string",
@@ -181,17 +218,36 @@ def _check_shape(doc: dict, path: Path) -> None:
                              f"{', '.join(sorted(_DATA_TYPES))})", file=path, **where)
 
 
-def _check_cells(rows: list, variables: list, path: Path) -> None:
+def _check_cells(rows: list, variables: list, types: list, path: Path) -> None:
     """An :class:`InputError` naming the record and variable of the first cell that is an
-    object or array (a cell holds one value), or text that is not valid Unicode (a lone
-    surrogate such as ``"\\ud800"``)."""
-    for j, var in enumerate(variables):
+    object or array (a cell holds one value), ``Infinity`` or ``NaN`` (not JSON), a
+    boolean, a number in a text column, an integer a double cannot hold exactly, or text
+    that is not valid Unicode (a lone surrogate such as ``"\\ud800"``)."""
+    for j, (var, dtype) in enumerate(zip(variables, types)):
         values = [row[j] for row in rows]
         kinds = set(map(type, values))
+
+        def fail(test, message):
+            r = next(r for r, v in enumerate(values) if test(v))
+            raise InputError(message(values[r]), file=path, record=r + 1, variable=var.name)
+
         if kinds & {dict, list}:
-            r = next(r for r, v in enumerate(values) if isinstance(v, (dict, list)))
-            raise InputError(f"a cell holds {_shown(values[r])}, not a single value", file=path,
-                             record=r + 1, variable=var.name)
+            fail(lambda v: isinstance(v, (dict, list)), lambda v: f"a cell holds {_shown(v)}, not a single value")
+        if _Constant in kinds:
+            fail(lambda v: type(v) is _Constant,
+                 lambda v: f"{v} is not a JSON number (RFC 8259 has no Infinity or NaN; a SAS number cannot hold it)")
+        if bool in kinds:
+            fail(lambda v: type(v) is bool,
+                 lambda v: f"a boolean ({_shown(v)}) in a {dtype} column (write it as a number or as text)")
+        if var.type == CHAR and kinds - {str, type(None)}:
+            fail(lambda v: v is not None and type(v) is not str,
+                 lambda v: f"a number ({_shown(v)}) in a {dtype} column: its values are JSON strings")
+        if var.type == NUM and int in kinds:
+            fail_big = [v for v in values if type(v) is int and abs(v) > 2 ** 53 and int(float(v)) != v]
+            if fail_big:
+                fail(lambda v: type(v) is int and abs(v) > 2 ** 53 and int(float(v)) != v,
+                     lambda v: f"integer {_shown(v)} cannot be held exactly by a double (a SAS number "
+                               "has 53 bits): write it as text in a string column")
         if str in kinds:
             try:
                 "".join(v for v in values if type(v) is str).encode("utf-8")
@@ -237,26 +293,67 @@ def _temporal_problem(value, kind: str) -> str:
     return f"not an ISO 8601 {kind}: {value!r}"
 
 
-def _from_json(series: pd.Series, var: Variable, path: Path) -> pd.Series:
-    if var.kind in ("date", "datetime"):
-        out = pd.to_datetime(series, errors="coerce", format="ISO8601")
-        # pandas 3 parses outside datetime64[ns] (another unit): missing here, as pandas 2 had it
-        out = out.where((out >= pd.Timestamp.min) & (out <= pd.Timestamp.max))
-        codes, distinct = pd.factorize(series)   # each distinct value looked at once
-        complete = np.array([isinstance(v, str) and bool(_COMPLETE[var.kind].match(v)) for v in distinct],
-                            dtype=bool)
-        bad = (out.isna() & series.notna()).to_numpy() | ~np.append(complete, True)[codes]  # -1: missing
-        if bad.any():
-            r = int(np.flatnonzero(bad)[0])
-            raise InputError(_temporal_problem(series.iloc[r], var.kind), file=path, record=r + 1,
-                             variable=var.name)
-        return out.astype("datetime64[ns]")
+_TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2}(?:\.\d{1,9})?))?$")
+
+
+def _from_json(series: pd.Series, var: Variable, path: Path, dtype: str = "string") -> pd.Series:
+    if var.type == NUM and dtype == "time":
+        return _times(series, var, path)
+    if var.type == NUM and dtype in ("date", "datetime"):
+        out = _iso_datetimes(series, var, path, dtype)
+        if var.kind in ("date", "datetime"):
+            return out
+        return pd.Series(_sas_time(out.to_numpy(dtype="datetime64[ns]"), 86400 if dtype == "date" else 1),
+                         index=series.index)
+    if var.kind in ("date", "datetime"):       # SAS numbers with a date / datetime format
+        values = _numbers(series, var, path)
+        _check_date_range(values.to_numpy(), var, path)
+        return pd.Series(_offset(values.to_numpy(), 86400 if var.kind == "date" else 1), index=series.index)
     if var.type == NUM:
-        out = pd.to_numeric(series, errors="coerce")
-        bad = out.isna() & series.notna()
-        if bad.any():
-            r = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"not a number: {series.iloc[r]!r}", file=path, record=r + 1,
-                             variable=var.name)
-        return out.astype("float64")
+        return _numbers(series, var, path)
     return series.where(series.notna() & (series != ""), np.nan)
+
+
+def _times(series: pd.Series, var: Variable, path: Path) -> pd.Series:
+    """ISO 8601 times (hh:mm[:ss[.f]]) -> seconds since midnight."""
+    out = np.full(len(series), np.nan)
+    for r, value in enumerate(series.tolist()):
+        if value is None:
+            continue
+        m = _TIME.match(value) if isinstance(value, str) else None
+        if not m or int(m.group(1)) > 24 or int(m.group(2)) > 59 or float(m.group(3) or 0) >= 61:
+            raise InputError(f"not an ISO 8601 time: {value!r}", file=path, record=r + 1, variable=var.name)
+        out[r] = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3) or 0)
+    return pd.Series(out, index=series.index)
+
+
+def _numbers(series: pd.Series, var: Variable, path: Path) -> pd.Series:
+    out = pd.to_numeric(series, errors="coerce")
+    bad = out.isna() & series.notna()
+    if bad.any():
+        r = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(f"not a number: {series.iloc[r]!r}", file=path, record=r + 1,
+                         variable=var.name)
+    out = out.astype("float64")
+    infinite = np.isinf(out.to_numpy())
+    if infinite.any():
+        r = int(np.flatnonzero(infinite)[0])
+        raise InputError(f"number out of range: {_shown(series.iloc[r])} (beyond the largest double, e.g. "
+                         "1e400; a SAS number cannot hold it)", file=path, record=r + 1, variable=var.name)
+    return out
+
+
+def _iso_datetimes(series: pd.Series, var: Variable, path: Path, kind: str) -> pd.Series:
+    """Complete ISO 8601 dates or datetimes (``kind``) -> datetime64[ns]."""
+    out = pd.to_datetime(series, errors="coerce", format="ISO8601")
+    # pandas 3 parses outside datetime64[ns] (another unit): missing here, as pandas 2 had it
+    out = out.where((out >= pd.Timestamp.min) & (out <= pd.Timestamp.max))
+    codes, distinct = pd.factorize(series)   # each distinct value looked at once
+    complete = np.array([isinstance(v, str) and bool(_COMPLETE[kind].match(v)) for v in distinct],
+                        dtype=bool)
+    bad = (out.isna() & series.notna()).to_numpy() | ~np.append(complete, True)[codes]  # -1: missing
+    if bad.any():
+        r = int(np.flatnonzero(bad)[0])
+        raise InputError(_temporal_problem(series.iloc[r], kind), file=path, record=r + 1,
+                         variable=var.name)
+    return out.astype("datetime64[ns]")

@@ -7,12 +7,27 @@ TS-140's ``xpt2ieee``; text fields are coded on their bytes as the blocks go by 
 table per 8-byte word, kept across blocks; runs of equal values looked up once) and only
 the distinct values are decoded. Character values are stripped of
 trailing blanks and blank becomes missing; numeric variables with a SAS date / datetime
-format become ``datetime64[ns]``. Text is decoded as UTF-8, falling back to cp1252 for
-the whole file (the CDISC pilot ``ts.xpt``); the encoding used is kept on the Dataset.
-Trailing all-blank rows (the padding of the last 80-byte record) are dropped. The result
-equals the former pyreadstat-based reader, kept as :func:`read_xpt_pyreadstat` to
-cross-check it (pyreadstat reads numeric lengths below 3 as missing; this reader decodes
-lengths 2..8).
+format become ``datetime64[ns]`` (fractions of a day or second kept to the nanosecond).
+
+Encoding, decided per file over every text (values, names, labels): UTF-8 when every text
+is valid UTF-8, or when the file holds UTF-8 characters and its only faults are characters
+cut at the very end of a full field (SAS cutting a value at the variable's length: the
+partial character is dropped, as SAS and ReadStat do); else cp1252, which gives every
+byte a character (the CDISC pilot ``ts.xpt``; a cp1252 ``Café`` whose ``é`` ends the value
+is read whole, never cut to ``Caf``); else an error naming the variable and record. The
+encoding used is kept on the Dataset.
+
+Observations: the observation block is padded with blanks to a whole 80-byte record, so
+only all-blank rows within the last record's padding (fewer than 80 bytes) can be
+padding; an all-blank observation before that (always, for rows of 80 bytes or more) is
+kept. A file with several members is refused naming them (``member=`` reads one).
+
+The result equals the former pyreadstat-based reader, kept as :func:`read_xpt_pyreadstat`
+to cross-check it, except where ReadStat changes data: pyreadstat reads numeric lengths
+below 3 as missing (this reader decodes lengths 2..8), reads SAS's largest number
+(``0x7FFFFFFFFFFFFFFF``, what SAS writes for a value too large for the format) as
+infinity (here the finite IBM value, 7.237e75, as SAS reads it back), drops every trailing
+all-blank row, and reads past a member's end into the next one.
 
 Writing is hand-written because pyreadstat cannot set a character variable's declared
 length, which a submission must keep. The v5 rules are enforced before a byte is
@@ -91,12 +106,14 @@ class _Layout:
         return sum(f.length for f in self.fields)
 
 
-def read_xpt(path: str | Path, columns=None, coded: bool = False) -> Dataset:
+def read_xpt(path: str | Path, columns=None, coded: bool = False, member: str | None = None) -> Dataset:
     """Read a SAS v5 transport file (first member) into a :class:`Dataset`; with
     ``columns`` (names, any case), only those of its variables (in file order; names the
     file lacks are ignored), the others never decoded. With ``coded``, text variables
     are pandas categoricals (one small integer per row into the distinct values) instead
-    of object arrays: the same values, a fraction of the memory for long files.
+    of object arrays: the same values, a fraction of the memory for long files. A file with
+    several members is refused (an :class:`InputError` naming them) unless ``member``
+    names the one to read.
 
     The observation block is read with numpy a block of rows at a time; text is decoded
     once per distinct value. The frame and metadata equal what :func:`read_xpt_pyreadstat`
@@ -104,19 +121,28 @@ def read_xpt(path: str | Path, columns=None, coded: bool = False) -> Dataset:
     path = Path(path)
     _check_xpt_file(path)
     data = np.memmap(path, dtype=np.uint8, mode="r")   # headers and the last rows only
-    layout = _parse_layout(data, path)
-    obs = _observation_rows(data, layout, path)
+    if member is None:
+        layout, end = _parse_layout(data, path), None
+    else:
+        layout, end = _member_layout(data, path, member)
+    obs = _observation_rows(data, layout, path, end)
+    guard = _member_guard(data, layout, path) if end is None else None
     if columns is not None:
         wanted = {str(c).upper() for c in columns}
         layout = replace(layout, fields=[f for f in layout.fields if _text(f.name, "latin-1").upper() in wanted])
     try:
         extracted = _extract_fields(obs, layout.fields, row_blocks(path, layout.obs_start, obs.width,
-                                                                   obs.nrows, BLOCK_ROWS))
+                                                                   obs.nrows, BLOCK_ROWS), guard)
     except EOFError:
         raise InputError("truncated SAS transport file: the observations end early", file=path) from None
     distinct = {i: _distinct_values(part, f.length)
                 for i, (part, f) in enumerate(zip(extracted, layout.fields)) if isinstance(part, _TextCodes)}
-    encoding, texts, header = _decode_file_text(layout, distinct, path)
+    try:
+        whole_file = None if columns is None else \
+            (lambda: read_xpt(path, coded=True, member=member).encoding)
+        encoding, texts, header = _decode_file_text(layout, distinct, path, whole_file)
+    except _BadText as bad:
+        raise bad.error(layout, extracted, path) from None
     columns, variables = {}, []
     for i, field in enumerate(layout.fields):
         name, label = header.names[i], header.labels[i]
@@ -147,24 +173,81 @@ class _HeaderText:
     labels: list[str]
 
 
-def _decode_file_text(layout: _Layout, distinct: dict, path: Path):
-    """Decode every text of the file (values, names, labels) as UTF-8, else all as
-    cp1252: ``(encoding, {field: decoded distinct values}, header texts)``."""
-    last_error = None
-    for encoding in FALLBACK_ENCODINGS:
-        try:
-            texts = {i: _decode(values, encoding) for i, values in distinct.items()}
-            header = _HeaderText(_text(layout.name, encoding), _text(layout.label, encoding),
-                                 [_text(f.name, encoding) for f in layout.fields],
-                                 [_text(f.label, encoding) for f in layout.fields])
-            return encoding, texts, header
-        except UnicodeDecodeError as exc:
-            last_error = exc
-    raise InputError(f"text is neither UTF-8 nor cp1252 ({_reason(last_error)})", file=path)
+class _BadText(Exception):
+    """A text of the file that an encoding cannot decode: ``where`` is ``("value", field,
+    distinct value)``, ``("name" | "label", field)`` or ``("dataset name" | "dataset
+    label",)``."""
+
+    def __init__(self, where: tuple, exc: UnicodeDecodeError):
+        super().__init__(str(exc))
+        self.where, self.exc = where, exc
+
+    def error(self, layout: _Layout, extracted: list, path: Path) -> InputError:
+        """The one-line error naming the variable and record (the first row holding it)."""
+        kind, *rest = self.where
+        bad = self.exc.object[self.exc.start:self.exc.end + 3][:6]
+        message = f"text is neither UTF-8 nor cp1252 (bytes {bad!r} at byte {self.exc.start + 1} of the {kind})"
+        if kind.startswith("dataset"):
+            return InputError(message, file=path)
+        field = layout.fields[rest[0]]
+        record = None
+        if kind == "value":
+            record = int(np.flatnonzero(extracted[rest[0]].codes == rest[1])[0]) + 1
+        return InputError(message, file=path, record=record, variable=_raw_name(field.name))
 
 
-def _parse_layout(data: np.ndarray, path: Path) -> _Layout:
-    """Library, member and namestr headers of the first member (TS-140)."""
+def _decode_file_text(layout: _Layout, distinct: dict, path: Path, whole_file=None):
+    """Decode every text of the file (values, names, labels) in the file's encoding (see
+    the module docstring): ``(encoding, {field: decoded distinct values}, header texts)``;
+    a :class:`_BadText` for the first text neither encoding can decode. When only some
+    variables were read (``whole_file``: a function giving the encoding of the whole
+    file) and their texts are not plain UTF-8, the encoding is the whole file's."""
+    try:
+        utf8 = _decode_all(layout, distinct, "utf-8")
+    except _BadText as exc:
+        utf8, utf8_error = None, exc
+    if whole_file is not None and (utf8 is None or utf8[2]):
+        encoding = whole_file()
+        return (encoding, *_decode_all(layout, distinct, encoding)[:2])
+    if utf8 is not None and (not utf8[2] or _holds_non_ascii(*utf8[:2])):
+        return ("utf-8", *utf8[:2])
+    try:
+        return ("cp1252", *_decode_all(layout, distinct, "cp1252")[:2])
+    except _BadText:
+        if utf8 is not None:          # cut characters and bytes cp1252 lacks: only UTF-8 reads it
+            return ("utf-8", *utf8[:2])
+        raise utf8_error from None
+
+
+def _decode_all(layout: _Layout, distinct: dict, encoding: str):
+    """``(texts, header, cut)``: every text decoded, and how many lost a character SAS cut
+    at the end of its field (UTF-8 only)."""
+    texts, cut = {}, 0
+    for i, values in distinct.items():
+        texts[i], n = _decode(values, encoding, layout.fields[i].length, i)
+        cut += n
+    head = []
+    for where, raw in [(("dataset name",), layout.name), (("dataset label",), layout.label)] + \
+            [(("name", i), f.name) for i, f in enumerate(layout.fields)] + \
+            [(("label", i), f.label) for i, f in enumerate(layout.fields)]:
+        text, n = _header_text(raw, encoding, where)
+        head.append(text)
+        cut += n
+    nvars = len(layout.fields)
+    header = _HeaderText(head[0], head[1], head[2:2 + nvars], head[2 + nvars:])
+    return texts, header, cut
+
+
+def _holds_non_ascii(texts: dict, header: _HeaderText) -> bool:
+    """Whether a decoded text holds a character beyond ASCII (UTF-8 decoded: a whole
+    multi-byte character, the evidence that the file is UTF-8)."""
+    return any(not t.isascii() for values, _ in texts.values() for t in values) or \
+        any(not t.isascii() for t in [header.name, header.label, *header.names, *header.labels])
+
+
+def _parse_layout(data: np.ndarray, path: Path, at: int = 3 * RECORD) -> _Layout:
+    """Member and namestr headers of the member whose MEMBER header record is at byte
+    ``at`` (the first member by default) (TS-140)."""
     size = len(data)
 
     def record(offset: int, what: str) -> bytes:
@@ -179,18 +262,18 @@ def _parse_layout(data: np.ndarray, path: Path) -> _Layout:
                              f"at byte {offset})", file=path)
         return rec
 
-    member = header(3 * RECORD, b"MEMBER")
+    member = header(at, b"MEMBER")
     namestr_length = int(member[74:78]) if member[74:78].isdigit() else 140
     if namestr_length not in NAMESTR_LENGTHS:
         namestr_length = 140
-    header(4 * RECORD, b"DSCRPTR")
-    name = record(5 * RECORD, "member descriptor")[8:16]
-    label = record(6 * RECORD, "member descriptor")[32:72]
-    count = header(7 * RECORD, b"NAMESTR")[53:58]
+    header(at + RECORD, b"DSCRPTR")
+    name = record(at + 2 * RECORD, "member descriptor")[8:16]
+    label = record(at + 3 * RECORD, "member descriptor")[32:72]
+    count = header(at + 4 * RECORD, b"NAMESTR")[53:58]
     if not count.isdigit():
         raise InputError("not a readable SAS transport file (bad variable count in the NAMESTR "
                          "header record)", file=path)
-    nvars, start = int(count), 8 * RECORD
+    nvars, start = int(count), at + 5 * RECORD
     end = start + nvars * namestr_length
     if end > size:
         raise InputError(f"truncated SAS transport file: the variable descriptors (namestr "
@@ -241,16 +324,82 @@ class _Observations:
     width: int
 
 
-def _observation_rows(data: np.ndarray, layout: _Layout, path: Path) -> _Observations:
-    """The observation rows, without the blank padding rows at the end."""
-    width, data = layout.row_length, data[layout.obs_start:]
+def _observation_rows(data: np.ndarray, layout: _Layout, path: Path, end: int | None = None) -> _Observations:
+    """The observation rows (up to byte ``end``, else the end of the file), without the
+    blank padding of the last 80-byte record. Padding is less than one record (TS-140):
+    the rows that end before the last record's first byte are observations even when all
+    blank; only all-blank rows after them can be padding."""
+    width, data = layout.row_length, data[layout.obs_start:end]
     nrows = len(data) // width if width else 0
     tail = data[nrows * width:]
     if np.any((tail != 0x20) & (tail != 0)):
+        if end is None:
+            _refuse_several_members(np.memmap(path, dtype=np.uint8, mode="r"), path)
         raise InputError(f"truncated SAS transport file: the last observation is cut short "
                          f"({len(tail)} of {width} bytes)", file=path)
     rows = data[:nrows * width].reshape(nrows, width)
-    return _Observations(data, _rows_before_blank_tail(rows), width)
+    sure = min(nrows, (len(data) - RECORD) // width + 1) if len(data) >= RECORD else 0
+    return _Observations(data, sure + _rows_before_blank_tail(rows[sure:]), width)
+
+
+MEMBER_HEADER = b"HEADER RECORD*******MEMBER  HEADER RECORD!!!!!!!"
+DSCRPTR_HEADER = b"HEADER RECORD*******DSCRPTR HEADER RECORD!!!!!!!"
+
+
+def _is_member_header(data: np.ndarray, at: int) -> bool:
+    return bytes(data[at:at + 48]) == MEMBER_HEADER and bytes(data[at + RECORD:at + RECORD + 48]) == DSCRPTR_HEADER
+
+
+def _member_offsets(data: np.ndarray) -> list[int]:
+    """Byte offsets of every member's MEMBER header record (80-byte aligned, followed by
+    its DSCRPTR header record). Reads the whole file: used only for several members."""
+    n = len(data) // RECORD
+    records = data[:n * RECORD].reshape(n, RECORD)
+    candidates = np.flatnonzero((records[:, 0] == 0x48) & (records[:, 20] == 0x4D) & (records[:, 27] == 0x20))
+    return [int(k) * RECORD for k in candidates if _is_member_header(data, int(k) * RECORD)]
+
+
+def xpt_members(path: str | Path) -> list[str]:
+    """The member (dataset) names of a transport file, in file order."""
+    path = Path(path)
+    _check_xpt_file(path)
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    return [_raw_name(_parse_layout(data, path, at).name) for at in _member_offsets(data)]
+
+
+def _refuse_several_members(data: np.ndarray, path: Path) -> None:
+    """An :class:`InputError` naming the members when the file holds more than one."""
+    offsets = _member_offsets(data)
+    if len(offsets) > 1:
+        names = [_raw_name(_parse_layout(data, path, at).name) for at in offsets]
+        raise InputError(f"holds {len(names)} members ({', '.join(names)}); a dataset is one member: "
+                         "choose one (adam convert --member NAME)", file=path)
+
+
+def _member_layout(data: np.ndarray, path: Path, member: str) -> tuple[_Layout, int | None]:
+    """The layout of the member named ``member`` (any case) and the byte its observations
+    end at (the next member's header, else the end of the file)."""
+    offsets = _member_offsets(data)
+    layouts = [_parse_layout(data, path, at) for at in offsets]
+    names = [_raw_name(layout.name) for layout in layouts]
+    for k, name in enumerate(names):
+        if name.upper() == member.strip().upper():
+            return layouts[k], offsets[k + 1] if k + 1 < len(offsets) else None
+    raise InputError(f"has no member {member!r} (members: {', '.join(names) or 'none'})", file=path)
+
+
+def _member_guard(data: np.ndarray, layout: _Layout, path: Path):
+    """A check of each block of observation rows: a MEMBER header record at an 80-byte
+    boundary inside the rows means the file holds another member (refused, naming them)."""
+    width = layout.row_length
+
+    def guard(start: int, size: int, block: np.ndarray) -> None:
+        first = (-(layout.obs_start + start * width)) % RECORD
+        heads = np.flatnonzero(block[first:size * width:RECORD] == 0x48)   # 'H'
+        for k in heads:
+            if _is_member_header(data, layout.obs_start + start * width + first + int(k) * RECORD):
+                _refuse_several_members(data, path)
+    return guard
 
 
 def _rows_before_blank_tail(rows: np.ndarray, block: int = 4096) -> int:
@@ -381,7 +530,7 @@ def _choose_stream_codes() -> tuple[type, str]:
 _STREAM_CODER, STREAM_CODES = _choose_stream_codes()
 
 
-def _extract_fields(obs: _Observations, fields: list[_Field], blocks) -> list:
+def _extract_fields(obs: _Observations, fields: list[_Field], blocks, guard=None) -> list:
     """Every field out of the observation rows, a block of rows at a time so each block
     is read from memory once. Each 8-byte word of a field is read as one strided uint64
     column of the block (bytes past the field are masked off). Numeric fields become
@@ -397,6 +546,8 @@ def _extract_fields(obs: _Observations, fields: list[_Field], blocks) -> list:
         else:
             out.append(None)
     for start, size, block in blocks:
+        if guard is not None:
+            guard(start, size, block)
         for i, f in enumerate(fields):
             if not f.is_char:
                 word = _strided_words(block, size, obs.width, f.position, ">u8")
@@ -445,7 +596,10 @@ def _run_heads(words: np.ndarray) -> np.ndarray:
 def ibm_to_ieee(words: np.ndarray) -> np.ndarray:
     """IBM hexadecimal floats (uint64 words) -> IEEE doubles, bit for bit as TS-140's
     ``xpt2ieee`` (the fraction is truncated to 53 bits). A zero fraction with a non-zero
-    first byte is a missing value (``.``, ``.A``-``.Z``, ``._``) -> NaN."""
+    first byte is a missing value (``.``, ``.A``-``.Z``, ``._``) -> NaN. The largest IBM
+    numbers (``0x7FFFFFFFFFFFFFFF`` and its negative, which SAS writes for values beyond the
+    IBM range) are the finite values they are, +-7.237e75, as SAS reads them (ReadStat
+    reads them as infinity)."""
     words = np.asarray(words, dtype=np.uint64)
     fraction = words & np.uint64(FRACTION_BITS)
     shift = _LEADING_DIGIT_SHIFT[fraction >> np.uint64(52)]
@@ -456,9 +610,6 @@ def ibm_to_ieee(words: np.ndarray) -> np.ndarray:
     zero_fraction = fraction == 0
     if zero_fraction.any():
         values[zero_fraction] = np.where(words[zero_fraction] == 0, 0.0, np.nan)
-    infinite = (words & np.uint64(SIGN_BIT - 1)) == np.uint64(SIGN_BIT - 1)
-    if infinite.any():
-        values[infinite] = np.where(words[infinite] >> np.uint64(63), -np.inf, np.inf)
     return values
 
 
@@ -491,40 +642,59 @@ def _distinct_values(field: _TextCodes, length: int) -> _Distinct:
     return _Distinct(values, with_nul, blank, ~blank & (other_space | with_nul))
 
 
-def _decode(distinct: _Distinct, encoding: str) -> tuple[list[str], bool]:
-    """Decode the distinct values at once (joined by NULs); a value holding a NUL is
-    decoded whole, as ReadStat does, and ends at the NUL. Also whether every value was
-    decoded whole (then distinct values give distinct texts: UTF-8 and cp1252 decoding
-    is one to one), not cut at a NUL or an incomplete character."""
+def _decode(distinct: _Distinct, encoding: str, length: int, field: int = 0) -> tuple[tuple[list[str], bool], int]:
+    """Decode the distinct values of a field of ``length`` bytes at once (joined by NULs);
+    a value holding a NUL ends there, as a C string (the bytes after it are not text and
+    are not decoded).
+    ``((texts, whole), cut)``: whether every value was decoded whole (then distinct values
+    give distinct texts: UTF-8 and cp1252 decoding is one to one), not cut at a NUL or an
+    incomplete character, and how many values lost a character cut at the field's end.
+    A :class:`_BadText` for a value that is not text in ``encoding``."""
     values = distinct.values
     special = np.flatnonzero(distinct.with_nul)
     plain = list(values)
     for k in special:
         plain[k] = b""
     if not plain:
-        return [], True
-    whole = not len(special)
+        return ([], True), 0
+    cut = 0
     try:
         texts = b"\0".join(plain).decode(encoding).split("\0")
     except UnicodeDecodeError:
-        texts, whole = [_decode_value(v, encoding) for v in plain], False
+        texts = []
+        for k, v in enumerate(plain):
+            text, n = _decode_value(v, encoding, length, ("value", field, k))
+            texts.append(text)
+            cut += n
     for k in special:
-        texts[k] = _decode_value(values[k], encoding).split("\0", 1)[0]
-    return texts, whole
+        texts[k], n = _decode_value(values[k].split(b"\0", 1)[0], encoding, length, ("value", field, int(k)))
+        cut += n
+    return (texts, not len(special) and not cut), cut
 
 
-def _decode_value(raw: bytes, encoding: str) -> str:
-    """Like iconv in ReadStat: invalid bytes fail, an incomplete multi-byte character at
-    the end (SAS cut the text at the variable's length) is dropped."""
+def _decode_value(raw: bytes, encoding: str, length: int, where: tuple) -> tuple[str, int]:
+    """``(text, cut)``: ``raw`` decoded; in UTF-8, a multi-byte character cut by the end of
+    the field (``raw`` fills all ``length`` bytes: SAS cut the text at the variable's
+    length) is dropped, as SAS and ReadStat's iconv do (``cut`` 1). Any other invalid byte
+    is a :class:`_BadText`."""
     try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError:
-        return codecs.getincrementaldecoder(encoding)().decode(raw, final=False)
+        return raw.decode(encoding), 0
+    except UnicodeDecodeError as exc:
+        if (encoding == "utf-8" and len(raw) == length and exc.end == len(raw)
+                and exc.reason == "unexpected end of data"):
+            return raw[:exc.start].decode(encoding), 1
+        raise _BadText(where, exc) from None
+
+
+def _header_text(raw: bytes, encoding: str, where: tuple) -> tuple[str, int]:
+    """A header text (name, label) of a fixed-width field: trailing blanks removed, ends
+    at a NUL; with the count of characters cut at the field's end (0 or 1)."""
+    return _decode_value(raw.rstrip(TEXT_PADDING).split(b"\0", 1)[0], encoding, len(raw), where)
 
 
 def _text(raw: bytes, encoding: str) -> str:
-    """A header text (name, label): trailing blanks removed, ends at a NUL."""
-    return _decode_value(raw.rstrip(TEXT_PADDING), encoding).split("\0", 1)[0]
+    """A header text in ``encoding`` (see :func:`_header_text`)."""
+    return _header_text(raw, encoding, ("name",))[0]
 
 
 @dataclass
@@ -604,18 +774,24 @@ def _from_sas_values(values: np.ndarray, kind: str | None) -> np.ndarray:
     return values
 
 
-def read_xpt_pyreadstat(path: str | Path) -> Dataset:
+def read_xpt_pyreadstat(path: str | Path, encoding: str | None = None) -> Dataset:
     """Reference reader (pyreadstat): the same Dataset as :func:`read_xpt`, slower.
-    Kept to cross-check the numpy reader."""
+    Kept to cross-check the numpy reader. Text is read in ``encoding`` (UTF-8 through
+    ReadStat's iconv, which drops a multi-byte character cut at a value's end); without
+    it, as strict UTF-8 (pyreadstat decoding each text in Python, failing on any invalid
+    byte), else cp1252. Where ReadStat changes data (module docstring) the result is
+    corrected: +-infinity is the largest IBM number it was read from, and the all-blank
+    observations before the last record's padding that ReadStat drops are restored."""
     import pyreadstat
 
     path = Path(path)
     _check_xpt_file(path)
     last_error = None
-    for encoding in FALLBACK_ENCODINGS:
+    for encoding in ([encoding] if encoding else [None, "cp1252"]):
         try:
             frame, meta = pyreadstat.read_xport(str(path), encoding=encoding,
                                                 disable_datetime_conversion=True)
+            encoding = encoding or "utf-8"
             break
         except UnicodeDecodeError as exc:
             last_error = exc
@@ -626,6 +802,7 @@ def read_xpt_pyreadstat(path: str | Path) -> Dataset:
             raise InputError(f"not a readable SAS transport file ({_reason(exc)})", file=path) from None
     else:
         raise InputError(f"text is neither UTF-8 nor cp1252 ({_reason(last_error)})", file=path)
+    frame = _restore_blank_rows(frame, meta, path)
     variables = []
     for name in meta.column_names:
         is_char = meta.readstat_variable_types.get(name) == "string"
@@ -640,11 +817,33 @@ def read_xpt_pyreadstat(path: str | Path) -> Dataset:
         if is_char:
             frame[name] = blank_to_missing(frame[name])
         else:
-            frame[name] = _from_sas_number(frame[name].astype("float64"), var.kind)
+            values = frame[name].astype("float64")
+            values = values.where(~np.isinf(values), np.sign(values) * _LARGEST_IBM)
+            frame[name] = _from_sas_number(values, var.kind)
     name = (meta.table_name or path.stem).upper()
     ds = Dataset(name, frame, meta.file_label or "", variables)
     ds.encoding = encoding
     return ds
+
+
+#: the IEEE value of the largest IBM number 0x7FFFFFFFFFFFFFFF (read as TS-140 reads it)
+_LARGEST_IBM = float(ibm_to_ieee(np.array([0x7FFFFFFFFFFFFFFF], dtype=np.uint64))[0])
+
+
+def _restore_blank_rows(frame: pd.DataFrame, meta, path: Path) -> pd.DataFrame:
+    """``frame`` with the trailing all-blank observations ReadStat drops and the TS-140
+    padding rule keeps (those ending before the last 80-byte record) appended as missing."""
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    layout = _parse_layout(data, path)
+    width, total = layout.row_length, len(data) - layout.obs_start
+    if not width or total < RECORD:
+        return frame
+    sure = min(total // width, (total - RECORD) // width + 1)
+    if sure <= len(frame):
+        return frame
+    extra = pd.DataFrame({c: [np.nan] * (sure - len(frame)) for c in frame.columns},
+                         index=pd.RangeIndex(len(frame), sure))
+    return pd.concat([frame, extra.astype(frame.dtypes.to_dict())]) if len(frame) else extra
 
 
 def _reason(exc) -> str:
@@ -705,10 +904,17 @@ def _from_sas_number(values: pd.Series, kind: str | None) -> pd.Series:
 
 
 def _offset(values: np.ndarray, seconds_per_unit: int) -> np.ndarray:
-    ns = np.round(values * seconds_per_unit * 1e9)
+    """SAS days (``seconds_per_unit`` 86400) or seconds (1) -> datetime64[ns], NaN -> NaT:
+    the whole units and the fraction converted apart, so a value on the nanosecond grid
+    (21000.5 days, 1.5e9 + 0.25 s) is exact, any other within half a nanosecond."""
+    values = np.asarray(values, dtype="float64")
     out = np.full(values.shape, np.datetime64("NaT"), dtype="datetime64[ns]")
-    ok = np.isfinite(ns)
-    out[ok] = SAS_EPOCH + ns[ok].astype("int64").astype("timedelta64[ns]")
+    ok = np.isfinite(values)
+    v = values[ok]
+    whole = np.floor(v)
+    per = seconds_per_unit * 10 ** 9
+    ns = whole.astype("int64") * np.int64(per) + np.round((v - whole) * per).astype("int64")
+    out[ok] = SAS_EPOCH + ns.astype("timedelta64[ns]")
     return out
 
 
@@ -724,14 +930,14 @@ class PreparedXpt:
     encoded columns, the name, label and row count, not the dataset's frame (which can
     be freed while the file is written)."""
 
-    def __init__(self, ds: Dataset, columns):
+    def __init__(self, ds: Dataset, columns, encoding: str = "ascii"):
         self.name, self.label, self.nrows = ds.name, ds.label, len(ds.frame)
-        self.columns = columns
+        self.columns, self.encoding = columns, encoding
 
 
 def prepare_xpt(ds: Dataset, encoding: str = "ascii") -> PreparedXpt:
     """Check every v5 rule (an :class:`XptRuleError` for the first broken) and encode."""
-    return PreparedXpt(ds, _encode_columns(ds, encoding))
+    return PreparedXpt(ds, _encode_columns(ds, encoding), encoding)
 
 
 def write_prepared(prepared: PreparedXpt, path: str | Path, inputs=(), together=None) -> Path:
@@ -748,7 +954,7 @@ def write_prepared_to(prepared: PreparedXpt, tmp: str | Path) -> None:
     """Write ``prepared`` into the temporary file ``tmp`` (from ``AllOrNone.path`` or
     ``atomic_path``, which land it: possibly in another process, e.g. a forked child)."""
     with DirectWriter(tmp) as fh:
-        fh.write(_headers(prepared.name, prepared.label, prepared.columns))
+        fh.write(_headers(prepared.name, prepared.label, prepared.columns, getattr(prepared, "encoding", "ascii")))
         _write_observations(fh, prepared.columns, prepared.nrows)
 
 
@@ -761,11 +967,20 @@ def _fail(ds: Dataset, message: str, variable: str | None = None, record: int | 
     raise XptRuleError(message, file=f"dataset {ds.name}", variable=variable, record=record)
 
 
-def _ascii_or_fail(ds: Dataset, text: str, what: str, variable: str | None = None) -> bytes:
+def _ascii_or_fail(ds: Dataset, text: str, what: str, variable: str | None = None,
+                   encoding: str = "ascii") -> bytes:
+    """``text`` (a label) as bytes: ASCII, or in an explicitly given ``encoding``, within 40
+    bytes and without NUL (which ends a text in a transport file)."""
+    if "\0" in text:
+        _fail(ds, f"{what} {text!r} holds a NUL character (it would end the text there)", variable)
     try:
-        return text.encode("ascii")
+        raw = text.encode(encoding)
     except UnicodeEncodeError:
-        _fail(ds, f"{what} {text!r} is not ASCII", variable)
+        _fail(ds, f"{what} {text!r} is not ASCII" if encoding == "ascii"
+              else f"{what} {text!r} cannot be encoded as {encoding}", variable)
+    if len(raw) > 40:
+        _fail(ds, f"{what} is {len(raw)} bytes in {encoding} (> 40): {text!r}", variable)
+    return raw
 
 
 def _encode_columns(ds: Dataset, encoding: str) -> list[tuple[Variable, np.ndarray, int]]:
@@ -773,7 +988,7 @@ def _encode_columns(ds: Dataset, encoding: str) -> list[tuple[Variable, np.ndarr
         _fail(ds, f"dataset name {ds.name!r} breaks the v5 rule (<= 8 letters, digits, underscore)")
     if len(ds.label) > 40:
         _fail(ds, f"dataset label is {len(ds.label)} characters (> 40): {ds.label!r}")
-    _ascii_or_fail(ds, ds.label, "dataset label")
+    _ascii_or_fail(ds, ds.label, "dataset label", encoding=encoding)
     if not ds.variables:
         _fail(ds, "has no variables")
     columns, seen = [], set()
@@ -786,7 +1001,7 @@ def _encode_columns(ds: Dataset, encoding: str) -> list[tuple[Variable, np.ndarr
         seen.add(var.name.upper())
         if len(var.label or "") > 40:
             _fail(ds, f"label is {len(var.label)} characters (> 40): {var.label!r}", var.name)
-        _ascii_or_fail(ds, var.label or "", "label", var.name)
+        _ascii_or_fail(ds, var.label or "", "label", var.name, encoding)
         if var.format and len(_split_format(var.format)[0]) > 8:
             _fail(ds, f"format name {var.format!r} is longer than 8 characters", var.name)
         series = ds.frame[var.name]
@@ -831,6 +1046,10 @@ def _encode_char(ds: Dataset, var: Variable, series: pd.Series, encoding: str):
     texts = [v if isinstance(v, str) else _num_text(v) for v in uniques]
     raw = []
     for text in texts:
+        if "\0" in text:
+            row = int(np.flatnonzero(codes == len(raw))[0])
+            _fail(ds, f"value {text!r} holds a NUL character, which ends a text in a SAS transport "
+                      "file (it would read back cut there)", var.name, row + 1)
         try:
             raw.append(text.encode(encoding))
         except UnicodeEncodeError:
@@ -891,7 +1110,9 @@ def _encode_num(ds: Dataset, var: Variable, series: pd.Series):
                   var.name, row + 1)
     too_large = _first_too_large(values)
     if too_large is not None:
-        _fail(ds, f"value {values[too_large]!r} is too large for a SAS transport number", var.name,
+        kind = "infinite: a SAS number cannot hold it" if np.isinf(values[too_large]) else \
+            "too large for a SAS transport number"
+        _fail(ds, f"value {float(values[too_large])!r} is {kind}", var.name,
               too_large + 1)
     return var, _IbmNumbers(values, length), length
 
@@ -901,11 +1122,12 @@ IBM_OVERFLOW = 16.0 ** 63
 
 
 def _first_too_large(values: np.ndarray) -> int | None:
-    """Row of the first finite value outside the IBM range (infinity is written as
-    missing), or None; two reductions when none is (no column-sized temporaries)."""
+    """Row of the first value outside the IBM range (infinity included: a SAS number
+    cannot hold it, and writing it as missing would change the data), or None; two
+    reductions when none is (no column-sized temporaries)."""
     if not len(values) or (np.fmax.reduce(values) < IBM_OVERFLOW and np.fmin.reduce(values) > -IBM_OVERFLOW):
         return None
-    bad = np.flatnonzero(np.isfinite(values) & (np.abs(values) >= IBM_OVERFLOW))
+    bad = np.flatnonzero(np.abs(values) >= IBM_OVERFLOW)
     return int(bad[0]) if len(bad) else None
 
 
@@ -925,10 +1147,14 @@ def _sas_time(ns: np.ndarray, seconds_per_unit: int, block: int = 1 << 15) -> np
     """datetime64[ns] -> SAS days (``seconds_per_unit`` 86400) or seconds (1) since
     1960-01-01, NaT -> NaN; a block at a time (no full-size temporaries)."""
     out = np.empty(len(ns), dtype="float64")
-    epoch, scale = SAS_EPOCH.astype("int64"), seconds_per_unit * 1e9
-    for lo in range(0, len(ns), block):
-        part = ns[lo:lo + block]
-        out[lo:lo + block] = np.where(np.isnat(part), np.nan, (part.view("int64") - epoch) / scale)
+    epoch, per = SAS_EPOCH.astype("int64"), np.int64(seconds_per_unit * 10 ** 9)
+    with np.errstate(over="ignore"):         # NaT's integer wraps; it is masked below
+        for lo in range(0, len(ns), block):
+            part = ns[lo:lo + block]
+            since = part.view("int64") - epoch
+            whole = since // per                 # whole units and the rest apart: exact
+            value = whole.astype("float64") + (since - whole * per) / float(per)
+            out[lo:lo + block] = np.where(np.isnat(part), np.nan, value)
     return out
 
 
@@ -973,8 +1199,8 @@ def _split_format(fmt: str) -> tuple[str, int, int]:
     return m.group(1), int(m.group(2) or 0), int(m.group(3) or 0)
 
 
-def _pad(text: str, width: int) -> bytes:
-    return text.encode("ascii")[:width].ljust(width, b" ")
+def _pad(text: str, width: int, encoding: str = "ascii") -> bytes:
+    return text.encode(encoding)[:width].ljust(width, b" ")
 
 
 def _record_block(data: bytes) -> bytes:
@@ -982,7 +1208,7 @@ def _record_block(data: bytes) -> bytes:
     return data + b" " * (RECORD - rem) if rem else data
 
 
-def _headers(name: str, label: str, columns) -> bytes:
+def _headers(name: str, label: str, columns, encoding: str = "ascii") -> bytes:
     stamp = datetime.now().strftime("%d%b%y:%H:%M:%S").upper().encode("ascii")
     lib = (LIBRARY_HEADER
            + b"SAS     SAS     SASLIB  9.4     " + _pad("adamant", 8) + b" " * 24 + stamp
@@ -991,7 +1217,7 @@ def _headers(name: str, label: str, columns) -> bytes:
               b"HEADER RECORD*******DSCRPTR HEADER RECORD!!!!!!!000000000000000000000000000000  "
               + b"SAS     " + _pad(name, 8) + b"SASDATA 9.4     " + _pad("adamant", 8)
               + b" " * 24 + stamp
-              + stamp + b" " * 16 + _pad(label or "", 40) + b" " * 8)
+              + stamp + b" " * 16 + _pad(label or "", 40, encoding) + b" " * 8)
     namestr_head = ("HEADER RECORD*******NAMESTR HEADER RECORD!!!!!!!000000"
                     f"{len(columns):04d}" + "0" * 20 + "  ").encode("ascii")
     namestrs, pos = b"", 0
@@ -1000,7 +1226,7 @@ def _headers(name: str, label: str, columns) -> bytes:
         namestrs += struct.pack(
             ">hhhh8s40s8shhh2s8shhi52s",
             1 if var.type == NUM else 2, 0, length, number,
-            _pad(var.name, 8), _pad(var.label or "", 40), _pad(fname, 8), fl, fd,
+            _pad(var.name, 8), _pad(var.label or "", 40, encoding), _pad(fname, 8), fl, fd,
             0 if var.type == CHAR else 1, b"\0\0", b" " * 8, 0, 0, pos, b"\0" * 52)
         pos += length
     obs_head = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!000000000000000000000000000000  "

@@ -88,10 +88,18 @@ def test_numeric_tolerance():
                             rel_tol=1e-5).n_differences == 0
 
 
-def test_dates_compare_as_dates():
+def test_dates_compare_as_sas_numbers_with_their_fraction():
+    """Issue 21 item 2: a DATE value 13:45 into the same calendar day is another SAS number
+    (days + 0.573): PROC COMPARE reports it, and so does compare (it used to call the two
+    equal)."""
     frame = base().frame.copy()
-    frame.loc[0, "ADT"] = pd.Timestamp("2020-04-10 13:45")   # same calendar day
-    assert compare_datasets(base(), copy_of(base(), frame), KEYS).n_differences == 0
+    frame.loc[0, "ADT"] = base().frame.loc[0, "ADT"] + pd.Timedelta(hours=13, minutes=45)
+    result = compare_datasets(base(), copy_of(base(), frame), KEYS)
+    assert result.n_differences == 1
+    assert result.listing("ADT")["DIFF"].iloc[0] == pytest.approx((13 * 60 + 45) / 1440, abs=1e-9)
+    frame.loc[0, "ADT"] = base().frame.loc[0, "ADT"] + pd.Timedelta(milliseconds=1)
+    assert compare_datasets(base(), copy_of(base(), frame), KEYS).n_differences == 1
+    assert compare_datasets(base(), copy_of(base(), base().frame.copy()), KEYS).n_differences == 0
 
 
 def test_missing_values_equal_and_unequal():

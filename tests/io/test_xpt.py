@@ -89,17 +89,22 @@ def test_ibm_float_blocks_agree():
 
 def test_number_beyond_ibm_range_is_refused_with_its_record(tmp_path):
     """The writer converts numbers a block at a time while writing, but a value the IBM
-    format cannot hold (|x| >= 16**63) is refused before a byte is written, naming
-    variable and record; the largest holdable value and infinities (missing) pass."""
-    ok = pd.DataFrame({"AVAL": [np.nextafter(16.0 ** 63, 0), -np.inf, np.inf, np.nan]})
+    format cannot hold (|x| >= 16**63, or infinite: writing it as missing would change the
+    data, issue 21) is refused before a byte is written, naming variable and record; the
+    largest holdable value and missing pass."""
+    ok = pd.DataFrame({"AVAL": [np.nextafter(16.0 ** 63, 0), -np.nextafter(16.0 ** 63, 0), np.nan]})
     write_dataset(Dataset("OK", ok, "", [Variable("AVAL", "", NUM, 8)]), tmp_path / "ok.xpt")
     back = read_dataset(tmp_path / "ok.xpt").frame["AVAL"]
-    assert back.iloc[0] == pytest.approx(16.0 ** 63, rel=1e-15) and back.iloc[1:].isna().all()
-    bad = pd.DataFrame({"AVAL": [1.0, np.inf, -16.0 ** 63]})
-    with pytest.raises(XptRuleError, match=r"too large for a SAS transport number") as err:
-        write_dataset(Dataset("BAD", bad, "", [Variable("AVAL", "", NUM, 8)]), tmp_path / "bad.xpt")
-    assert err.value.record == 3 and err.value.variable == "AVAL"
-    assert not (tmp_path / "bad.xpt").exists()
+    assert back.iloc[0] == pytest.approx(16.0 ** 63, rel=1e-15) and back.iloc[1] == -back.iloc[0]
+    assert back.iloc[2:].isna().all()
+    for values, record, message in [([1.0, 2.0, -16.0 ** 63], 3, "too large for a SAS transport number"),
+                                    ([1.0, np.inf, 2.0], 2, "value inf is infinite"),
+                                    ([-np.inf], 1, "value -inf is infinite")]:
+        with pytest.raises(XptRuleError, match=message) as err:
+            write_dataset(Dataset("BAD", pd.DataFrame({"AVAL": values}), "", [Variable("AVAL", "", NUM, 8)]),
+                          tmp_path / "bad.xpt")
+        assert err.value.record == record and err.value.variable == "AVAL"
+        assert not (tmp_path / "bad.xpt").exists()
 
 
 @pytest.mark.smoke

@@ -172,7 +172,8 @@ def test_ibm_to_ieee_inverts_the_writer_and_known_words():
     np.testing.assert_array_equal(ibm_to_ieee(ieee_to_ibm(values)), values)
     words = np.array([0x4110000000000000, 0xC130000000000000, 0x2E << 56, 0x41 << 56,
                       0x7FFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0], dtype=np.uint64)
-    np.testing.assert_array_equal(ibm_to_ieee(words), [1.0, -3.0, np.nan, np.nan, np.inf, -np.inf, 0.0])
+    largest = (1 - 2.0 ** -53) * 16.0 ** 63   # 0x7FFF...: (1 - 16**-14) * 16**63 truncated to 53 bits (TS-140)
+    np.testing.assert_array_equal(ibm_to_ieee(words), [1.0, -3.0, np.nan, np.nan, largest, -largest, 0.0])
 
 
 def test_zero_row_dataset(tmp_path):
@@ -200,16 +201,37 @@ def test_blank_padding_rows_dropped_blank_rows_inside_kept(tmp_path, values):
 
 
 def test_text_values_trailing_blanks_nul_and_cut_utf8(tmp_path):
+    # a UTF-8 character SAS cut at the end of a full field (D: 4 bytes, "caf" + the first
+    # byte of "\u00e9") is dropped, as SAS and ReadStat do, when the file holds UTF-8
+    # characters ("n\u00e9" whole)
     path = tmp_path / "t.xpt"
-    frame = pd.DataFrame({"C": ["plain", "keep inner  blanks", "cafX", "abcXdef", "  lead"]})
+    frame = pd.DataFrame({"C": ["plain", "keep inner  blanks", "abcXdef", "  lead", "n\u00e9"],
+                          "D": ["cafX", "ab", "ab", "ab", "ab"]})
+    write_dataset(Dataset("T", frame, "", [Variable("C", "", CHAR, 20), Variable("D", "", CHAR, 4)]), path,
+                  encoding="utf-8")
+    raw = path.read_bytes()
+    head, body = raw[:obs_start(raw)], raw[obs_start(raw):]
+    body = body.replace(b"cafX", b"caf\xc3").replace(b"abcXdef", b"abc\0def", 1)   # cut UTF-8, NUL
+    path.write_bytes(head + body)
+    ours = read_xpt(path)
+    assert ours.encoding == "utf-8"
+    assert ours.frame["C"].tolist() == ["plain", "keep inner  blanks", "abc", "  lead", "n\u00e9"]
+    assert ours.frame["D"].tolist() == ["caf", "ab", "ab", "ab", "ab"]
+    reference = read_xpt_pyreadstat(path, encoding="utf-8")      # ReadStat's iconv drops it too
+    pd.testing.assert_frame_equal(ours.frame, reference.frame, check_exact=True)
+
+
+def test_dangling_utf8_lead_byte_before_blanks_is_cp1252(tmp_path):
+    path = tmp_path / "t.xpt"
+    frame = pd.DataFrame({"C": ["plain", "cafX", "abcXdef", "  lead"]})
     write_dataset(Dataset("T", frame, "", [Variable("C", "", CHAR, 20)]), path)
     raw = path.read_bytes()
     head, body = raw[:obs_start(raw)], raw[obs_start(raw):]
-    body = body.replace(b"cafX", b"caf\xc3", 1).replace(b"abcXdef", b"abc\0def", 1)  # cut UTF-8, NUL
+    body = body.replace(b"cafX", b"caf\xc3", 1).replace(b"abcXdef", b"abc\0def", 1)
     path.write_bytes(head + body)
     ds = assert_same_dataset(path)
-    assert ds.encoding == "utf-8"
-    assert ds.frame["C"].tolist() == ["plain", "keep inner  blanks", "caf", "abc", "  lead"]
+    assert ds.encoding == "cp1252"
+    assert ds.frame["C"].tolist() == ["plain", "caf\u00c3", "abc", "  lead"]
 
 
 def test_trailing_whitespace_other_than_blanks_is_removed(tmp_path):
