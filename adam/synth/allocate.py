@@ -42,15 +42,17 @@ def choose_exact(rng: np.random.Generator, candidates: np.ndarray, groups: np.nd
                  k: dict, what: str = "subjects", weights: np.ndarray | None = None) -> np.ndarray:
     """Boolean mask selecting exactly ``k[g]`` candidates in each group ``g``.
 
-    Selection is uniformly random among candidates, or tilted by positive ``weights``
-    (Efraimidis-Spirakis keys): the ``k[g]`` smallest keys of the group's candidates,
+    Selection is uniformly random among candidates, or tilted by non-negative ``weights``
+    (Efraimidis-Spirakis keys; a zero weight is an infinite key, chosen last): the ``k[g]``
+    smallest keys of the group's candidates,
     ties broken by position (found by partition, not a sort). Raises
     :class:`UsageError` when a group has fewer candidates than requested (the trial is
     too small for the published proportions).
     """
     n = len(candidates)
     u = rng.random(n)
-    key = -np.log(u) / weights if weights is not None else u
+    with np.errstate(divide="ignore"):
+        key = -np.log(u) / weights if weights is not None else u
     chosen = np.zeros(n, dtype=bool)
     for g, kg in k.items():
         idx = np.flatnonzero(candidates & (groups == g))
