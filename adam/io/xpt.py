@@ -26,8 +26,9 @@ The result equals the former pyreadstat-based reader, kept as :func:`read_xpt_py
 to cross-check it, except where ReadStat changes data: pyreadstat reads numeric lengths
 below 3 as missing (this reader decodes lengths 2..8), reads SAS's largest number
 (``0x7FFFFFFFFFFFFFFF``, what SAS writes for a value too large for the format) as
-infinity (here the finite IBM value, 7.237e75, as SAS reads it back), drops every trailing
-all-blank row, and reads past a member's end into the next one.
+infinity (here the finite IBM value, 7.237e75, as SAS reads it back), drops trailing
+all-blank rows of short (< 80 byte) observations even where they cannot be padding, and
+reads past a member's end into the next one.
 
 Writing is hand-written because pyreadstat cannot set a character variable's declared
 length, which a submission must keep. The v5 rules are enforced before a byte is
