@@ -119,7 +119,7 @@ def test_failing_derive_stops_the_check_worker(tmp_path, pilot_sdtm_dir, monkeyp
     shutil.copytree(pilot_sdtm_dir, sdtm)
     (sdtm / "dm.xpt").unlink()                      # the program cannot run without DM
     with pytest.raises(AdamError):
-        pipeline.run("cdiscpilot01", sdtm, tmp_path / "out")
+        pipeline.run("cdiscpilot01", sdtm, tmp_path / "out", expectations=True)   # with a worker
     assert multiprocessing.active_children() == []
     assert not (tmp_path / "out" / "adam").exists()
     if parallel.cores() > 1:
