@@ -190,8 +190,10 @@ def _print_failed(exc) -> None:
     """The findings a :class:`~adam.errors.ValidationFailed` carries, on stdout."""
     from adam import pipeline
 
-    found = exc.findings or []
-    pipeline.print_findings(pipeline.CheckResult(exc.kind, found, sorted({f.dataset for f in found})), stdout)
+    from adam.findings import FindingTable
+
+    found = FindingTable.of(exc.findings or [])
+    pipeline.print_findings(pipeline.CheckResult(exc.kind, found, found.dataset_names()), stdout)
 
 
 def _encoding(name: str) -> str:
@@ -230,8 +232,7 @@ def _stepper(bar, label: str, steps: tuple):
 
 def _summary(out: Path, result: dict) -> None:
     chk = result["check"]
-    n_err = sum(f.severity == "error" for f in chk.findings)
-    n_warn = sum(f.severity == "warning" for f in chk.findings)
+    n_err, n_warn = chk.count("error"), chk.count("warning")
     stdout.print(f"{out}: ADaM in {out / 'adam'}, checks {n_err} error(s) {n_warn} warning(s), "
                  f"{len(result['ard'])} statistics, {len(result['outputs'])} TLF files")
     _print_analysis_findings(result.get("analysis", []))

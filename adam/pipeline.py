@@ -10,10 +10,11 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from adam.errors import AdamError, InputError, OutputError, UsageError, ValidationFailed, XptRuleError
-from adam.findings import findings_frame, merge_duplicates
+from adam.findings import FindingTable, findings_frame, merge_duplicates
 from adam.io import dataset_files, open_sdtm, read_adam, read_sdtm
 from adam.io.atomic import check_output_file, check_output_folder, output_lock
 from adam.parallel import InThisProcess, in_other_process, second_process, stop_workers  # noqa: F401 (InThisProcess: one core)
@@ -29,21 +30,36 @@ def _study(study: str | Study) -> Study:
 
 @dataclass
 class CheckResult:
+    """``findings``: a list of :class:`~adam.findings.Finding` or, from :func:`check`, a
+    :class:`~adam.findings.FindingTable` (compact; a sequence of findings too). What the
+    console and the HTML report show is taken from it by counts and the first rows:
+    :attr:`frame` makes every finding a row and is for small results."""
     kind: str
     findings: list = field(default_factory=list)
     datasets: list = field(default_factory=list)
+
+    @property
+    def table(self) -> FindingTable:
+        """The findings as a :class:`~adam.findings.FindingTable` (made once)."""
+        made = self.__dict__.get("_table")
+        if made is None or made[0] is not self.findings or len(made[1]) != len(self.findings):
+            self.__dict__["_table"] = made = (self.findings, FindingTable.of(self.findings))
+        return made[1]
 
     @property
     def frame(self) -> pd.DataFrame:
         """The findings as a :func:`~adam.findings.findings_frame` (made once)."""
         made = self.__dict__.get("_frame")
         if made is None or made[0] != len(self.findings):
-            self.__dict__["_frame"] = made = (len(self.findings), findings_frame(self.findings))
+            self.__dict__["_frame"] = made = (len(self.findings), findings_frame(self.table))
         return made[1]
 
     @property
     def has_errors(self) -> bool:
-        return any(f.severity == "error" for f in self.findings)
+        return self.table.has_errors()
+
+    def count(self, severity: str) -> int:
+        return self.table.severity_count(severity)
 
 
 def check(study: str | Study | None, sdtm: Path | None = None, adam: Path | None = None,
@@ -71,16 +87,18 @@ def check(study: str | Study | None, sdtm: Path | None = None, adam: Path | None
     from checks.roles import assign_roles
 
     datasets, named = assign_roles(datasets, kind, files)   # rules follow the file's role
-    findings = named + run_checks(datasets, kind, spec, docs_dir=docs_dir,
-                                  expectations=expectations, validated=validated)
-    result = CheckResult(kind, findings, sorted(datasets))
-    if findings_csv is not None:
+    names = sorted(datasets)
+    findings = FindingTable.concat([named, run_checks(datasets, kind, spec, docs_dir=docs_dir,
+                                                      expectations=expectations, validated=validated)])
+    del datasets                        # (the names are kept)
+    result = CheckResult(kind, findings, names)
+    if findings_csv is not None:        # every finding, streamed in chunks
         from checks.report import write_findings_csv
-        write_findings_csv(result.frame, findings_csv, inputs=inputs)
-    if report is not None:
+        write_findings_csv(findings, findings_csv, inputs=inputs)
+    if report is not None:              # all counted, the first REPORT_PER_RULE of each rule listed
         from checks.report import write_findings_html
         links = {"GX Data Docs": f"{report.stem}-datadocs/index.html"} if expectations else None
-        write_findings_html(result.frame, report, title=f"{spec.studyid + ' ' if spec else ''}{kind.upper()} checks",
+        write_findings_html(findings, report, title=f"{spec.studyid + ' ' if spec else ''}{kind.upper()} checks",
                             links=links, inputs=inputs, per_rule=REPORT_PER_RULE)
     return result
 
@@ -124,23 +142,20 @@ def run_checks(datasets: dict, kind: str, study: Study | None, docs_dir: Path | 
                expectations: bool = True, validated: list | None = None) -> list:
     """All findings of the checkers for ``kind`` ('sdtm' or 'adam'), duplicates merged.
     ``validated``: the schema and rule findings of these datasets, already made."""
-    findings = validated_findings(datasets, kind, study) if validated is None else list(validated)
+    findings = validated_findings(datasets, kind, study) if validated is None else validated
     if expectations:
         from checks.expectations import run_expectations
-        findings += run_expectations(datasets, kind=kind, docs_dir=docs_dir)
+        findings = FindingTable.concat([findings, run_expectations(datasets, kind=kind, docs_dir=docs_dir)])
     return merge_duplicates(findings)
 
 
-def validated_findings(datasets: dict, kind: str, study: Study) -> list:
+def validated_findings(datasets: dict, kind: str, study: Study) -> FindingTable:
     """The findings of the schemas and conformance rules (not merged)."""
-    findings = []
     if kind == "sdtm":
         from checks.sdtm import check_sdtm
-        findings += check_sdtm(datasets, study)
-    else:  # conformance rules first: their IDs mirror Pinnacle 21's
-        findings += adam_rule_findings(datasets)
-        findings += adam_schema_findings(datasets)
-    return findings
+        return FindingTable.of(check_sdtm(datasets, study))
+    # conformance rules first: their IDs mirror Pinnacle 21's
+    return FindingTable.concat([adam_rule_findings(datasets), adam_schema_findings(datasets)])
 
 
 def adam_rule_findings(datasets: dict) -> list:
@@ -159,16 +174,14 @@ def print_findings(result: CheckResult, console, max_rows: int = 40) -> None:
     """A summary by rule, then up to ``max_rows`` findings, on ``console``."""
     from rich.table import Table
 
-    frame = result.frame
-    n_err = int((frame["severity"] == "error").sum())
-    n_warn = int((frame["severity"] == "warning").sum())
-    n_note = int((frame["severity"] == "note").sum())
+    findings = result.table             # counted whole; only the rows shown made into text
     console.print(f"{result.kind.upper()} check of {len(result.datasets)} dataset(s): "
-                  f"{n_err} error(s), {n_warn} warning(s), {n_note} note(s)")
-    if frame.empty:
+                  f"{result.count('error')} error(s), {result.count('warning')} warning(s), "
+                  f"{result.count('note')} note(s)")
+    if not len(findings):
         return
-    summary = (frame.groupby(["dataset", "rule_id", "severity"], sort=False)
-               .agg(count=("message", "size"), example=("message", "first")).reset_index())
+    order = findings.order()
+    summary = findings.summary(order)
     table = Table(title="Findings by rule", show_lines=False)
     for col in ("dataset", "rule_id", "severity", "count"):
         table.add_column(col, no_wrap=True)
@@ -176,8 +189,8 @@ def print_findings(result: CheckResult, console, max_rows: int = 40) -> None:
     for row in summary.itertuples(index=False):
         table.add_row(row.dataset, row.rule_id, row.severity, str(row.count), str(row.example))
     console.print(table)
-    shown = frame.head(max_rows)
-    console.print(f"Findings (first {len(shown)} of {len(frame)}; all of them go to --findings CSV):")
+    shown = findings.frame(order[:max_rows])
+    console.print(f"Findings (first {len(shown)} of {len(findings)}; all of them go to --findings CSV):")
     for row in shown.itertuples(index=False):
         subject = f" {row.usubjid}" if isinstance(row.usubjid, str) and row.usubjid else ""
         target = f" {row.variable}" if isinstance(row.variable, str) and row.variable else ""
@@ -257,7 +270,7 @@ def derive_checked(spec: Study, sdtm: Path, out: Path, encoding: str = "ascii") 
             for job in jobs:
                 job.cancel()
             raise
-        validated += [f for schema_findings, _ in written for f in schema_findings] + subjects
+        validated = FindingTable.concat([validated, *(found for found, _ in written), subjects])
         findings = stages.findings
         _raise_validation_errors(findings, validated)
         for _, error in written:
@@ -287,10 +300,10 @@ def _schema_checked_and_written(name: str, ds, tmp: Path, encoding: str) -> tupl
 def _raise_validation_errors(findings: list, validated: list) -> None:
     """:class:`ValidationFailed` when the derivation's or the validation's findings hold
     an error (the latter merged), naming the first."""
-    findings = findings + merge_duplicates(validated)
-    errors = [f for f in findings if f.severity == "error"]
-    if errors:
-        first = errors[0]
+    findings = FindingTable.concat([findings, merge_duplicates(validated)])
+    errors = np.flatnonzero(findings.severity == 0)
+    if len(errors):
+        first = findings[int(errors[0])]
         said = first.record and f"(record {first.record})" in first.message
         where = " ".join([first.dataset] + ([f"record {first.record}"] if first.record and not said else [])
                          + ([first.usubjid] if first.usubjid else [])

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from adam.errors import UsageError
-from adam.findings import Finding
+from adam.findings import Finding, FindingTable, coded_text
 from adam.metadata import Dataset
 from checks.report import format_value
 
@@ -184,7 +184,7 @@ def _context(gx, docs_dir: Path | None):
 
 
 def run_expectations(datasets: dict[str, Dataset], kind: str = "sdtm",
-                     docs_dir: str | Path | None = None) -> list[Finding]:
+                     docs_dir: str | Path | None = None) -> FindingTable:
     """Validate each dataset against its suite; failed expectations become findings.
     With ``docs_dir``, GX Data Docs (made readable offline) are written there."""
     if kind not in ("sdtm", "adam"):
@@ -194,7 +194,7 @@ def run_expectations(datasets: dict[str, Dataset], kind: str = "sdtm",
     docs_dir = Path(docs_dir) if docs_dir is not None else None
     context = _context(gx, docs_dir)
     source = context.data_sources.add_pandas(kind)
-    findings: list[Finding] = []
+    findings: list = []
     for ds in datasets.values():
         specs = [s for s in suite_specs(ds.name, kind) if _applicable(s, ds.frame.columns)]
         if not specs:
@@ -221,7 +221,7 @@ def run_expectations(datasets: dict[str, Dataset], kind: str = "sdtm",
         _escape_results(context)
         context.build_data_docs()
         make_docs_offline(docs_dir)
-    return findings
+    return FindingTable.concat(findings)
 
 
 def _escape_results(context) -> None:
@@ -256,7 +256,7 @@ def _suite_columns(frame: pd.DataFrame, used: set[str]) -> pd.DataFrame:
     return pd.DataFrame({c: frame[c].to_numpy() for c in frame.columns if c in used}, copy=True)
 
 
-def _findings(ds: Dataset, frame: pd.DataFrame, results) -> list[Finding]:
+def _findings(ds: Dataset, frame: pd.DataFrame, results) -> list:
     out = []
     for r in results:
         if r.success:
@@ -282,19 +282,26 @@ def _findings(ds: Dataset, frame: pd.DataFrame, results) -> list[Finding]:
             continue
         positions = np.array([row if isinstance(row, (int, np.integer)) else row["index"]
                               for row in rows], dtype=int)
-        out.extend(Finding(ds.name, rule_id, severity, text, usubjid=u, variable=variable,
-                           value=v, record=int(p) + 1)
-                   for p, u, v in zip(positions, _cells(frame, "USUBJID", positions),
-                                      _cells(frame, variable, positions)))
+        out.append(FindingTable.build(len(positions), dataset=ds.name, rule_id=rule_id,
+                                      severity=severity, message=text, variable=variable,
+                                      usubjid=_cells(frame, "USUBJID", positions),
+                                      value=_cells(frame, variable, positions), record=positions + 1))
     return out
 
 
-def _cells(frame: pd.DataFrame, variable: str | None, positions: np.ndarray) -> list:
-    """Values of ``variable`` (or of comma-separated variables) at the rows, as text."""
+def _cells(frame: pd.DataFrame, variable: str | None, positions: np.ndarray):
+    """Values of ``variable`` (or of comma-separated variables) at the rows, as text
+    (one variable: ``(codes, texts)``, each distinct value formatted once)."""
     names = [v for v in (variable or "").split(",") if v in frame.columns]
+    if len(names) == 1 and names[0] == variable:
+        return coded_text(frame[variable], positions, _text_or_none)
     columns = [[format_value(x) for x in frame[v].to_numpy()[positions]] for v in names]
     return [", ".join(parts) or None for parts in zip(*columns)] if columns else \
         [None] * len(positions)
+
+
+def _text_or_none(value) -> str | None:
+    return format_value(value) or None
 
 
 def _describe(kind: str, kwargs: dict) -> str:

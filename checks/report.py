@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from adam.findings import COLUMNS, SEVERITIES, Finding, findings_frame
+from adam.findings import COLUMNS, SEVERITIES, Finding, FindingTable, findings_frame
 from adam.io.atomic import atomic_path, write_text
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -58,23 +58,43 @@ def _as_frame(findings) -> pd.DataFrame:
     return findings_frame(list(findings))
 
 
-def write_findings_csv(findings, path: str | Path, inputs=()) -> Path:
+#: findings made into text and written at a time by :func:`write_findings_csv`
+CSV_CHUNK = 100_000
+
+
+def write_findings_csv(findings, path: str | Path, inputs=(), chunk: int | None = None) -> Path:
     """CSV with exactly ``dataset,rule_id,severity,usubjid,variable,value,message``
     (missing as empty), written atomically; cells a spreadsheet would run as a formula
-    are neutralised (:mod:`adam.spreadsheet`)."""
+    are neutralised (:mod:`adam.spreadsheet`). A list or
+    :class:`~adam.findings.FindingTable` is streamed: sorted as :func:`findings_frame`
+    sorts, ``chunk`` (:data:`CSV_CHUNK`) findings at a time made into text and written (all of them)."""
     from adam.spreadsheet import neutralise_frame
 
-    frame = neutralise_frame(_as_frame(findings)[COLUMNS])
     with atomic_path(path, inputs) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\r\n")  # RFC 4180:
-        # a value holding a carriage return is quoted too
+        if isinstance(findings, pd.DataFrame):
+            neutralise_frame(findings[COLUMNS]).to_csv(tmp, index=False, encoding="utf-8",
+                                                       lineterminator="\r\n")  # RFC 4180:
+            # a value holding a carriage return is quoted too
+            return Path(path)
+        table = FindingTable.of(findings)
+        order = table.order()
+        chunk = chunk or CSV_CHUNK
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            for start in range(0, max(len(order), 1), chunk):
+                frame = neutralise_frame(table.frame(order[start:start + chunk])[COLUMNS])
+                frame.to_csv(fh, index=False, header=start == 0, lineterminator="\r\n")
     return Path(path)
 
 
 def severity_counts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Findings per dataset (rows) and severity (columns), with totals."""
-    table = pd.crosstab(frame["dataset"], frame["severity"]) if len(frame) else \
-        pd.DataFrame(columns=list(SEVERITIES))
+    """Findings per dataset (rows) and severity (columns), with totals. ``frame``: the
+    findings, or their counts (a ``count`` column, as :meth:`FindingTable.summary`)."""
+    if "count" in frame.columns and len(frame):
+        table = pd.crosstab(frame["dataset"], frame["severity"], values=frame["count"], aggfunc="sum")
+        table = table.fillna(0)
+    else:
+        table = pd.crosstab(frame["dataset"], frame["severity"]) if len(frame) else \
+            pd.DataFrame(columns=list(SEVERITIES))
     table = table.reindex(columns=list(SEVERITIES), fill_value=0)
     table["total"] = table.sum(axis=1)
     table.loc["All datasets"] = table.sum(axis=0)
@@ -91,12 +111,21 @@ def write_findings_html(findings, path: str | Path, title: str = "Validation fin
     ``links``: extra labelled links (e.g. GX Data Docs), relative paths preferred."""
     from adam.findings import first_per_rule
 
-    frame = _as_frame(findings)
-    shown = first_per_rule(frame, per_rule)
+    if isinstance(findings, pd.DataFrame):
+        frame = findings
+        shown = first_per_rule(frame, per_rule)
+        counts = severity_counts(frame)
+    else:            # compact: counted whole, only the rows listed made into text
+        table = FindingTable.of(findings)
+        order = table.order()
+        listed = table.first_per_rule(order, per_rule)
+        shown = table.frame(listed if max_rows is None else listed[:max_rows])
+        counts = severity_counts(table.summary(order))
+        frame = table
     shown = shown if max_rows is None else shown.head(max_rows)
     rows = shown.astype(object).where(shown.notna(), None).to_dict("records")
     html = render("findings.html.j2", title=title, subtitle=subtitle, links=links or {},
-                  counts=severity_counts(frame), total=len(frame), rows=rows,
+                  counts=counts, total=len(frame), rows=rows,
                   truncated=len(frame) - len(shown), severities=SEVERITIES,
                   generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     return write_text(path, html, inputs=inputs)

@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from adam.findings import Finding
+from adam.findings import Finding, FindingTable, coded_text
 from adam.metadata import NUM, Dataset, positional
 from adam.text import factorize_text
 from checks.report import format_value
@@ -480,13 +480,13 @@ def check_adam_rules(datasets: dict[str, Dataset], rules: Iterable[Rule] = RULES
     """Run every rule that applies to each dataset; one finding per failing record
     (record-level rules) or per failing variable (metadata rules)."""
     study = {ds.name: ds for ds in datasets.values()}
-    findings: list[Finding] = []
+    findings: list = []
     for ds in study.values():
         for rule in rules:
             if _APPLIES[rule.applies](ds):
                 for violation in rule.check(ds, study):
-                    findings.extend(_to_findings(rule, ds, violation))
-    return findings
+                    findings.append(_to_findings(rule, ds, violation))
+    return FindingTable.concat(findings)     # compact: one row of codes per failing record
 
 
 def _message(rule: Rule, detail: str) -> str:
@@ -494,22 +494,25 @@ def _message(rule: Rule, detail: str) -> str:
     return f"{text} [P21 {rule.p21_id}]" if rule.p21_id else text
 
 
-def _to_findings(rule: Rule, ds: Dataset, v: Violation) -> list[Finding]:
+def _to_findings(rule: Rule, ds: Dataset, v: Violation) -> list[Finding] | FindingTable:
     message = _message(rule, v.detail)
     if v.rows is None:
         return [Finding(ds.name, rule.rule_id, rule.severity, message, variable=v.variable,
                         value=_fmt(v.value))]
     if len(v.rows) == 0:
         return []
-    frame = ds.frame
-    usubjid = (frame["USUBJID"].iloc[v.rows].to_numpy() if "USUBJID" in frame.columns
-               else [None] * len(v.rows))      # (the failing rows only: a categorical stays coded)
-    values = (frame[v.variable].iloc[v.rows].to_numpy() if v.variable in frame.columns
-              else [None] * len(v.rows))
-    return [Finding(ds.name, rule.rule_id, rule.severity, f"{message} (record {int(r) + 1})",
-                    usubjid=None if pd.isna(u) else str(u), variable=v.variable,
-                    value=_fmt(val), record=int(r) + 1)       # the record in the message too,
-            for r, u, val in zip(v.rows, usubjid, values)]    # as the CSV has no record column
+    frame = ds.frame        # the failing rows only, each distinct value formatted once
+    rows = np.asarray(v.rows, dtype=np.int64)
+    usubjid = coded_text(frame["USUBJID"], rows, _subject) if "USUBJID" in frame.columns else None
+    values = coded_text(frame[v.variable], rows, _fmt) if v.variable in frame.columns else None
+    return FindingTable.build(len(rows), dataset=ds.name, rule_id=rule.rule_id, severity=rule.severity,
+                              message=message, usubjid=usubjid, variable=v.variable, value=values,
+                              record=rows + 1, suffix=True)   # the record in the message too,
+    # as the CSV has no record column
+
+
+def _subject(value) -> str | None:
+    return None if pd.isna(value) else str(value)
 
 
 def _fmt(value) -> str | None:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from adam.findings import Finding
+from adam.findings import Finding, FindingTable
 from adam.metadata import Dataset
 from checks.schemas.base import (DATE, EXP, PERM, REQ, Model, Var, as_frame, char,
                                  dataframe_rule, date, has_columns, num, one_to_one,
@@ -151,10 +151,8 @@ def validate_adam(datasets: dict[str, Dataset]) -> list[Finding]:
     each against its model (:func:`dataset_findings`), then every subject present in
     ADSL (:func:`subject_findings`). Never raises for bad data; an empty list means the
     datasets may be written."""
-    findings: list[Finding] = []
-    for name, ds in datasets.items():
-        findings += dataset_findings(name, ds)
-    return findings + subject_findings(datasets)
+    findings = [dataset_findings(name, ds) for name, ds in datasets.items()]
+    return FindingTable.concat(findings + [subject_findings(datasets)])
 
 
 def dataset_findings(name: str, dataset: Dataset | pd.DataFrame) -> list[Finding]:
@@ -191,7 +189,7 @@ def usubjid_in_adsl(frames: dict[str, pd.DataFrame]) -> list[Finding]:
     out = []
     for name, frame in others.items():
         orphan = frame["USUBJID"].notna() & ~frame["USUBJID"].isin(adsl["USUBJID"])
-        out += record_findings(frame, np.flatnonzero(orphan.to_numpy()), name,
+        out.append(record_findings(frame, np.flatnonzero(orphan.to_numpy()), name,
                                "ADAM-USUBJID-IN-ADSL", "USUBJID",
-                               "USUBJID {USUBJID!r} is not in ADSL")
-    return out
+                               "USUBJID {USUBJID!r} is not in ADSL"))
+    return FindingTable.concat(out)

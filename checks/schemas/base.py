@@ -43,7 +43,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaError, SchemaErrors
 from pandera.typing import Series
 
-from adam.findings import Finding
+from adam.findings import Finding, FindingTable, coded_text
 from adam.metadata import positional
 from adam.text import factorize_text, used_codes
 
@@ -268,9 +268,10 @@ _SEVERITY = {"column_in_dataframe": "error", "sas_type": "error", "not_nullable"
 
 
 def schema_findings(model: type[Model], frame: pd.DataFrame, dataset: str,
-                    standard: str = "SDTM") -> list[Finding]:
+                    standard: str = "SDTM") -> FindingTable:
     """Validate ``frame`` against ``model`` (lazily) and return the failures as
-    findings; never raises for bad data. ``record`` is the 1-based row."""
+    findings (a :class:`~adam.findings.FindingTable`, compact); never raises for bad
+    data. ``record`` is the 1-based row."""
     frame = positional(frame)
     schema = model.to_schema()
     findings = _absent_expected(schema, frame, dataset, standard)
@@ -283,7 +284,7 @@ def schema_findings(model: type[Model], frame: pd.DataFrame, dataset: str,
     except (SchemaError, TypeError, ValueError) as exc:  # e.g. unhashable cell values
         findings.append(Finding(dataset, f"{standard}-SCHEMA", "error",
                                 f"{dataset} could not be validated: {exc}"))
-    return list(dict.fromkeys(findings))  # a column matched by two fields: once
+    return FindingTable.concat(findings).unique()  # a column matched by two fields: once
 
 
 def _absent_expected(schema, frame, dataset, standard) -> list[Finding]:
@@ -310,13 +311,13 @@ def _failure_findings(cases: pd.DataFrame, schema, frame, dataset, standard) -> 
     out = []
     for name, group in cases.groupby("name", sort=False):
         if name == "multiple_fields_uniqueness":
-            out += _duplicate_key_findings(schema, frame, dataset, standard)
+            out.append(_duplicate_key_findings(schema, frame, dataset, standard))
         elif name == "not_nullable":
-            out += _blank_required_findings(group, frame, dataset, standard)
+            out.append(_blank_required_findings(group, frame, dataset, standard))
         elif name in RULES:
-            out += _rule_findings(RULES[name], group, frame, dataset)
+            out.append(_rule_findings(RULES[name], group, frame, dataset))
         else:
-            out += _column_findings(name, group, schema, frame, dataset, standard)
+            out.append(_column_findings(name, group, schema, frame, dataset, standard))
     return out
 
 
@@ -361,14 +362,27 @@ def _column_findings(name, group, schema, frame, dataset, standard) -> list[Find
                                variable=var))
             continue
         rule, template = _describe(name, var, schema, dataset, standard)
-        for value, index in zip(cases["failure_case"], cases["index"]):
-            record, usubjid = _record_info(ids, index)
-            text = _text(value)
-            where = f" (record {record})" if record else ""
-            out.append(Finding(dataset, rule, _SEVERITY.get(name, "error"),
-                               template.format(var=var, value=text, quoted=repr(text)) + where,
-                               usubjid=usubjid, variable=var, value=text, record=record))
+        index = pd.to_numeric(cases["index"], errors="coerce").to_numpy(dtype=float)
+        have = ~np.isnan(index)
+        at = index[have].astype(np.int64)
+        records = np.where(have, np.nan_to_num(index, nan=-2).astype(np.int64) + 1, -1)
+        usubjid = _scatter(coded_text(ids, at, _text), have) if ids is not None else None
+        values = coded_text(cases["failure_case"].to_numpy(dtype=object), np.arange(len(cases)), _text)
+        texts = np.append(values[1], None)      # the message of each distinct value, once
+        messages = np.array([template.format(var=var, value=t, quoted=repr(t)) for t in texts], dtype=object)
+        out.append(FindingTable.build(len(cases), dataset=dataset, rule_id=rule,
+                                      severity=_SEVERITY.get(name, "error"),
+                                      message=(np.where(values[0] >= 0, values[0], len(texts) - 1), messages),
+                                      usubjid=usubjid, variable=var, value=values, record=records,
+                                      suffix=True))
     return out
+
+
+def _scatter(coded: tuple, have: np.ndarray) -> tuple:
+    """(codes, uniques) of the rows where ``have`` is True spread over all rows (-1 elsewhere)."""
+    codes = np.full(len(have), -1, dtype=np.int32)
+    codes[have] = coded[0]
+    return codes, coded[1]
 
 
 def _describe(name, var, schema, dataset, standard) -> tuple[str, str]:
@@ -426,15 +440,16 @@ def _duplicate_key_findings(schema, frame, dataset, standard) -> list[Finding]:
     keys = list(schema.unique)
     first = frame.reset_index().groupby(keys, dropna=False, sort=False, observed=True)["index"].transform("min")
     rows = np.flatnonzero(frame.duplicated(keys, keep="first").to_numpy())
-    out = []
-    for i in rows:
-        record, usubjid = _record_info(ids, i)
-        value = ", ".join(str(_text(frame.at[i, k])) for k in keys)
-        out.append(Finding(dataset, f"{standard}-KEY-UNIQUE", "error",
-                           f"same {', '.join(keys)} as record {first.iat[i] + 1} "
-                           f"(record {record})",
-                           usubjid=usubjid, variable=", ".join(keys), value=value, record=record))
-    return out
+    if not len(rows):
+        return []
+    parts = [coded_text(frame[k], rows, _text) for k in keys]
+    parts = [np.append(u, None)[np.where(c >= 0, c, len(u))] for c, u in parts]
+    values = [", ".join(map(str, v)) for v in zip(*parts)]
+    earlier = first.to_numpy()[rows] + 1
+    return FindingTable.build(len(rows), dataset=dataset, rule_id=f"{standard}-KEY-UNIQUE", severity="error",
+                              message=[f"same {', '.join(keys)} as record {e}" for e in earlier.tolist()],
+                              usubjid=coded_text(ids, rows, _text) if ids is not None else None,
+                              variable=", ".join(keys), value=values, record=rows + 1, suffix=True)
 
 
 def _blank_required_findings(group, frame, dataset, standard) -> list[Finding]:
@@ -447,11 +462,11 @@ def _blank_required_findings(group, frame, dataset, standard) -> list[Finding]:
                                f"required variable {var} is blank on all {len(frame)} records",
                                variable=var))
             continue
-        for i in cases["index"]:
-            record, usubjid = _record_info(ids, i)
-            out.append(Finding(dataset, f"{standard}-REQ-NULL", "error",
-                               f"required variable {var} is blank (record {record})",
-                               usubjid=usubjid, variable=var, record=record))
+        rows = cases["index"].to_numpy(dtype=np.int64)
+        out.append(FindingTable.build(len(rows), dataset=dataset, rule_id=f"{standard}-REQ-NULL",
+                                      severity="error", message=f"required variable {var} is blank",
+                                      usubjid=coded_text(ids, rows, _text) if ids is not None else None,
+                                      variable=var, record=rows + 1, suffix=True))
     return out
 
 
@@ -468,18 +483,29 @@ def _rule_findings(rule: Rule, group, frame, dataset) -> list[Finding]:
 
 
 def record_findings(frame: pd.DataFrame, rows, dataset: str, rule_id: str, variable: str,
-                    message: str, severity: str = "error") -> list[Finding]:
-    """One finding per 0-based row in ``rows``. ``message`` is a template filled with the
+                    message: str, severity: str = "error") -> FindingTable:
+    """One finding per 0-based row in ``rows`` (a compact
+    :class:`~adam.findings.FindingTable`). ``message`` is a template filled with the
     row's values and ``record`` (1-based), e.g. ``"USUBJID {USUBJID!r} is not in DM"``;
-    `` (record N)`` is appended."""
+    `` (record N)`` is appended. Each distinct combination of the values the template
+    names is formatted once."""
+    rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+    if not len(rows):
+        return FindingTable.empty()
     fields = {f for _, f, _, _ in string.Formatter().parse(message) if f}
     columns = [c for c in fields | {variable, "USUBJID"} if c in frame.columns]
-    values = {c: frame[c].to_numpy() for c in columns}
-    out = []
-    for i in rows:
-        row = {c: _text(v[i]) for c, v in values.items()}
-        out.append(Finding(dataset, rule_id, severity,
-                           f"{message.format(record=int(i) + 1, **row)} (record {int(i) + 1})",
-                           usubjid=row.get("USUBJID"), variable=variable,
-                           value=row.get(variable), record=int(i) + 1))
-    return out
+    coded = {c: coded_text(frame[c], rows, _text) for c in columns}
+    texts = {c: np.append(u, None) for c, (_, u) in coded.items()}
+    codes = {c: np.where(k >= 0, k, len(texts[c]) - 1) for c, (k, _) in coded.items()}
+    named = sorted(c for c in columns if c in fields)
+    if "record" in fields or not named:
+        combo = np.arange(len(rows)) if "record" in fields else np.zeros(len(rows), dtype=np.int64)
+    else:
+        combo = FindingTable._key(*(codes[c] for c in named))
+    at = np.flatnonzero(~pd.Series(combo).duplicated().to_numpy())      # combo c first at at[c]
+    messages = np.array([message.format(record=int(rows[i]) + 1, **{c: texts[c][codes[c][i]] for c in columns})
+                         for i in at], dtype=object)
+    return FindingTable.build(len(rows), dataset=dataset, rule_id=rule_id, severity=severity,
+                              message=(combo.astype(np.int32), messages),
+                              usubjid=coded.get("USUBJID"), variable=variable,
+                              value=coded.get(variable), record=rows + 1, suffix=True)
