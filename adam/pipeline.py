@@ -17,7 +17,7 @@ from adam.errors import AdamError, InputError, OutputError, UsageError, Validati
 from adam.findings import FindingTable, findings_frame, merge_duplicates
 from adam.io import dataset_files, open_sdtm, read_adam, read_sdtm
 from adam.io.atomic import check_output_file, check_output_folder, output_lock
-from adam.parallel import InThisProcess, in_other_process, second_process, stop_workers  # noqa: F401 (InThisProcess: one core)
+from adam.parallel import InThisProcess, forked, in_other_process, second_process, stop_workers  # noqa: F401 (InThisProcess: one core)
 from adam.study import Study, load_study
 
 
@@ -634,8 +634,9 @@ def _run(spec: Study, sdtm: Path, out: Path, formats, progress, expectations: bo
         prepare_check_process(pool, expectations)
         try:
             adam_sets, _, validated = derive_checked(spec, sdtm, out / "adam", encoding=encoding)
-            from adam.submission.define_xml import write_defines   # define.xml, define.html (issue 19)
-            write_defines(spec, out / "adam", sdtm=sdtm, datasets=adam_sets)
+            # define.xml / define.html of the written ADaM (and the SDTM), made by a forked
+            # child beside analyze and report
+            defining = forked(_write_defines, spec, out / "adam", sdtm, adam_sets)
             tick("check")   # the written ADaM; derive already ran the schemas and rules on it
             checking = pool.submit(check, spec, adam=out / "adam", report=out / "checks" / "report.html",
                                    findings_csv=out / "checks" / "findings.csv",
@@ -645,8 +646,11 @@ def _run(spec: Study, sdtm: Path, out: Path, formats, progress, expectations: bo
             ard = analyze(spec, out / "adam", out / "ard", findings=analysis_findings)
             tick("report")  # the TLFs need the ARD only: made while the checks finish
             outputs = report(spec, out / "ard", out / "tlf", formats=formats)
+            defining.result()
         except BaseException:
             stop_workers(pool)
+            if "defining" in locals():
+                defining.cancel()
             raise
         try:
             result = checking.result()
@@ -656,6 +660,12 @@ def _run(spec: Study, sdtm: Path, out: Path, formats, progress, expectations: bo
     write_manifest(out, spec, started)
     tick("done")
     return {"check": result, "ard": ard, "outputs": outputs, "analysis": analysis_findings}
+
+
+def _write_defines(spec: Study, adam_dir: Path, sdtm: Path, datasets: dict) -> None:
+    from adam.submission.define_xml import write_defines   # define.xml, define.html (issue 19)
+
+    write_defines(spec, adam_dir, sdtm=sdtm, datasets=datasets)
 
 
 # ----------------------------------------------------------------------------- demo
