@@ -441,17 +441,73 @@ def _run_count(adam: dict[str, Dataset], study: Study, spec: dict, findings: lis
     rows = []
     common = dict(study=study.studyid, analysis_id=spec["id"], population=spec.get("population", ""),
                   method="count", group_var=group_var)
+    tree: dict[str, tuple[list[str], str, np.ndarray]] = {}       # label -> parents, partition, counts
     for row in spec.get("rows", []):
         if "label" not in row:
             raise UsageError(f"{context}: every row needs a 'label'")
+        unknown = set(row) - ROW_KEYS
+        if unknown:
+            raise UsageError(f"{context}: row {row['label']!r} has unknown key(s) "
+                             f"{', '.join(sorted(unknown))} (known: {', '.join(sorted(ROW_KEYS))})")
         chosen = arm_codes[where_mask(adsl, row.get("where"), context)]
         counts = np.bincount(chosen[chosen >= 0], minlength=len(levels))
         var = row.get("var") or ",".join(row.get("where", {}) or {}) or ""
+        options = _tree_options(row, tree, counts, context)
         for k, arm in enumerate(levels):
             denom, n = int(denoms[k]), int(counts[k])
             rows += ard_rows({"n": n, "pct": 100.0 * n / denom if denom else np.nan, "denom": denom},
-                             group=arm, subgroup_var=var, subgroup=row["label"], **common)
+                             group=arm, subgroup_var=var, subgroup=row["label"], options=options, **common)
+        if row.get("total"):
+            rows += ard_rows({"n": int(counts.sum())}, group="Total", subgroup_var=var,
+                             subgroup=row["label"], options=options, **common)
+    findings += tree_findings(tree, levels, study.studyid, spec["id"])
     return rows
+
+
+ROW_KEYS = {"label", "where", "var", "parent", "partition", "total"}
+
+
+def _tree_options(row: dict, tree: dict, counts: np.ndarray, context: str) -> dict:
+    """A flow-diagram row (``parent`` = one label, or a list: the box joins those boxes;
+    ``partition`` names a second split of the parent, e.g. by actual treatment) -> its ARD
+    ``options``; the row is recorded in ``tree`` for :func:`tree_findings`."""
+    label = row["label"]
+    parents = row.get("parent") or []
+    parents = [parents] if isinstance(parents, str) else list(parents)
+    for name in [label] + parents if parents else []:
+        if any(ch in name for ch in ";=|"):
+            raise UsageError(f"{context}: a flow-diagram box label ({name!r}) may not contain ';', '=' or '|'")
+    for parent in parents:
+        if parent not in tree:
+            raise UsageError(f"{context}: row {label!r} names parent {parent!r}, which is not an "
+                             "earlier row")
+    tree[label] = (parents, str(row.get("partition", "")), counts)
+    options = {"parent": "|".join(parents)} if parents else {}
+    if row.get("partition"):
+        options["partition"] = str(row["partition"])
+    return options
+
+
+def tree_findings(tree: dict, levels: list[str], studyid: str, analysis_id: str) -> list[Finding]:
+    """Each box of a flow diagram equals the sum of its children (per partition), and a box
+    joining several boxes the sum of those: a warning :class:`Finding` per arm where not."""
+    found = []
+    children: dict[tuple[str, str], list[str]] = {}
+    for label, (parents, partition, _) in tree.items():
+        if len(parents) == 1:
+            children.setdefault((parents[0], partition), []).append(label)
+    checks = [(parent, kids, f"its children {', '.join(kids)}")
+              for (parent, _), kids in children.items()]
+    checks += [(label, parents, f"the boxes it joins ({', '.join(parents)})")
+               for label, (parents, _, _) in tree.items() if len(parents) > 1]
+    for box, parts, what in checks:
+        total = sum(tree[p][2] for p in parts)
+        for k, arm in enumerate(levels):
+            if int(tree[box][2][k]) != int(total[k]):
+                found.append(Finding(dataset="ADSL", rule_id="COUNT-TREE-SUM", severity="warning",
+                                     message=f"analysis {analysis_id} ({studyid}), {arm}: {box!r} "
+                                             f"n={int(tree[box][2][k])} but {what} sum to {int(total[k])}"))
+    return found
 
 
 def _run_baseline(adam: dict[str, Dataset], study: Study, spec: dict, findings: list) -> list[dict]:
@@ -510,7 +566,7 @@ KEYS: dict[str, dict] = {
             "rmst_tau_months": (int, float), "methods": list, "curve": bool, "ties": str,
             "conf_type": str, "trt_var": str, "contrasts": str},
     "subgroup": {"paramcd": str, "subgroups": list, "strata": list, "ties": str, "trt_var": str},
-    "count": {"group_var": str, "rows": list},
+    "count": {"group_var": str, "rows": list},    # row keys: ROW_KEYS
     "baseline": {"group_var": str, "continuous": list, "categorical": list, "levels": dict},
     "ipcw": {"paramcd": str, "strata": list, "switch_date": str, "covariates": list,
              "time_varying": list, "n_boot": int, "seed": int, "trt_var": str,

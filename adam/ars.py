@@ -187,7 +187,7 @@ def _outputs(study, analyses: dict) -> tuple[list, list]:
     outputs, contents = [], []
     for k, out in enumerate(getattr(study, "outputs", []) or [], start=1):
         ids = out.get("analysis_ids") or [out.get("analysis_id")] + (
-            [out["overall_analysis_id"]] if out.get("overall_analysis_id") else [])
+            [out[k] for k in ("overall_analysis_id", "safety_analysis_id") if out.get(k)])
         shown = [an for aid in ids if aid for an in by_id.get(aid, [])]
         oid = f"OUT.{out.get('id', k)}"
         outputs.append({"id": oid, "name": f"{out.get('number', '')} {out.get('title', '')}".strip(),

@@ -31,7 +31,8 @@ Output spec keys (one ``[[outputs]]`` table of the study TOML, a dict here):
 ``contrast``         the one ``cox`` contrast ``group`` to show (default: every contrast in
                      ``km``/``efficacy``, the first one in ``forest``)
 ``overall_analysis_id``  ``forest``: analysis giving the 'All patients' line
-``branches``         ``consort``: {exclusion label: flow box it branches off into}
+``safety_analysis_id``  ``consort``: ``count`` analysis of the safety population by actual
+                     treatment, reconciled with the treated boxes in a footnote
 ``ylabel``           ``km``: y-axis label
 ``time_unit``        ``km``: "months" (default, days / 30.4375) or "days"
 ``row_header``       ``subseq`` / ``baseline``: header of the first column
@@ -42,8 +43,8 @@ What each program reads (``group`` = arm for per-arm rows, ``"A vs B"`` for cont
 - ``subseq`` (Table 1) / ``baseline``: ``count`` rows n, pct (a percentage, 0-100), denom
   per ``subgroup_var``/``subgroup``; baseline also ``summary`` rows n, mean, sd, median,
   q1, q3, min, max (lines without statistics in the ARD are left out). Column headers ``Arm (N=denom)``; row order = ARD order.
-- ``consort``: DISPOSITION ``count`` n per arm and node label (``subgroup``); see
-  :mod:`reports.figures.consort` for how labels become flow / exclusion / reason boxes.
+- ``consort``: DISPOSITION ``count`` n per arm and box label (``subgroup``), the tree in
+  ``options`` (``parent=``, ``partition=``); see :mod:`reports.figures.consort`.
 - ``km``: ``km`` n, n_events, n_censored, median(+_lcl/_ucl), and at ``timepoint`` (days)
   surv(+_lcl/_ucl) and n_risk (the risk-table times); ``cox`` hr/hr_lcl/hr_ucl per
   contrast (shown in the column of the arm compared); ``logrank`` p_value per contrast or

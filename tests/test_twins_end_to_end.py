@@ -208,3 +208,51 @@ def test_os_curves_and_pfs_censoring(twin):
         cens = ard_value(ard, "n_censored", analysis_id="PFS", method="km", group=arm)
         assert cens >= 0.03 * n, (arm, cens, n)
     assert _contrast(ard, "PFS")["p_value"] < 0.05
+
+
+DISCONTINUED = {"tourmaline-mm3": (194, 151), "tourmaline-mm4": (307, 226)}
+
+
+def test_disposition_flow_sums_and_reconciles_the_safety_population(twin):
+    """Figure 1 (issue 18): every box of the disposition flow is the sum of its children in
+    the ARD (both twins), no analyze warning says otherwise, the end-of-study status is that
+    of all treated patients, and the footnote reconciles treated (randomized arm) with the
+    safety N (actual treatment) from the ARD."""
+    from adam.analysis import run_analyses
+    from adam.study import load_study
+    from reports.programs import consort
+    from tests.reports.test_programs import assert_tree_sums
+
+    name, adam, ard = twin
+    rows = ard[(ard.analysis_id == "DISPOSITION") & (ard.stat_name == "n")]
+    assert_tree_sums(rows)
+    findings = []
+    run_analyses(adam, load_study(name), only=["DISPOSITION"], findings=findings)
+    assert not [f for f in findings if f.rule_id == "COUNT-TREE-SUM"]
+    for arm, n in zip(ARMS, DISCONTINUED[name]):
+        assert ard_value(ard, "n", analysis_id="DISPOSITION", group=arm, subgroup="Discontinued treatment") == n
+        assert (ard_value(ard, "n", analysis_id="DISPOSITION", group=arm, subgroup="Status at end of study")
+                == ard_value(ard, "n", analysis_id="DISPOSITION", group=arm, subgroup="Treated"))
+    spec = next(o for o in load_study(name).outputs if o["id"] == "figure1")
+    notes = " ".join(consort.build(ard, load_study(name), spec).footnotes)
+    saf = PUBLISHED[name]["saf"]
+    assert f"Ixazomib N = {saf['Ixazomib']}, Placebo N = {saf['Placebo']}" in notes
+    crossed = int(ard_value(ard, "n", analysis_id="DISPOSITION", group="Placebo",
+                            subgroup="Treated: received Ixazomib"))
+    assert crossed > 0 and f"{crossed} patient{'s' if crossed > 1 else ''} randomized to Placebo received Ixazomib" in notes
+
+
+def test_disposition_tree_mismatch_is_a_warning(twin):
+    """A box that is not the sum of its children is a COUNT-TREE-SUM warning from analyze."""
+    from adam.analysis import run_analyses
+    from adam.study import load_study
+
+    name, adam, _ = twin
+    study = load_study(name)
+    spec = next(a for a in study.analyses if a["id"] == "DISPOSITION")
+    broken = dict(spec, rows=[r for r in spec["rows"] if r["label"] != "Discontinued treatment: Other"])
+    study.analyses = [broken]
+    findings = []
+    run_analyses(adam, study, findings=findings)
+    assert [f.rule_id for f in findings] == ["COUNT-TREE-SUM"] * 2
+    assert "'Discontinued treatment'" in findings[0].message

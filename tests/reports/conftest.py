@@ -15,7 +15,7 @@ MM3_OUTPUTS = [
     dict(id="t1", program="subseq", analysis_id="SUBSEQ-THERAPY", number="Table 1",
          title="Subsequent anti-myeloma therapies", population="SAF"),
     dict(id="fig1", program="consort", analysis_id="DISPOSITION", number="Figure 1",
-         title="Patient disposition", population="ITT"),
+         title="Patient disposition", population="ITT", safety_analysis_id="SAFETY-POPULATION"),
     dict(id="fig2", program="km", analysis_id="OS-PRIMARY", number="Figure 2",
          title="Kaplan-Meier plot of overall survival", population="ITT"),
     dict(id="fig3", program="forest", analysis_id="OS-SUBGROUP", number="Figure 3",

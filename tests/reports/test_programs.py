@@ -3,7 +3,9 @@
 import pytest
 
 from adam.errors import UsageError
-from reports.figures.consort import Node, classify
+from adam.ard import parse_options
+from reports.figures.consort import BOX_W, box_lines, layout
+from reports.programs.consort import tree_of
 from reports.programs import PROGRAMS
 from reports.render import render_output
 
@@ -107,30 +109,56 @@ def test_baseline_groups_and_percentages(ard_mm3, build):
     assert cells["Positive"] == ["225 (57.0)", "139 (53.3)"]
 
 
-def test_consort_roles_from_labels():
-    c = {"A": "1"}
-    labels = ["Randomized", "Treated", "Not treated", "Completed 26 cycles", "Discontinued treatment",
-              "Discontinued: Progressive disease", "Discontinued: Adverse event", "Died",
-              "Discontinued study: Lost to follow-up", "Discontinued study: Withdrawal by subject",
-              "Ongoing in follow-up"]
-    flow = classify([Node(label, c) for label in labels])
-    assert [b.label for b in flow.boxes] == ["Randomized", "Treated", "Completed 26 cycles",
-                                             "Ongoing in follow-up"]
-    assert [n.label for n in flow.sides[0]] == ["Not treated"]               # 'Not X' -> into X
-    assert [n.label for n in flow.sides[1]] == ["Discontinued treatment"]    # right after its complement
-    assert [r.label for r in flow.sides[1][0].reasons] == ["Progressive disease", "Adverse event"]
-    study_box = flow.sides[2][1]                                             # made for its reasons
-    assert [n.label for n in flow.sides[2]] == ["Died", "Discontinued study"] and study_box.counts == {}
-    assert [r.label for r in study_box.reasons] == ["Lost to follow-up", "Withdrawal by subject"]
-    moved = classify([Node(label, c) for label in labels], branches={"Died": "Completed 26 cycles"})
-    assert [n.label for n in moved.sides[1]] == ["Discontinued treatment", "Died"]
+def test_consort_layout_from_the_ard_tree(ard_mm3):
+    """Boxes, side boxes, listed reasons and the joining box come from the ARD's parent=
+    options: 'Not treated' to the side, reasons inside their box, the end-of-study status
+    below both treatment outcomes (not hanging from 'Completed 26 cycles')."""
+    rows = ard_mm3[(ard_mm3.analysis_id == "DISPOSITION") & (ard_mm3.stat_name == "n")]
+    tree = tree_of(rows, ["Ixazomib", "Placebo"])
+    boxes, sides = layout(tree)
+    level = {p.node.label: p.level for p in boxes}
+    assert level == {"Randomized": 0, "Treated": 1, "Completed 26 cycles": 2, "Discontinued treatment": 2,
+                     "Status at end of study": 3, "Died": 4, "Discontinued study": 4, "Ongoing in follow-up": 4}
+    assert [s.node.label for s in sides[0]] == ["Not treated"]
+    assert tree.nodes["Status at end of study"].parents == ["Completed 26 cycles", "Discontinued treatment"]
+    assert [n.label for n in tree.listed("Discontinued treatment")][0] == "Discontinued treatment: Progressive disease"
+    lines = box_lines(tree, tree.nodes["Discontinued study"], "Placebo", 2.15, "Status at end of study")
+    assert lines[:2] == ["Discontinued study", "n = 12"] and "Lost to follow-up:\u00a05" in " ".join(lines)
+    assert box_lines(tree, tree.nodes["Treated"], "Placebo", 2.15)[2:] == ["  Received Ixazomib:\u00a01",
+                                                                           "  Received Placebo:\u00a0259"]
+    positions = sorted((p.level, p.offset) for p in boxes)          # no two boxes of a row overlap
+    for (l1, x1), (l2, x2) in zip(positions, positions[1:]):
+        assert l1 != l2 or x2 - x1 >= BOX_W
 
 
-def test_consort_counts(ard_mm3, build):
-    table = build(ard_mm3, "fig1").tables[0]
-    cells = {r.cells[0]: r.cells[1:] for r in table.rows}
-    assert cells["Randomized"] == ["395", "261"]
-    assert cells["Discontinued treatment"] == ["194", "151"]
+def test_consort_every_box_is_the_sum_of_its_children(ard_mm3, build):
+    display = build(ard_mm3, "fig1")
+    rows = ard_mm3[(ard_mm3.analysis_id == "DISPOSITION") & (ard_mm3.stat_name == "n")]
+    assert_tree_sums(rows)
+    cells = {r.cells[0]: r.cells[1:] for r in display.tables[0].rows}
+    assert cells["Randomized"] == ["395", "261"] and cells["Discontinued treatment"] == ["194", "151"]
+    assert cells["Progressive disease"] == ["144", "121"]            # indented under its box
+    notes = " ".join(display.footnotes)
+    assert "Ixazomib N = 394, Placebo N = 259" in notes
+    assert "1 patient randomized to Placebo received Ixazomib" in notes
+    assert "received at least one dose" in notes
+
+
+def assert_tree_sums(rows) -> None:
+    """Each box = the sum of its children per partition; a joining box = the sum of the
+    boxes it joins (ARD counts, every arm)."""
+    n = rows[rows.group != "Total"].pivot_table(index="subgroup", columns="group", values="stat_value")
+    opts = rows.drop_duplicates("subgroup").set_index("subgroup")["options"].map(parse_options)
+    kids = {}
+    for label, o in opts.items():
+        parents = [p for p in o.get("parent", "").split("|") if p]
+        if len(parents) == 1:
+            kids.setdefault((parents[0], o.get("partition", "")), []).append(label)
+        elif parents:
+            assert (n.loc[parents].sum() == n.loc[label]).all(), label
+    assert kids
+    for (parent, _), labels in kids.items():
+        assert (n.loc[labels].sum() == n.loc[parent]).all(), (parent, labels)
 
 
 def test_bad_specs_are_usage_errors(ard_mm3, new_study):
