@@ -12,9 +12,12 @@ they check it.
   ``README.txt``                 what is where, and the command to check it
 
 ``recompute.R`` prints per statistic adamant's value, R's value and whether they agree
-to 1e-6, and exits 0 only when all that it recomputes agree; the kinds it does not
-recompute (the weighted IPCW / MSM models) are listed with the reason, never skipped
-silently. :func:`verify_bundle` runs it with ``Rscript`` and counts.
+to 1e-6, and exits 0 only when all that it recomputes agree. The IPCW / MSM analyses are
+recomputed from the person-period frame it rebuilds from the ADaM as adamant does (weight
+models, stabilized weights, weighted Cox with the robust variance); the statistics it does
+not recompute (the bootstrap percentile limits of a bootstrapped IPCW / MSM CI:
+:func:`listed_statistics`) are listed with the reason, never skipped silently.
+:func:`verify_bundle` runs it with ``Rscript`` and counts.
 """
 
 from __future__ import annotations
@@ -32,9 +35,22 @@ import pandas as pd
 from adam.errors import AdamError, UsageError
 
 SCRIPT = Path(__file__).parent / "submission" / "recompute.R"
-#: the ARD methods the script recomputes; ``NOT_RECOMPUTED`` ones are listed with a reason
-RECOMPUTED_METHODS = ("km", "km-curve", "revkm", "rmst", "logrank", "cox", "count", "summary")
-NOT_RECOMPUTED = ("ipcw", "msm")
+#: the ARD methods the script recomputes (all their statistics but :func:`listed_statistics`)
+RECOMPUTED_METHODS = ("km", "km-curve", "revkm", "rmst", "logrank", "cox", "count", "summary",
+                      "ipcw", "msm")
+#: the reasons the script gives (``NOT_RECOMPUTED <- c(<reason> = paste(...))``) for the
+#: statistics it lists as not recomputed
+NOT_RECOMPUTED = ("bootstrap",)
+
+
+def listed_statistics(ard: pd.DataFrame) -> pd.Series:
+    """The ARD rows ``recompute.R`` lists as not recomputed (reason ``bootstrap``): the CI
+    limits of an IPCW / MSM analysis with ``n_boot > 0``, percentiles of adamant's seeded
+    numpy bootstrap, which R's random stream cannot reproduce (their HR and robust Wald p
+    are recomputed)."""
+    n_boot = ard["options"].fillna("").str.extract(r"(?:^|;)n_boot=(\d+)", expand=False)
+    return (ard["method"].isin(["ipcw", "msm"]) & ard["stat_name"].isin(["hr_lcl", "hr_ucl"])
+            & n_boot.fillna("0").astype(int).gt(0))
 
 
 # ----------------------------------------------------------------------------- R text
@@ -61,7 +77,7 @@ def _r_where(where: dict | None) -> str:
 
 def analyses_r(study, ard: pd.DataFrame) -> str:
     """The ``ANALYSES`` list of ``recompute.R`` for ``study``'s analyses found in ``ard``."""
-    from adam.analysis import default_reference, population_flag
+    from adam.analysis import DAYS_PER_MONTH, default_reference, population_flag
 
     items = []
     for spec in study.analyses:
@@ -81,6 +97,12 @@ def analyses_r(study, ard: pd.DataFrame) -> str:
             needs = [population_flag(study, spec["population"])] if spec.get("population") else []
             needs += list(spec.get("where") or {}) + list(spec.get("strata") or []) + list(spec.get("subgroups") or [])
             needs += [trt]
+            if kind in ("ipcw", "msm"):          # the person-period frame's recipe (_switch_frame)
+                needs += list(spec.get("covariates") or [])
+                parts += [f"switch_date = {_r_string(spec.get('switch_date', 'NACTDT'))}",
+                          f"covariates = {_r_value(list(spec.get('covariates') or []))}",
+                          f"time_varying = {_r_value(list(spec.get('time_varying') or []))}",
+                          f"days_per_month = {_r_value(DAYS_PER_MONTH)}"]
             parts += [f"paramcd = {_r_string(spec['paramcd'])}", f"trt = {_r_string(trt)}",
                       f"arms = {_r_value(arms)}", f"ref = {_r_string(ref)}",
                       f"needs = {_r_value(list(dict.fromkeys(needs)))}"]
@@ -133,8 +155,10 @@ Check the numbers (R with the survival and foreign packages):
     Rscript recompute.R
 
 It prints, per statistic, adamant's value, R's value and whether they agree to 1e-6, then
-a SUMMARY line; exit status 0 only if every statistic it recomputes agrees. Statistics
-it does not recompute (weighted IPCW / MSM models) are listed with the reason.
+a SUMMARY line; exit status 0 only if every statistic it recomputes agrees. The IPCW / MSM
+models are refitted on the person-period frame rebuilt from adam/*.xpt (how: comments in
+recompute.R); the limits of a bootstrap percentile CI (adamant's seeded numpy resampling)
+are listed as not recomputed, with the reason.
 
 {counts}
 """
@@ -226,10 +250,11 @@ def write_bundle(study, adam_folder: Path, ard_folder: Path, tlf_folder: Path | 
             written.append(copy(path, target))
     write_text(out / "recompute.R", recompute_script(analyses_r(study, ard)))
     written.append(out / "recompute.R")
-    counts = ard["method"].value_counts()
-    lines = [f"ARD: {len(ard)} statistics; recomputed by recompute.R: "
-             f"{int(counts[counts.index.isin(RECOMPUTED_METHODS)].sum())}; listed as not recomputed: "
-             f"{int(counts[counts.index.isin(NOT_RECOMPUTED)].sum())} ({', '.join(m for m in NOT_RECOMPUTED if m in counts) or 'none'})"]
+    listed = listed_statistics(ard)
+    recomputed = ard["method"].isin(RECOMPUTED_METHODS) & ~listed
+    lines = [f"ARD: {len(ard)} statistics; recomputed by recompute.R: {int(recomputed.sum())}; "
+             f"listed as not recomputed: {int(listed.sum())}"
+             + (" (bootstrap percentile CI limits of IPCW / MSM)" if listed.any() else "")]
     write_text(out / "README.txt", README.format(studyid=study.studyid, title=study.title,
                                                  counts="\n".join(lines)))
     written.append(out / "README.txt")
@@ -240,11 +265,9 @@ def script_coverage(script_text: str, ard: pd.DataFrame) -> dict[str, list[str]]
     """For each ARD ``method``, the statistics ``recompute.R`` has no code for (empty lists
     when it covers all): a check of the script's text, for where R is not installed."""
     missing: dict[str, list[str]] = {}
+    if listed_statistics(ard).any() and not all(f"{r} = paste(" in script_text for r in NOT_RECOMPUTED):
+        missing["(listed)"] = ["(no reason given)"]
     for method, stats in ard.groupby("method")["stat_name"]:
-        if method in NOT_RECOMPUTED:
-            if f"{method} = paste(" not in script_text:
-                missing[method] = ["(no reason given)"]
-            continue
         gaps = [s for s in sorted(set(stats)) if not re.search(rf'(?<![A-Za-z_])"?{re.escape(s)}"?(?![A-Za-z_])',
                                                                script_text)]
         if f'"{method}"' not in script_text and f"`{method}`" not in script_text and f"{method} =" not in script_text:
@@ -255,4 +278,4 @@ def script_coverage(script_text: str, ard: pd.DataFrame) -> dict[str, list[str]]
 
 
 __all__ = ["write_bundle", "verify_bundle", "recompute_script", "analyses_r", "script_coverage",
-           "Verification", "parse_verification", "rscript", "json"]
+           "listed_statistics", "Verification", "parse_verification", "rscript", "json"]

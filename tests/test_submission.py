@@ -22,8 +22,8 @@ import pytest
 from adam import pipeline
 from adam.ard import COLUMNS, read_ard
 from adam.ars import ars_reporting_event, read_ars
-from adam.bundle import (NOT_RECOMPUTED, analyses_r, parse_verification, recompute_script, rscript,
-                         script_coverage, verify_bundle, write_bundle)
+from adam.bundle import (NOT_RECOMPUTED, analyses_r, listed_statistics, parse_verification, recompute_script,
+                         rscript, script_coverage, verify_bundle, write_bundle)
 from adam.study import load_study
 from adam.submission.define_xml import validate_define, write_defines
 
@@ -228,7 +228,8 @@ def test_script_covers_every_ard_statistic(pilot, twin):
     for method in NOT_RECOMPUTED:
         assert f"{method} = paste(" in script
     for needle in ("survfit(", "conf.type = ct", "survdiff(", "strata(sg)", "coxph(", "ties = ties",
-                   "rmean", "1 - a$EVENT", "p_interaction", "read.xport", "quit(status"):
+                   "rmean", "1 - a$EVENT", "p_interaction", "read.xport", "quit(status",
+                   "glm.fit(", "epsilon = 1e-12", "FUN = cumprod", "cluster = ID", "weights = sw"):
         assert needle in script
     assert "library(survival)" in script and "library(foreign)" in script
     assert "library(" not in script.replace("library(survival)", "").replace("library(foreign)", "")
@@ -249,6 +250,9 @@ def test_bundle_contents_and_analyses_text(twin, tmp_path):
     for spec in study.analyses:
         assert f'id = "{spec["id"]}"' in r
     assert 'where = list("NLPIFL" = "Y")' in r
+    # the person-period recipe of the IPCW / MSM analyses (adam.analysis._switch_frame)
+    assert ('switch_date = "NACTDT", covariates = c("STRAT1R", "STRAT2R", "STRAT3R"), '
+            'time_varying = c("PFS"), days_per_month = 30.4375') in r
 
 
 def test_verification_summary_is_parsed():
@@ -267,11 +271,20 @@ def test_r_recomputes_every_statistic(which, request, tmp_path):
     write_bundle(study, run / "adam", run / "ard", None, tmp_path / "b")
     ard = read_ard(run / "ard")
     result = verify_bundle(tmp_path / "b")
-    listed = int(ard["method"].isin(NOT_RECOMPUTED).sum())
+    listed = int(listed_statistics(ard).sum())
     assert result.ok, [line for line in result.output.splitlines() if "DIFFERS" in line or "NOT RECOMPUTED" in line][:10]
     assert (result.total, result.agree, result.listed) == (len(ard), len(ard) - listed, listed)
     if which == "twin":
-        assert listed == 8 and "not recomputed: 4 ipcw statistic(s)" in result.output
+        # IPCW (bootstrap CI) and MSM (robust Wald CI) refitted in R: 6 of their 8 agree, the
+        # IPCW's bootstrap percentile limits listed with the reason
+        lines = result.output.splitlines()
+        for aid, stats in (("OS-IPCW", ("hr", "p_value")), ("OS-MSM", ("hr", "hr_lcl", "hr_ucl", "p_value"))):
+            for stat in stats:
+                assert any(line.startswith(aid) and f" {stat} | " in line and line.endswith("| agrees")
+                           for line in lines), (aid, stat)
+        assert listed == 2
+        assert ("not recomputed: 2 statistic(s) (OS-IPCW ipcw hr_lcl, OS-IPCW ipcw hr_ucl): bootstrap "
+                "percentile limits depend on numpy's random stream; R's own bootstrap differs") in result.output
     # a number changed in the bundle's ARD is caught: exit 1, the statistic named
     csv = tmp_path / "b" / "ard" / "ard.csv"
     frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
@@ -280,6 +293,30 @@ def test_r_recomputes_every_statistic(which, request, tmp_path):
     frame.to_csv(csv, index=False)
     broken = verify_bundle(tmp_path / "b")
     assert not broken.ok and broken.returncode == 1 and broken.differ == 1
+
+
+@pytest.mark.skipif(not HAS_R, reason=NO_R)
+def test_r_catches_a_changed_ipcw_hr(twin, tmp_path):
+    """The IPCW HR is recomputed, not listed: 1e-5 off in the bundle's ARD, the script
+    names it and exits 1."""
+    run = twin / "run"
+    write_bundle(load_study("tourmaline-mm3"), run / "adam", run / "ard", None, tmp_path / "b")
+    csv = tmp_path / "b" / "ard" / "ard.csv"
+    frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    row = frame.index[(frame["method"] == "ipcw") & (frame["stat_name"] == "hr")][0]
+    frame.loc[row, "stat_value"] = repr(float(frame.loc[row, "stat_value"]) * (1 + 1e-5))
+    frame.to_csv(csv, index=False)
+    broken = verify_bundle(tmp_path / "b")
+    assert not broken.ok and broken.returncode == 1 and broken.differ == 1
+    assert [line.split(" | ")[0] for line in broken.output.splitlines() if line.endswith("| DIFFERS")] == \
+        ["OS-IPCW ipcw Ixazomib vs Placebo   hr"]
+
+
+def test_listed_statistics_are_the_bootstrap_limits():
+    ard = pd.DataFrame({"method": ["ipcw"] * 4 + ["msm"] * 2 + ["cox"],
+                        "stat_name": ["hr", "hr_lcl", "hr_ucl", "p_value", "hr_lcl", "hr_ucl", "hr_lcl"],
+                        "options": ["n_boot=100;ties=efron"] * 4 + ["n_boot=0;ties=efron"] * 2 + ["n_boot=5"]})
+    assert listed_statistics(ard).tolist() == [False, True, True, False, False, False, False]
 
 
 @pytest.mark.skipif(not HAS_R, reason=NO_R)

@@ -256,16 +256,142 @@ count_rows <- function(an, A) {
   list(value = out, done = done)
 }
 
+# IPCW and MSM (analyses of type "ipcw" / "msm"): adamant's person-period frame rebuilt from
+# the ADaM, as adam/analysis.py (_switch_frame) builds it:
+#  * the analysis records: ADTTE rows of the PARAMCD in the population and `where` (as for a
+#    TTE analysis), in ADTTE's order; EVENT = (CNSR == 0);
+#  * switch day = ADSL switch date (e.g. NACTDT, next anti-cancer therapy) - STARTDT + 1
+#    (RANDDT where ADTTE has no STARTDT); no switch date: never switches;
+#  * follow-up (0, AVAL] cut into periods of period_months * 30.4375 days (period_months from
+#    the ARD's options): period k is (k * P, min((k + 1) * P, AVAL)], at least one period;
+#    EVENT is 1 on the last period of a subject with an event;
+#  * SWITCH = 1 on the periods whose stop is on or after the switch day;
+#  * baseline covariates of the weight models: PSTART = period start / 30.4375 (months) and
+#    a 0/1 column for each level but the first of each `covariates` variable (missing values
+#    are a level of their own); time-varying: TV_<PARAMCD> = 1 on periods that start on or
+#    after the day of that parameter's event (e.g. progression), 0 when censored.
+# Weight models: glm(binomial) with glm.control(epsilon = 1e-12, maxit = 50), adamant's IRLS
+# convergence rule (|deviance change| <= 1e-12 * (|deviance| + 0.1)):
+#  * IPCW: on the periods not yet switched plus the first switched one, SWITCH ~ trt +
+#    baseline (numerator) and + time-varying (denominator), trt = 1 for the non-reference
+#    arm; switched periods are dropped (follow-up censored at the switch) and a kept period
+#    k has sw = prod_{j <= k} (1 - p_num_j) / (1 - p_den_j);
+#  * MSM: on all periods, SWITCH ~ previous period's SWITCH (0 at the first) + ARM +
+#    baseline (numerator) and + time-varying (denominator); sw = prod_{j <= k} f_num / f_den
+#    with f = p when SWITCH = 1, else 1 - p.
+# Outcome: coxph(Surv(START, STOP, EVENT) ~ trt (IPCW) or ~ SWITCH + ARM (MSM, the ARM
+# coefficient reported), weights = sw, cluster = subject, ties = the ARD's ties [+ strata]):
+# HR, robust Wald p and, without a bootstrap, the robust Wald CI.
+glm_p <- function(y, X) {
+  f <- suppressWarnings(glm.fit(cbind(1, X), y, family = binomial(),
+                                control = glm.control(epsilon = 1e-12, maxit = 50)))
+  if (!f$converged) stop("weight model did not converge")
+  f$fitted.values
+}
+
+level_dummies <- function(x) {
+  x <- as.character(x); x[is.na(x)] <- "<missing>"
+  lv <- sort(unique(x), method = "radix")
+  X <- vapply(lv[-1], function(l) as.numeric(x == l), numeric(length(x)))
+  matrix(X, nrow = length(x))
+}
+
+switch_frame <- function(an, period, strata) {
+  d <- tte_data(an)
+  start_dt <- if ("STARTDT" %in% names(d)) d$STARTDT else adsl$RANDDT[match(d$USUBJID, adsl$USUBJID)]
+  switch_day <- adsl[[an$switch_date]][match(d$USUBJID, adsl$USUBJID)] - start_dt + 1
+  cnt <- pmax(ceiling(d$AVAL / period), 1)
+  row <- rep(seq_len(nrow(d)), cnt)
+  k <- sequence(cnt) - 1
+  L <- data.frame(ID = d$USUBJID[row], TRT = d$TRT[row], START = k * period)
+  L$STOP <- pmin(L$START + period, d$AVAL[row])
+  L$EVENT <- as.numeric(k == cnt[row] - 1 & d$EVENT[row] == 1)
+  L$SWITCH <- as.numeric(!is.na(switch_day[row]) & switch_day[row] <= L$STOP)
+  base <- cbind(PSTART = L$START / an$days_per_month,
+                do.call(cbind, c(list(matrix(0, nrow(L), 0)),
+                                 lapply(an$covariates, function(v) level_dummies(d[[v]])[row, , drop = FALSE]))))
+  tv <- do.call(cbind, c(list(matrix(0, nrow(L), 0)), lapply(an$time_varying, function(p) {
+    e <- adtte[adtte$PARAMCD %in% p & adtte$CNSR %in% 0, ]
+    day <- e$AVAL[match(d$USUBJID, e$USUBJID)][row]
+    as.numeric(!is.na(day) & day <= L$START)
+  })))
+  for (v in strata) L[[v]] <- as.character(d[[v]])[row]
+  o <- order(L$ID, L$START, method = "radix")
+  list(L = L[o, , drop = FALSE], base = base[o, , drop = FALSE], tv = tv[o, , drop = FALSE])
+}
+
+previous <- function(x, id) ave(x, id, FUN = function(s) c(0, s[-length(s)]))
+
+switching_fit <- function(an, r, o) {
+  period <- as.numeric(opt(o, "period_months", "1")) * an$days_per_month
+  arms <- arms_of(r$group)
+  strata <- opt_strata(o)
+  S <- switch_frame(an, period, strata)
+  L <- S$L
+  if (an$type == "ipcw") {
+    keep_rows <- L$SWITCH == 0 | previous(L$SWITCH, L$ID) == 0
+    L <- L[keep_rows, , drop = FALSE]
+    trt <- as.numeric(L$TRT == arms[1])
+    Xn <- cbind(trt, S$base[keep_rows, , drop = FALSE])
+    p_num <- glm_p(L$SWITCH, Xn)
+    p_den <- glm_p(L$SWITCH, cbind(Xn, S$tv[keep_rows, , drop = FALSE]))
+    kept <- L$SWITCH == 0
+    L <- L[kept, , drop = FALSE]
+    L$trt <- trt[kept]
+    L$sw <- ave((1 - p_num[kept]) / (1 - p_den[kept]), L$ID, FUN = cumprod)
+    rhs <- "trt"; coef_name <- "trt"
+  } else {
+    L$ARM <- as.numeric(L$TRT == arms[1])
+    Xn <- cbind(previous(L$SWITCH, L$ID), L$ARM, S$base)
+    p_num <- glm_p(L$SWITCH, Xn)
+    p_den <- glm_p(L$SWITCH, cbind(Xn, S$tv))
+    ratio <- ifelse(L$SWITCH == 1, p_num / p_den, (1 - p_num) / (1 - p_den))
+    L$sw <- ave(ratio, L$ID, FUN = cumprod)
+    rhs <- "SWITCH + ARM"; coef_name <- "ARM"
+  }
+  if (length(strata)) {
+    L$SG <- strata_factor(L, strata)
+    rhs <- paste(rhs, "+ strata(SG)")
+  }
+  flagged <- FALSE
+  fit <- withCallingHandlers(
+    coxph(as.formula(paste("Surv(START, STOP, EVENT) ~", rhs)), data = L, weights = sw,
+          cluster = ID, ties = opt(o, "ties", "efron")),
+    warning = function(w) { flagged <<- TRUE; invokeRestart("muffleWarning") })
+  b <- unname(coef(fit)[coef_name]); se <- sqrt(unname(diag(fit$var))[match(coef_name, names(coef(fit)))])
+  if (flagged || !is.finite(b) || !is.finite(se)) return(c(hr = NA, hr_lcl = NA, hr_ucl = NA, p_value = NA))
+  z <- qnorm(1 - as.numeric(opt(o, "alpha", "0.05")) / 2)
+  c(hr = exp(b), hr_lcl = exp(b - z * se), hr_ucl = exp(b + z * se), p_value = 2 * pnorm(-abs(b / se)))
+}
+
+switching_rows <- function(an, A) {
+  out <- rep(NA_real_, nrow(A)); done <- rep(TRUE, nrow(A)); reason <- rep("", nrow(A))
+  cache <- list()
+  for (i in seq_len(nrow(A))) {
+    r <- A[i, ]
+    o <- parse_opts(r$options)
+    if (as.numeric(opt(o, "n_boot", "0")) > 0 && r$stat_name %in% c("hr_lcl", "hr_ucl")) {
+      done[i] <- FALSE; reason[i] <- "bootstrap"; next
+    }
+    key <- paste(r$group, r$options)
+    if (is.null(cache[[key]])) cache[[key]] <- tryCatch(switching_fit(an, r, o), error = function(e) {
+      message(sprintf("%s: %s", an$id, conditionMessage(e)))   # e.g. a weight model not converging
+      c(hr = NA, hr_lcl = NA, hr_ucl = NA, p_value = NA)
+    })
+    out[i] <- cache[[key]][[r$stat_name]]
+  }
+  list(value = out, done = done, reason = reason)
+}
+
+# statistics listed as not recomputed, by reason (rows carry the reason's name)
 NOT_RECOMPUTED <- c(
-  ipcw = paste("IPCW Cox model: weights from pooled logistic models of switching on monthly",
-               "person-periods and a percentile bootstrap of subjects (adamant's resampling stream);",
-               "exact reproduction in base R needs both and is not attempted"),
-  msm = paste("marginal structural Cox model: stabilised weights from pooled logistic models on",
-              "person-periods with a robust variance; not reproduced in this script"))
+  bootstrap = paste("bootstrap percentile limits depend on numpy's random stream; R's own",
+                    "bootstrap differs (the HR and its robust Wald p are recomputed)"))
 
 # ---------------------------------------------------------------------------- run
 ard$r_value <- NA_real_
 ard$status <- ""
+ard$reason <- ""
 for (an in ANALYSES) {
   rows <- which(ard$analysis_id == an$id)
   if (!length(rows)) next
@@ -281,14 +407,17 @@ for (an in ANALYSES) {
     }
   } else if (an$type %in% c("count", "baseline")) {
     res <- count_rows(an, A)
+  } else if (an$type %in% c("ipcw", "msm")) {
+    res <- switching_rows(an, A)
   }
   ard$r_value[rows] <- res$value
   ard$status[rows] <- ifelse(res$done, "computed", "")
+  if (!is.null(res$reason)) ard$reason[rows] <- res$reason
 }
 
 agree <- function(a, r) (is.na(a) & is.na(r)) |
   (!is.na(a) & !is.na(r) & abs(a - r) <= TOL * pmax(1, abs(a)))
-known <- ard$method %in% names(NOT_RECOMPUTED)
+known <- ard$reason %in% names(NOT_RECOMPUTED)
 ard$status[ard$status == "computed"] <- ifelse(agree(ard$value, ard$r_value)[ard$status == "computed"],
                                                "agrees", "DIFFERS")
 ard$status[ard$status == "" & known] <- "not recomputed (listed)"
@@ -298,8 +427,12 @@ label <- paste(ard$analysis_id, ard$method, ard$group,
                ifelse(ard$subgroup_var != "" | ard$subgroup != "", paste0("[", ard$subgroup_var, "=", ard$subgroup, "]"), ""),
                ifelse(is.na(ard$tp), "", paste0("t=", ard$timepoint)), ard$stat_name)
 cat(sprintf("%s | adamant %s | R %s | %s\n", label, fmt(ard$value), fmt(ard$r_value), ard$status), sep = "")
-for (m in intersect(names(NOT_RECOMPUTED), unique(ard$method)))
-  cat(sprintf("not recomputed: %d %s statistic(s): %s\n", sum(ard$method == m), m, NOT_RECOMPUTED[[m]]))
+for (m in intersect(names(NOT_RECOMPUTED), unique(ard$reason))) {
+  k <- ard$reason == m & ard$status == "not recomputed (listed)"
+  what <- unique(paste(ard$analysis_id[k], ard$method[k], ard$stat_name[k]))
+  cat(sprintf("not recomputed: %d statistic(s) (%s): %s\n", sum(k), paste(what, collapse = ", "),
+              NOT_RECOMPUTED[[m]]))
+}
 n_agree <- sum(ard$status == "agrees")
 n_diff <- sum(ard$status == "DIFFERS")
 n_listed <- sum(ard$status == "not recomputed (listed)")
