@@ -39,6 +39,8 @@ _SCHEMA = {
     "analyses": (list, False),
     "outputs": (list, False),
     "footnotes": (list, False),
+    "labels": (dict, False),        # {VARIABLE: label} for displays (strata, subgroups)
+    "endpoints": (dict, False),     # {PARAMCD: definition} printed under outputs showing it
 }
 _TREATMENT_KEYS = {"var": str, "ref": str, "actual_var": str, "order": list, "labels": dict}
 #: ``[sdtm]``: where the study's SDTM is when a command is given no ``--sdtm``: ``example``
@@ -70,6 +72,8 @@ class Study:
     analyses: list = field(default_factory=list)
     outputs: list = field(default_factory=list)
     footnotes: list = field(default_factory=list)
+    labels: dict = field(default_factory=dict)
+    endpoints: dict = field(default_factory=dict)
 
     @property
     def trt_var(self) -> str:

@@ -31,6 +31,11 @@ def in_unit(days, unit: str = "months"):
     return math.nan if days is None else days / TIME_UNITS[unit]
 
 
+def amount(number: str, unit: str) -> str:
+    """'1 month', '12 months', '1 day': the unit singular after a count of 1."""
+    return f"{number} {unit[:-1] if number == '1' and unit.endswith('s') else unit}"
+
+
 def fixed(value, digits: int = 1, missing: str = NOT_ESTIMABLE) -> str:
     """``value`` with ``digits`` decimals, rounded half away from zero; ``missing`` if NaN."""
     if is_missing(value):

@@ -25,7 +25,7 @@ from reports.programs.common import population_label
 FORMATS = ("html", "rtf", "pdf")
 SPEC_KEYS = {"id", "program", "analysis_id", "analysis_ids", "number", "title", "population",
              "footnotes", "labels", "contrast", "overall_analysis_id", "ylabel", "time_unit",
-             "row_header", "safety_analysis_id"}
+             "row_header", "safety_analysis_id", "p_values"}
 TEMPLATES = Path(__file__).parent / "templates"
 SAFE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 

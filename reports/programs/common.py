@@ -49,8 +49,31 @@ def analysis_label(rows: pd.DataFrame, analysis_id: str) -> str:
     return ENDPOINTS.get(paramcd, analysis_id)
 
 
-def variable_label(spec: dict, var: str) -> str:
-    return spec.get("labels", {}).get(var, VARIABLES.get(var, var))
+def variable_label(spec: dict, var: str, study=None) -> str:
+    """Spec ``labels``, then the study's ``labels``, then the defaults."""
+    study_labels = getattr(study, "labels", None) or {}
+    return spec.get("labels", {}).get(var, study_labels.get(var, VARIABLES.get(var, var)))
+
+
+def words(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def strata_text(rows: pd.DataFrame, study, spec: dict, method: str = "cox") -> str:
+    """'stratified by <the strata named by the study>' or 'unstratified', from the options
+    of the ``method`` rows."""
+    opts = [parse_options(o) for o in rows.loc[rows["method"] == method, "options"].drop_duplicates()]
+    strata = next((o["strata"].split(",") for o in opts if o.get("strata")), [])
+    if not strata:
+        return "unstratified"
+    return "stratified by " + words([variable_label(spec, v, study) for v in strata])
+
+
+def endpoint_notes(study, paramcds) -> list[str]:
+    """The study's definitions (``endpoints``) of the endpoints shown, in that order."""
+    defs = getattr(study, "endpoints", None) or {}
+    return [f"{p}: {defs[p]}" for p in dict.fromkeys(paramcds) if p in defs]
 
 
 def arm_headers(rows: pd.DataFrame, arms: list[str], method: str, stat: str) -> list[str]:

@@ -9,18 +9,38 @@ import pandas as pd
 
 from reports import fmt, select
 from reports.model import Display, Row, Table
-from reports.programs.common import analysis_label, arm_headers, contrasts_notes, logrank_tests
+from adam.ard import parse_options
+from reports.programs.common import (analysis_label, arm_headers, contrasts_notes, endpoint_notes,
+                                     logrank_tests, strata_text)
 
 METHOD_LABELS = {"cox": "Cox", "ipcw": "IPCW", "msm": "MSM"}
-METHOD_NOTES = {"cox": "Cox model, stratified when the analysis names strata",
-                "ipcw": "Cox model with inverse probability of censoring weights",
-                "msm": "marginal structural Cox model"}
 
 
-def _hr_note(rows: pd.DataFrame) -> str:
-    """Footnote naming only the hazard-ratio methods the table shows."""
+def _method_note(rows: pd.DataFrame, method: str, study, spec: dict) -> str:
+    """How the hazard ratios of ``method`` were estimated, from the ARD ``options``."""
+    m = rows[rows["method"] == method]
+    opts = next((parse_options(o) for o in m["options"] if o), {})
+    strata = strata_text(m, study, spec, method)
+    if method == "cox":
+        ties = f", {opts['ties'].capitalize()} ties" if opts.get("ties") else ""
+        return f"Cox model {strata}{ties}"
+    n_boot = int(float(opts.get("n_boot", 0) or 0))
+    ci = (f"95% CI from {n_boot} bootstrap replicates (patients resampled)" if n_boot
+          else "95% CI from the robust (sandwich) variance")
+    period = f" over {opts['period_months']}-month periods" if opts.get("period_months") else ""
+    if method == "ipcw":
+        return (f"{strata} Cox model with inverse probability of censoring weights (patients censored "
+                f"at the start of next-line therapy, weights from pooled logistic models of switching"
+                f"{period}); {ci}")
+    return (f"{strata} marginal structural Cox model with stabilised time-varying weights (pooled "
+            f"logistic models{period}); {ci}")
+
+
+def _hr_note(rows: pd.DataFrame, study=None, spec: dict | None = None) -> str:
+    """Footnote naming only the hazard-ratio methods the table shows, as the ARD says they
+    were fitted (strata, ties, bootstrap replicates)."""
     shown = [m for m in select.CONTRAST_METHODS if (rows["method"] == m).any()]
-    methods = "; ".join(f"{METHOD_LABELS[m]}: {METHOD_NOTES[m]}" for m in shown)
+    methods = "; ".join(f"{METHOD_LABELS[m]}: {_method_note(rows, m, study, spec or {})}" for m in shown)
     return (f"HR: hazard ratio of the first arm named versus the second ({methods}); "
             "p-value of an HR row: Wald test of that model.")
 
@@ -73,5 +93,6 @@ def build(ard, study, spec: dict) -> Display:
     notes = [f"Time in months = days / {fmt.DAYS_PER_MONTH}. NR: not reached; NE: not estimable.",
              "N in the column headers: patients in the first analysis listed; Events / N per endpoint "
              "use the patients of that analysis.",
-             _hr_note(pd.concat(parts))] + contrasts_notes(pd.concat(parts))
+             _hr_note(pd.concat(parts), study, spec)] + contrasts_notes(pd.concat(parts))
+    notes += endpoint_notes(study, [p for part in parts for p in part["paramcd"] if p])
     return Display(tables=[table], footnotes=notes, landscape=True)

@@ -19,6 +19,7 @@ from reports import fmt, select
 from reports.figures.km import Curve, km_plot
 from reports.model import Display, Row, Table
 from reports.programs.common import (SURVIVAL_LABELS, analysis_label, arm_headers, contrasts_notes,
+                                     endpoint_notes, strata_text,
                                      contrasts_of, logrank_tests)
 
 CURVE_METHOD = "km-curve"
@@ -38,9 +39,13 @@ def _curve(rows: pd.DataFrame, arm: str, unit: str) -> Curve:
 
 
 def _risk(rows: pd.DataFrame, arms: list[str], unit: str) -> tuple[list[float], dict[str, list[str]]]:
-    """Risk-table times (in ``unit``, as labelled) and formatted n at risk per arm."""
+    """Risk-table times (in ``unit``, as labelled) and formatted n at risk per arm, up to the
+    last time with a patient at risk in some arm (the axis then ends with the curves)."""
     km = rows[(rows["method"] == "km") & (rows["stat_name"] == "n_risk") & rows["timepoint"].notna()]
     days = np.sort(pd.unique(km["timepoint"]))
+    at_risk = km.groupby("timepoint")["stat_value"].max().reindex(days).fillna(0).to_numpy() > 0
+    if at_risk.any():
+        days = days[: int(np.flatnonzero(at_risk)[-1]) + 1]
     table = {arm: [fmt.count(v) for v in select.by_timepoint(km, "n_risk", group=arm).reindex(days)]
              for arm in arms}
     return [float(fmt.fixed(t, 1)) for t in fmt.in_unit(days, unit)], table
@@ -63,7 +68,7 @@ def _landmarks(rows: pd.DataFrame, arms: list[str], unit: str) -> list[Row]:
         for arm in arms:
             s = select.stats(km, group=arm, timepoint=day)
             cells.append(fmt.estimate_ci(*(100 * s.get(k, np.nan) for k in ("surv", "surv_lcl", "surv_ucl"))))
-        out.append(Row([f"Kaplan-Meier estimate at {fmt.fixed(fmt.in_unit(day, unit), 0)} {unit} (95% CI), %"]
+        out.append(Row([f"Kaplan-Meier estimate at {fmt.amount(fmt.fixed(fmt.in_unit(day, unit), 0), unit)} (95% CI), %"]
                        + cells))
     return out
 
@@ -91,7 +96,7 @@ def _contrast_rows(rows: pd.DataFrame, spec: dict, arms: list[str]) -> tuple[lis
             if f"HR (95% CI) vs {ref}" not in note:
                 note.append(f"HR (95% CI) vs {ref}")
             note.append(f"  {arm:<{width}}  {text}")
-    tests = logrank_tests(rows)
+    tests = logrank_tests(rows) if spec.get("p_values", True) else []
     for test in tests:
         arm, _, ref = test.group.partition(" vs ")
         label = f"{test.label} (all arms)" if test.global_test else f"{test.label} vs {ref}"
@@ -137,7 +142,16 @@ def build(ard, study, spec: dict) -> Display:
              "Vertical ticks mark censored observations. Medians and rates at fixed times are "
              "Kaplan-Meier estimates" + _ci_method(rows) + "."]
     if any(r.cells[0].startswith("Hazard ratio") for r in contrast_rows):
-        notes.append("Hazard ratio from a Cox model (stratified when the analysis names strata), "
-                     "shown in the column of the arm compared; HR < 1 favours that arm.")
+        ties = next((parse_options(o).get("ties") for o in rows.loc[rows["method"] == "cox", "options"]
+                     if parse_options(o).get("ties")), "")
+        notes.append(f"Hazard ratio from a Cox model {strata_text(rows, study, spec)}"
+                     + (f", {ties.capitalize()} method for ties" if ties else "")
+                     + ", shown in the column of the arm compared; HR < 1 favours that arm.")
+    if spec.get("p_values", True) and (rows["method"] == "logrank").any():
+        notes.append(f"p-value: log-rank test {strata_text(rows, study, spec, 'logrank')}.")
+    elif not spec.get("p_values", True):
+        notes.append("No p-value is shown: the patients were selected on a characteristic observed "
+                     "after randomization, so the comparison is descriptive.")
+    notes += endpoint_notes(study, [paramcd])
     notes += contrasts_notes(rows)
     return Display(tables=[table], figure=figure, footnotes=notes, landscape=True)

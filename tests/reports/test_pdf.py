@@ -26,7 +26,7 @@ PILOT_KM = dict(id="ttde", program="km", analysis_id="TTDE", number="Figure 14-1
                 title="Time to first dermatologic event", population="SAF")
 # one output of each program (MM3 fixtures, and the pilot's three-arm Kaplan-Meier) and the
 # pages it takes: Kaplan-Meier = figure page + table page
-PAGES = {"t1": 1, "fig1": 1, "fig2": 2, "fig3": 1, "s1": 1, "s5": 1, "ttde": 2}
+PAGES = {"t1": 1, "fig1": 1, "fig2": 2, "fig3": 1, "s1": 1, "s5": 2, "ttde": 2}   # s5: the methods footnote (issue 18) moves rows to page 2
 
 
 def squash(text: str) -> str:

@@ -1,0 +1,88 @@
+"""Footnotes and wording a reviewer accepts (issue 18 part 4), from the ARD and the study
+specification: strata named, endpoints defined, IPCW/MSM methods as the ARD options say,
+post-randomization subsets without p-values, the KM axis ending with the patients at risk,
+'1 month'."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from adam.study import load_study
+from reports import fmt
+from reports.programs import PROGRAMS
+from reports.programs.km import _risk
+
+LABELS = {"STRAT1R": "induction regimen", "STRAT2R": "ISS stage", "STRAT3R": "response after transplant"}
+ENDPOINTS = {"TTNT": "time to next-line therapy, randomization to next line or death due to PD.",
+             "OS": "overall survival."}
+
+
+@pytest.fixture
+def build(mm3_specs, new_study):
+    def _build(ard, output_id, **changes):
+        spec = dict(mm3_specs[output_id], **changes)
+        study = new_study([spec])
+        study.labels, study.endpoints = LABELS, ENDPOINTS
+        return PROGRAMS[spec["program"]].build(ard, study, spec)
+    return _build
+
+
+def test_km_footnotes_name_the_strata_and_define_the_endpoint(ard_mm3, build):
+    notes = " ".join(build(ard_mm3, "fig4").footnotes)
+    assert ("Cox model stratified by induction regimen, ISS stage and response after transplant, "
+            "Efron method for ties") in notes
+    assert "p-value: log-rank test stratified by induction regimen, ISS stage and response after transplant." in notes
+    assert "TTNT: time to next-line therapy" in notes and "OS: overall survival." not in notes
+    assert "stratified when the analysis names strata" not in notes
+
+
+def test_efficacy_footnote_discloses_switching_methods_from_the_ard_options(ard_mm3, build):
+    ard = ard_mm3.copy()
+    ard.loc[ard.analysis_id == "OS-IPCW", "options"] = "n_boot=100;period_months=3;ties=efron"
+    ard.loc[ard.analysis_id == "OS-MSM", "options"] = "n_boot=0;period_months=3;ties=efron"
+    notes = " ".join(build(ard, "s5").footnotes)
+    assert "IPCW: unstratified Cox model with inverse probability of censoring weights" in notes
+    assert "95% CI from 100 bootstrap replicates" in notes
+    assert "MSM: unstratified marginal structural Cox model" in notes and "robust (sandwich) variance" in notes
+    ard.loc[ard.analysis_id == "OS-IPCW", "options"] = "n_boot=250;period_months=3"
+    assert "95% CI from 250 bootstrap replicates" in " ".join(build(ard, "s5").footnotes)
+    assert "OS: overall survival." in notes and "TTNT: time to next-line therapy" in notes
+
+
+def test_post_randomization_subset_shows_no_p_value(ard_mm3, build):
+    display = build(ard_mm3, "fig6", p_values=False)
+    assert not [r for r in display.tables[0].rows if "log-rank" in r.cells[0]]
+    notes = " ".join(display.footnotes)
+    assert "No p-value is shown" in notes and "log-rank test" not in notes
+    with_p = build(ard_mm3, "fig2")
+    assert [r for r in with_p.tables[0].rows if "log-rank" in r.cells[0]]
+
+
+@pytest.mark.parametrize("name", ["tourmaline-mm3", "tourmaline-mm4"])
+def test_twin_specs_label_next_line_figures_as_selected_after_randomization(name):
+    study = load_study(name)
+    figs = [o for o in study.outputs if o.get("analysis_id") in ("OS-NEXTLINE-PI", "OS-NEXTLINE-NOPI")]
+    assert len(figs) == 2
+    for out in figs:
+        assert out["p_values"] is False
+        assert "selected after randomization" in out["population"] and out["population"] != "ITT"
+    assert set(study.endpoints) >= {"OS", "PFS", "TTNT", "PFS2"}
+    strata = next(a for a in study.analyses if a["id"] == "OS-PRIMARY")["strata"]
+    assert all(s in study.labels for s in strata)
+
+
+def test_risk_table_stops_at_the_last_time_with_patients_at_risk(ard_mm3):
+    rows = ard_mm3[ard_mm3.analysis_id == "OS-PRIMARY"].copy()
+    risk = (rows.method == "km") & (rows.stat_name == "n_risk")
+    last = rows.loc[risk, "timepoint"].max()
+    times, table = _risk(rows, ["Ixazomib", "Placebo"], "months")
+    assert times[-1] == pytest.approx(last / fmt.DAYS_PER_MONTH, abs=0.05)
+    rows.loc[risk & np.isclose(rows.timepoint, last), "stat_value"] = 0.0          # nobody left
+    times0, table0 = _risk(rows, ["Ixazomib", "Placebo"], "months")
+    assert times0 == times[:-1] and all(len(v) == len(times0) for v in table0.values())
+
+
+def test_one_month_is_singular():
+    assert fmt.amount("1", "months") == "1 month" and fmt.amount("12", "months") == "12 months"
+    assert fmt.amount("1", "days") == "1 day"
