@@ -542,7 +542,8 @@ def _run_baseline(adam: dict[str, Dataset], study: Study, spec: dict, findings: 
             raise UsageError(f"{context}: ADSL lacks variable {var}")
         values = adsl[var].astype(object).where(adsl[var].notna(), "Missing")
         codes, distinct = pd.factorize(values)
-        cats = [c for c in spec.get("levels", {}).get(var, [])] or sorted(distinct.tolist(), key=str)
+        cats = [c for c in spec.get("levels", {}).get(var, [])] or sorted(
+            distinct.tolist(), key=lambda c: (c == "Missing", str(c)))          # "Missing" last
         cat_codes = pd.Index(distinct).get_indexer(cats)            # -1: a level never seen
         for arm in levels + ["Total"]:
             counts = np.bincount(codes[in_arm[arm]], minlength=len(distinct))

@@ -32,6 +32,22 @@ def _summary_rows(rows: pd.DataFrame, arms: list[str]) -> list[Row]:
             for label, names, pattern in SUMMARY_LINES if any(n in st for st in per_arm for n in names)]
 
 
+#: CDISC controlled terms shown as words (display only; the ARD keeps the codes)
+DECODES = {"SEX": {"F": "Female", "M": "Male", "U": "Unknown", "UNDIFFERENTIATED": "Undifferentiated"}}
+TITLE_CASED = {"RACE", "ETHNIC", "COUNTRY_NAME"}
+SMALL_WORDS = {"or", "and", "of", "not", "the"}
+
+
+def decoded(var: str, value: str) -> str:
+    """'F' -> 'Female'; 'BLACK OR AFRICAN AMERICAN' -> 'Black or African American'."""
+    if value in DECODES.get(var, {}):
+        return DECODES[var][value]
+    if var in TITLE_CASED and value.isupper():
+        words = value.lower().split()
+        return " ".join(w if i and w in SMALL_WORDS else w.capitalize() for i, w in enumerate(words))
+    return value
+
+
 def build(ard, study, spec: dict) -> Display:
     rows = select.analysis(ard, spec["analysis_id"], spec["id"])
     arms = select.arms(rows)
@@ -42,7 +58,10 @@ def build(ard, study, spec: dict) -> Display:
         if (part["method"] == "summary").any():
             body += _summary_rows(part, arms)
         else:
-            body += count_rows(part, arms, indent=1)
+            lines = count_rows(part, arms, indent=1)
+            for line in lines:
+                line.cells[0] = decoded(var, line.cells[0])
+            body += [r for r in lines if r.cells[0] != "Missing"] + [r for r in lines if r.cells[0] == "Missing"]
     table = Table(columns=[spec.get("row_header", "Characteristic")]
                   + arm_headers(rows, arms, "count", "denom"), rows=body)
     notes = ["n (%): number (percentage) of patients; N: number of patients in the population.",

@@ -86,3 +86,34 @@ def test_risk_table_stops_at_the_last_time_with_patients_at_risk(ard_mm3):
 def test_one_month_is_singular():
     assert fmt.amount("1", "months") == "1 month" and fmt.amount("12", "months") == "12 months"
     assert fmt.amount("1", "days") == "1 day"
+
+
+def test_baseline_decodes_codes_and_puts_missing_last(ard_mm3, mm3_specs, new_study):
+    from adam.ard import ard_frame, ard_rows
+    import pandas as pd
+    kw = dict(study="TOURMALINE-MM3", analysis_id="BASELINE", population="ITT", group_var="TRT01P",
+              method="count")
+    rows = []
+    for var, level in [("SEX", "Missing"), ("SEX", "F"), ("SEX", "M"),
+                       ("RACE", "Missing"), ("RACE", "BLACK OR AFRICAN AMERICAN"), ("RACE", "WHITE")]:
+        rows += ard_rows({"n": 1, "pct": 50.0, "denom": 2}, **kw, group="Ixazomib", subgroup_var=var, subgroup=level)
+    ard = ard_frame(rows)
+    spec = dict(mm3_specs["s1"])
+    table = PROGRAMS["baseline"].build(ard, new_study([spec]), spec).tables[0]
+    labels = [r.cells[0] for r in table.rows]
+    assert labels == ["Sex", "Female", "Male", "Missing", "Race", "Black or African American", "White", "Missing"]
+
+
+def test_baseline_analysis_orders_missing_last():
+    import pandas as pd
+    from adam.analysis import run_analyses
+    from adam.metadata import Dataset
+    import types
+    adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "TRT01P": ["A", "A", "B"], "ITTFL": ["Y"] * 3,
+                         "RACE": ["WHITE", None, "ASIAN"]}).astype(object)
+    study = load_study("tourmaline-mm3")
+    study.analyses = [{"id": "BASELINE", "type": "baseline", "population": "ITT", "categorical": ["RACE"]}]
+    study.treatment = {"var": "TRT01P", "ref": "B"}
+    ard = run_analyses({"adsl": Dataset("ADSL", adsl)}, study)
+    levels = list(pd.unique(ard[ard.group == "Total"]["subgroup"]))
+    assert levels == ["ASIAN", "WHITE", "Missing"]
