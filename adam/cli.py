@@ -179,7 +179,7 @@ def demo(out: Path = typer.Option(Path("adam-demo"), "--out", help="Output folde
     from adam import pipeline
 
     with _progress() as bar:
-        results = pipeline.demo(out, formats=_csv_list(format), expectations=expectations,
+        results = pipeline.demo(out, formats=_formats(format), expectations=expectations,
                                 progress=lambda name: _stepper(bar, name, ("synth",) + pipeline.STEPS))
     for name, result in results.items():
         _summary(out / name, result)

@@ -550,6 +550,10 @@ def report(study: str | Study, ard: Path, out: Path, formats=("html", "rtf", "pd
     ard_file = Path(ard) / "ard.csv" if Path(ard).is_dir() else Path(ard)
     check_output_folder(out, [ard_file])
     frame = read_ard(ard_file)
+    studies = sorted({str(v) for v in frame["study"].dropna().unique() if str(v)})
+    if studies and studies != [spec.studyid]:            # issue 18: MM4 titles over MM3 numbers
+        raise UsageError(f"the ARD's study ({', '.join(studies)}) differs from the specification's "
+                         f"({spec.studyid})", file=ard_file)
     try:
         with output_lock(out):
             return render_reports(frame, spec, Path(out), formats=tuple(formats))
