@@ -345,7 +345,12 @@ def _numbers(series: pd.Series, var: Variable, path: Path) -> pd.Series:
 
 def _iso_datetimes(series: pd.Series, var: Variable, path: Path, kind: str) -> pd.Series:
     """Complete ISO 8601 dates or datetimes (``kind``) -> datetime64[ns]."""
-    out = pd.to_datetime(series, errors="coerce", format="ISO8601")
+    text = series.map(lambda v: isinstance(v, str))
+    if (~text & series.notna()).any():             # a number where ISO 8601 text is due
+        r = int(np.flatnonzero((~text & series.notna()).to_numpy())[0])
+        raise InputError(f"not an ISO 8601 {kind}: {_shown(series.iloc[r])}", file=path, record=r + 1,
+                         variable=var.name)
+    out = pd.to_datetime(series.where(text, None), errors="coerce", format="ISO8601")
     # pandas 3 parses outside datetime64[ns] (another unit): missing here, as pandas 2 had it
     out = out.where((out >= pd.Timestamp.min) & (out <= pd.Timestamp.max))
     codes, distinct = pd.factorize(series)   # each distinct value looked at once

@@ -258,13 +258,16 @@ def _parse_layout(data: np.ndarray, path: Path, at: int = 3 * RECORD) -> _Layout
 
     def header(offset: int, name: bytes) -> bytes:
         rec = record(offset, f"{name.decode()} header record")
-        if not rec.startswith(HEADER_TAG) or rec[20:28].rstrip() != name:
+        if rec[:48] != HEADER_TAG + name.ljust(8) + b"HEADER RECORD!!!!!!!":
             raise InputError(f"not a readable SAS transport file (no {name.decode()} header record "
                              f"at byte {offset})", file=path)
+        if not rec[48:78].isdigit():
+            raise InputError(f"not a readable SAS transport file ({name.decode()} header record at byte "
+                             f"{offset}: {rec[48:78]!r} where digits are due)", file=path)
         return rec
 
     member = header(at, b"MEMBER")
-    namestr_length = int(member[74:78]) if member[74:78].isdigit() else 140
+    namestr_length = int(member[74:78])
     if namestr_length not in NAMESTR_LENGTHS:
         namestr_length = 140
     header(at + RECORD, b"DSCRPTR")
@@ -297,6 +300,9 @@ def _namestr_field(raw: bytes, path: Path) -> _Field:
     ntype, _, length, _, name, label, form, width, decimals, _, _, _, _, _, position = \
         NAMESTR.unpack(raw[:NAMESTR.size])
     is_char = ntype == 2
+    if not all(0x20 <= b < 0x7F or b == 0 for b in form):
+        raise InputError(f"not a readable SAS transport file (variable {_raw_name(name)}: format name "
+                         f"{form!r} is not ASCII text)", file=path)
     if length < 0 or (is_char and length > 32767) or (not is_char and not 2 <= length <= 8):
         raise InputError(f"not a readable SAS transport file (variable {_raw_name(name)}: length "
                          f"{length} is not valid for a {'character' if is_char else 'numeric'} "
@@ -757,7 +763,7 @@ def _check_date_range(values: np.ndarray, var: Variable, path: Path) -> None:
         r = int(np.flatnonzero(outside)[0])
         first, last = (str(v)[:10] for v in _offset(np.array(_NS_RANGE) / 1e9, 1))
         raise InputError(f"SAS {var.kind} value {values[r]:g} (about year "
-                         f"{1960 + values[r] * per / 86400e9 / 365.2425:.0f}) is outside the dates "
+                         f"{1960 + values[r] * (per / 86400e9) / 365.2425:.3g}) is outside the dates "
                          f"this tool holds ({first} to {last})", file=path, record=r + 1,
                          variable=var.name)
 
@@ -842,7 +848,12 @@ def _restore_blank_rows(frame: pd.DataFrame, meta, path: Path) -> pd.DataFrame:
     sure = min(total // width, (total - RECORD) // width + 1)
     if sure <= len(frame):
         return frame
-    extra = pd.DataFrame({c: [np.nan] * (sure - len(frame)) for c in frame.columns},
+    blank = {}      # an all-blank row: text missing, a number the IBM value of its blank bytes
+    for column, f in zip(frame.columns, layout.fields):
+        if not f.is_char:
+            word = np.array([int.from_bytes(b" " * f.length + b"\0" * (8 - f.length), "big")], dtype=np.uint64)
+            blank[column] = float(ibm_to_ieee(word)[0])
+    extra = pd.DataFrame({c: [blank.get(c, np.nan)] * (sure - len(frame)) for c in frame.columns},
                          index=pd.RangeIndex(len(frame), sure))
     return pd.concat([frame, extra.astype(frame.dtypes.to_dict())]) if len(frame) else extra
 
@@ -883,6 +894,9 @@ def _check_xpt_file(path: Path) -> None:
                              "write it as XPT v5 (SAS: LIBNAME XPORT or the %loc2xpt macro with "
                              "FORMAT=V5)", file=path)
         raise InputError("not a SAS transport (XPT v5) file: missing library header", file=path)
+    if not head[48:78].isdigit():
+        raise InputError(f"not a readable SAS transport file (library header record: {head[48:78]!r} where "
+                         "digits are due)", file=path)
     if size % RECORD:
         raise InputError(f"truncated SAS transport file: {size} bytes is not a multiple of 80",
                          file=path)
