@@ -762,8 +762,10 @@ def _check_date_range(values: np.ndarray, var: Variable, path: Path) -> None:
     if outside.any():
         r = int(np.flatnonzero(outside)[0])
         first, last = (str(v)[:10] for v in _offset(np.array(_NS_RANGE) / 1e9, 1))
+        year = 1960 + values[r] * (per / 86400e9) / 365.2425
+        year = f"{year:.0f}" if abs(year) < 1e6 else f"{year:.3g}"     # 2289; 1e+297
         raise InputError(f"SAS {var.kind} value {values[r]:g} (about year "
-                         f"{1960 + values[r] * (per / 86400e9) / 365.2425:.3g}) is outside the dates "
+                         f"{year}) is outside the dates "
                          f"this tool holds ({first} to {last})", file=path, record=r + 1,
                          variable=var.name)
 
