@@ -88,12 +88,15 @@ def derive_var_extreme_flag(dataset, by_vars, order, new_var: str, mode: str = "
         key = pd.DataFrame({"__g": codes, **{f"__o{i}": sub[c].to_numpy() for i, c in enumerate(cols)}})
         best = key.iloc[extreme].drop_duplicates()
         hit = key.merge(best.assign(__hit=True), how="left", on=list(key.columns))["__hit"].notna().to_numpy()
-    values = np.full(len(frame), np.nan, dtype=object)
-    chosen = np.full(len(sub), false_value, dtype=object)
-    chosen[hit] = true_value
-    values[rows] = chosen
+    # one small code per record (0 outside the filter, 1 false, 2 true), then the one
+    # object array of the new column (no second full-length object array)
+    which = np.zeros(len(frame), dtype=np.int8)
+    which[rows] = 1
+    which[rows[hit]] = 2
+    table = np.empty(3, dtype=object)
+    table[0], table[1], table[2] = np.nan, false_value, true_value
     out = new_frame(frame)
-    out[new_var] = pd.Series(values, index=frame.index, dtype=object)
+    out[new_var] = pd.Series(table[which], index=frame.index, dtype=object)
     return like(dataset, out)
 
 

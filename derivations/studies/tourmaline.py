@@ -245,7 +245,9 @@ def derive_in_stages(sdtm: dict, study):
         raise
     sdtm.release(*sdtm.sdtm)                       # ADTTE needs ADSL and the assessments only
     yield "adsl", _dataset("ADSL", "Subject-Level Analysis Dataset", adsl, ADSL_VARS)
-    adtte = derive_adtte(sdtm, adsl, tte_findings, assessments)
+    adrs = derive_adrs(sdtm, adsl, tte_findings, assessments, ovr_records=False)
+    del assessments                                # not read again: freed before the time-to-event steps
+    adtte = derive_adtte(sdtm, adsl, tte_findings, adrs=adrs)
     yield "adtte", _dataset("ADTTE", "Time-to-Event Analysis Dataset", adtte, ADTTE_VARS)
     return adsl_findings + rs_findings + tte_findings
 
@@ -584,6 +586,8 @@ CRITERIA = IMWG
 ON_STUDY = "ON-STUDY DISEASE ASSESSMENT"
 #: the ADRS variables the time-to-event sources and the response parameters read
 ADRS_VARS = BY + ["PARAMCD", "AVALC", "ADT", "RSSEQ"]
+#: the OVR records ANL01FL chooses among (IMWG vignette: a known response on or after RANDDT)
+ANL01FL_FILTER = "AVAL.notna() and ADT >= RANDDT"
 
 
 def derive_adrs(sdtm, adsl: pd.DataFrame, findings: list, assessments: pd.DataFrame | None = None,
@@ -605,7 +609,9 @@ def derive_adrs(sdtm, adsl: pd.DataFrame, findings: list, assessments: pd.DataFr
     ``response=True`` adds ANL02FL (OVR up to the first PD) and the response parameters
     of the IMWG criteria (RSP, CB, BOR, CRSP, CBOR; :func:`~derivations.response.response_events`)
     and numbers the records (ASEQ); the time-to-event parameters need neither, so
-    ``derive`` leaves them out, and the OVR records too (``ovr_records=False``)."""
+    ``derive`` leaves them out, and the OVR records too (``ovr_records=False``). Then only
+    the OVR records PD and LSTA can be chosen from are flagged (:func:`_pd_and_last_dates`;
+    the same PD and LSTA records, on about a tenth of the records)."""
     rs = _assessments(_as_sdtm(sdtm), findings) if assessments is None else assessments
     dated = rs["RSDT"].notna().to_numpy()
     columns = {"RSSEQ": "RSSEQ", "RSSTRESC": "AVALC", "RSDT": "ADT"}
@@ -617,10 +623,14 @@ def derive_adrs(sdtm, adsl: pd.DataFrame, findings: list, assessments: pd.DataFr
 
     itt = adsl.loc[(adsl["ITTFL"] == "Y").to_numpy(), BY + ["RANDDT", "NACTDT"]]
     progressions = records(dated & (rs["RSSTRESC"] == CRITERIA.progression).to_numpy())
-    ovr = derive_vars_merged(records(dated & (rs["RSCAT"] == ON_STUDY).to_numpy()), itt, BY, new_vars=["RANDDT"])
+    on_study = dated & (rs["RSCAT"] == ON_STUDY).to_numpy()
+    if not (response or ovr_records):
+        on_study = _pd_and_last_dates(rs, on_study, itt)
+    ovr = derive_vars_merged(records(on_study), itt, BY, new_vars=["RANDDT"])
+    del rs, records, dated, on_study   # the RS records are not read again (freed if the caller let go)
     ovr["AVAL"] = CRITERIA.aval_of(ovr["AVALC"])
     ovr = derive_var_extreme_flag(ovr, BY + ["ADT"], ["AVAL", "RSSEQ"], "ANL01FL", mode="first",
-                                  filter="AVAL.notna() and ADT >= RANDDT")
+                                  filter=ANL01FL_FILTER)
     ref = itt[BY]
     first_pd = derive_extreme_records(None, ovr, ref, BY, order=["ADT", "RSSEQ"], mode="first",
                                       filter_add=f"AVALC == '{CRITERIA.progression}' and ANL01FL == 'Y'",
@@ -645,6 +655,44 @@ def derive_adrs(sdtm, adsl: pd.DataFrame, findings: list, assessments: pd.DataFr
     return adrs
 
 
+def _pd_and_last_dates(rs: pd.DataFrame, rows: np.ndarray, itt: pd.DataFrame) -> np.ndarray:
+    """The records of ``rows`` (a mask of the assessments ``rs``) that PD and LSTA can be
+    chosen from, as a mask: those meeting :data:`ANL01FL_FILTER` on each subject's last
+    date with such a record, or on a date with such a PD. ANL01FL is chosen per subject and
+    date among the records meeting the filter, so over these whole (subject, date) groups
+    it flags the records it flags over all; the PD record (the first PD with ANL01FL) is on
+    a date with a PD, and the LSTA record (the last with ANL01FL, one per date) on the last
+    date. At 10^6 subjects ~10^7 on-study records become ~10^6, and only arrays of single
+    columns are made here (no frame of the 10^7 records, no text per record)."""
+    sid = rs[SID].to_numpy()
+    adt = rs["RSDT"].to_numpy()
+    size = max(int(sid.max(initial=-1)), int(itt[SID].max()) if len(itt) else -1) + 1
+    randdt = itt["RANDDT"].to_numpy()
+    by_subject = np.full(size, np.datetime64("NaT"), dtype=randdt.dtype)   # as the merge: NaT for the others
+    by_subject[itt[SID].to_numpy()] = randdt
+    lean = pd.DataFrame({"AVAL": CRITERIA.aval_of(rs["RSSTRESC"]), "ADT": adt, "RANDDT": by_subject[sid]},
+                        copy=False)
+    meets = rows & row_mask(lean, ANL01FL_FILTER, "filter")
+    del lean
+    day = adt.view(np.int64)                        # NaT (the least int64) never meets the filter
+    low = np.iinfo(np.int64).min
+    last = np.full(size, low, dtype=np.int64)
+    np.maximum.at(last, sid, np.where(meets, day, low))
+    keep = meets & (day == last[sid])
+    # and the dates with a PD (those of the PDs not on the last date: in the twins, few)
+    progression = np.flatnonzero(meets & ~keep & (rs["RSSTRESC"] == CRITERIA.progression).to_numpy())
+    if len(progression):
+        with_pd = np.zeros(size, dtype=bool)
+        with_pd[sid[progression]] = True
+        others = np.flatnonzero(meets & ~keep & with_pd[sid])   # these subjects' other records
+        dates = np.unique(day[progression])         # (subject, date) as one integer
+        at = np.minimum(np.searchsorted(dates, day[others]), len(dates) - 1)
+        pairs = pd.Index(np.unique(sid[progression] * len(dates) + np.searchsorted(dates, day[progression])))
+        found = (pairs.get_indexer(sid[others] * len(dates) + at) >= 0) & (dates[at] == day[others])
+        keep[others[found]] = True
+    return keep
+
+
 def _response_parameters(ovr: pd.DataFrame, adsl: pd.DataFrame) -> list[pd.DataFrame]:
     """RSP, CB, BOR, CRSP and CBOR of the IMWG criteria over the OVR records that count
     (ANL01FL, and ANL02FL: up to the first PD), as admiralonco's IMWG vignette."""
@@ -663,10 +711,16 @@ def _response_parameters(ovr: pd.DataFrame, adsl: pd.DataFrame) -> list[pd.DataF
 
 
 def derive_adtte(sdtm, adsl: pd.DataFrame, findings: list,
-                 assessments: pd.DataFrame | None = None) -> pd.DataFrame:
+                 assessments: pd.DataFrame | None = None, adrs: pd.DataFrame | None = None) -> pd.DataFrame:
     """ADTTE (with :data:`SID`), one record per ITT subject and parameter, sorted by
-    USUBJID and PARAMN."""
-    adrs = derive_adrs(sdtm, adsl, findings, assessments, ovr_records=False)[ADRS_VARS]
+    USUBJID and PARAMN; ``adrs``: :func:`derive_adrs`'s parameters (``ovr_records=False``)
+    when already derived."""
+    if adrs is None:
+        adrs = derive_adrs(sdtm, adsl, findings, assessments, ovr_records=False)
+    adrs = adrs[ADRS_VARS]
+    # the sources' filters compare PARAMCD and AVALC: on codes, not on a string per record
+    adrs = adrs.assign(**{c: as_categorical(adrs[c].to_numpy()) for c in ("PARAMCD", "AVALC")
+                          if adrs[c].dtype == object})
     itt = adsl.loc[adsl["ITTFL"] == "Y", BY + [v for v in TTE_ADSL_VARS if v in adsl.columns]]
     params = []
     for paramcd, (events, censors) in SOURCES.items():

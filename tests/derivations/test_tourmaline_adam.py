@@ -245,3 +245,36 @@ def test_adrs_from_the_public_response_blocks():
     assert adrs.groupby(SID)["ASEQ"].apply(lambda s: sorted(s) == list(range(1, len(s) + 1))).all()
     # derive_adtte reads the parameters only (no OVR records)
     assert "OVR" not in set(derive_adrs(None, adsl, [], assessments=rs, ovr_records=False)["PARAMCD"])
+
+
+def test_adrs_parameters_flag_only_the_dates_they_read():
+    """derive_adrs(ovr_records=False) flags ANL01FL only on each subject's last analysis
+    date and its PD dates (_pd_and_last_dates): its PD, LSTA and PDNL records are those of
+    the full OVR derivation, on random RS records (several readings a date, PDs on several
+    dates, readings before randomization, values IMWG does not know, missing dates,
+    subjects outside the ITT, text as objects and as categoricals)."""
+    from derivations.studies.tourmaline import ADRS_VARS, SID, derive_adrs
+
+    rng = np.random.default_rng(7)
+    n = 3000
+    rand = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 30, 200), unit="D")
+    adsl = pd.DataFrame({SID: np.arange(200), "ITTFL": np.where(rng.random(200) < 0.9, "Y", "N"),
+                         "RANDDT": rand.where(rng.random(200) < 0.95),
+                         "NACTDT": (rand + pd.to_timedelta(rng.integers(20, 200, 200), unit="D")).where(
+                             rng.random(200) < 0.5)})
+    values = np.array(["sCR", "CR", "VGPR", "PR", "MR", "SD", "PD", "NE", "XX"], dtype=object)
+    categories = np.array(["ON-STUDY DISEASE ASSESSMENT", "PROGRESSION ON NEXT-LINE THERAPY"], dtype=object)
+    dates = pd.Timestamp("2019-12-15") + pd.to_timedelta(rng.integers(0, 120, n) // 5 * 5, unit="D")
+    rs = pd.DataFrame({SID: rng.integers(0, 210, n),      # 200-209: not in ADSL
+                       "RSSEQ": rng.permutation(n).astype(float),
+                       "RSCAT": categories[(rng.random(n) < 0.1).astype(int)],
+                       "RSSTRESC": values[rng.choice(len(values), n, p=[.05, .1, .1, .15, .1, .15, .2, .1, .05])],
+                       "RSDT": pd.Series(dates).where(rng.random(n) < 0.97).to_numpy()})
+    coded = rs.assign(RSCAT=rs["RSCAT"].astype("category"), RSSTRESC=rs["RSSTRESC"].astype("category"))
+    for frame in (rs, coded):
+        full = derive_adrs(None, adsl, [], assessments=frame)
+        full = full.loc[full["PARAMCD"] != "OVR", ADRS_VARS].reset_index(drop=True)
+        only = derive_adrs(None, adsl, [], assessments=frame, ovr_records=False)[ADRS_VARS]
+        pd.testing.assert_frame_equal(only.astype({"AVALC": object}), full.astype({"AVALC": object}))
+        assert (only["PARAMCD"] == "PD").sum() == (adsl["ITTFL"] == "Y").sum()
+        assert {"LSTA", "PDNL"} <= set(only["PARAMCD"])
