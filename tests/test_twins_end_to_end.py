@@ -182,10 +182,9 @@ def test_no_subgroup_or_interaction_significant(twin):
         assert p >= 0.05, (var, p)
 
 
+@pytest.mark.parametrize("twin", ["tourmaline-mm3"], indirect=True)   # the report quotes MM3's
 def test_quoted_subgroups_mm3(twin):
     name, _, ard = twin
-    if name != "tourmaline-mm3":
-        pytest.skip("the report quotes subgroup HRs for MM3")
     for (var, level), (hr, lcl, ucl) in SUBGROUPS_QUOTED.items():
         got = {k: ard_value(ard, k, analysis_id="OS-SUBGROUP", method="cox", subgroup_var=var, subgroup=level)
                for k in ("hr", "hr_lcl", "hr_ucl")}
