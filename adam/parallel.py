@@ -133,9 +133,7 @@ def forked(fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` started in a forked child; ``.result()`` returns its value
     or raises its exception, ``.cancel()`` stops it. Called at once in this process (a
     done :class:`~concurrent.futures.Future`) with one core or without ``fork``."""
-    if cores() < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return InThisProcess().submit(fn, *args, **kwargs)
-    return ForkedCall(fn, args, kwargs)
+    return _fork(fn, args, kwargs, daemon=True)
 
 
 def first_done(calls: list):
@@ -152,9 +150,13 @@ def first_done(calls: list):
 def forked_step(fn, *args, **kwargs):
     """As :func:`forked`, for a call that starts processes of its own (a whole pipeline
     ``run``: its check worker, its forked writers), which a daemonic child may not."""
+    return _fork(fn, args, kwargs, daemon=False)
+
+
+def _fork(fn, args, kwargs, daemon: bool):
     if cores() < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return InThisProcess().submit(fn, *args, **kwargs)
-    return ForkedCall(fn, args, kwargs, daemon=False)
+    return ForkedCall(fn, args, kwargs, daemon=daemon)
 
 
 class TickRelay:

@@ -636,6 +636,7 @@ def _run(spec: Study, sdtm: Path, out: Path, formats, progress, expectations: bo
     # without them the check step only writes derive's findings: no process to start
     with second_process() if expectations else InThisProcess() as pool:
         prepare_check_process(pool, expectations)
+        defining = None
         try:
             adam_sets, _, validated = derive_checked(spec, sdtm, out / "adam", encoding=encoding)
             # define.xml / define.html of the written ADaM (and the SDTM), made by a forked
@@ -653,7 +654,7 @@ def _run(spec: Study, sdtm: Path, out: Path, formats, progress, expectations: bo
             defining.result()
         except BaseException:
             stop_workers(pool)
-            if "defining" in locals():
+            if defining is not None:
                 defining.cancel()
             raise
         try:

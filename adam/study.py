@@ -147,6 +147,15 @@ def load_study(name_or_path: str | Path) -> Study:
     return _validated(doc, path)
 
 
+def _check_table(values: dict, table: str, keys: dict, path: Path) -> None:
+    """A :class:`UsageError` for a key of ``[table]`` not in ``keys`` or of another type."""
+    for key, value in values.items():
+        if key not in keys:
+            raise UsageError(f"unknown key '{table}.{key}' (allowed: {', '.join(keys)})", file=path)
+        if not isinstance(value, keys[key]):
+            raise UsageError(f"key '{table}.{key}' must be {keys[key].__name__}", file=path)
+
+
 def _validated(doc: dict, path: Path) -> Study:
     for key, value in doc.items():
         if key not in _SCHEMA:
@@ -158,21 +167,8 @@ def _validated(doc: dict, path: Path) -> Study:
     for key, (_, required) in _SCHEMA.items():
         if required and key not in doc:
             raise UsageError(f"missing required key {key!r}", file=path)
-    for key, value in doc.get("treatment", {}).items():
-        if key not in _TREATMENT_KEYS:
-            raise UsageError(f"unknown key 'treatment.{key}'", file=path)
-        if not isinstance(value, _TREATMENT_KEYS[key]):
-            raise UsageError(f"key 'treatment.{key}' must be {_TREATMENT_KEYS[key].__name__}", file=path)
-    for key, value in doc.get("sdtm", {}).items():
-        if key not in _SDTM_KEYS:
-            raise UsageError(f"unknown key 'sdtm.{key}' (allowed: {', '.join(_SDTM_KEYS)})", file=path)
-        if not isinstance(value, _SDTM_KEYS[key]):
-            raise UsageError(f"key 'sdtm.{key}' must be {_SDTM_KEYS[key].__name__}", file=path)
-    for key, value in doc.get("metadata", {}).items():
-        if key not in _METADATA_KEYS:
-            raise UsageError(f"unknown key 'metadata.{key}' (allowed: {', '.join(_METADATA_KEYS)})", file=path)
-        if not isinstance(value, _METADATA_KEYS[key]):
-            raise UsageError(f"key 'metadata.{key}' must be {_METADATA_KEYS[key].__name__}", file=path)
+    for table, keys in (("treatment", _TREATMENT_KEYS), ("sdtm", _SDTM_KEYS), ("metadata", _METADATA_KEYS)):
+        _check_table(doc.get(table, {}), table, keys, path)
     for key in ("analyses", "outputs"):
         for i, item in enumerate(doc.get(key, []), start=1):
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):

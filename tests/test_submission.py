@@ -286,13 +286,18 @@ def test_r_recomputes_every_statistic(which, request, tmp_path):
         assert ("not recomputed: 2 statistic(s) (OS-IPCW ipcw hr_lcl, OS-IPCW ipcw hr_ucl): bootstrap "
                 "percentile limits depend on numpy's random stream; R's own bootstrap differs") in result.output
     # a number changed in the bundle's ARD is caught: exit 1, the statistic named
-    csv = tmp_path / "b" / "ard" / "ard.csv"
+    broken = _verify_with_changed_hr(tmp_path / "b", "cox")
+    assert not broken.ok and broken.returncode == 1 and broken.differ == 1
+
+
+def _verify_with_changed_hr(bundle, method: str):
+    """``verify_bundle`` after the first ``method`` HR of the bundle's ARD is made 1e-5 larger."""
+    csv = bundle / "ard" / "ard.csv"
     frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
-    row = frame.index[(frame["method"] == "cox") & (frame["stat_name"] == "hr")][0]
+    row = frame.index[(frame["method"] == method) & (frame["stat_name"] == "hr")][0]
     frame.loc[row, "stat_value"] = repr(float(frame.loc[row, "stat_value"]) * (1 + 1e-5))
     frame.to_csv(csv, index=False)
-    broken = verify_bundle(tmp_path / "b")
-    assert not broken.ok and broken.returncode == 1 and broken.differ == 1
+    return verify_bundle(bundle)
 
 
 @pytest.mark.skipif(not HAS_R, reason=NO_R)
@@ -301,12 +306,7 @@ def test_r_catches_a_changed_ipcw_hr(twin, tmp_path):
     names it and exits 1."""
     run = twin / "run"
     write_bundle(load_study("tourmaline-mm3"), run / "adam", run / "ard", None, tmp_path / "b")
-    csv = tmp_path / "b" / "ard" / "ard.csv"
-    frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
-    row = frame.index[(frame["method"] == "ipcw") & (frame["stat_name"] == "hr")][0]
-    frame.loc[row, "stat_value"] = repr(float(frame.loc[row, "stat_value"]) * (1 + 1e-5))
-    frame.to_csv(csv, index=False)
-    broken = verify_bundle(tmp_path / "b")
+    broken = _verify_with_changed_hr(tmp_path / "b", "ipcw")
     assert not broken.ok and broken.returncode == 1 and broken.differ == 1
     assert [line.split(" | ")[0] for line in broken.output.splitlines() if line.endswith("| DIFFERS")] == \
         ["OS-IPCW ipcw Ixazomib vs Placebo   hr"]

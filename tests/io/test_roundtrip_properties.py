@@ -1,6 +1,5 @@
 """Property-based round trips: any frame XPT v5 can hold survives XPT and Dataset-JSON."""
 
-import contextlib
 import math
 
 import numpy as np
@@ -11,6 +10,7 @@ from hypothesis import strategies as st
 
 from adam.io import read_dataset, write_dataset, xpt
 from adam.metadata import CHAR, NUM, Dataset, Variable
+from tests.io.coders import CODERS, stream_coder
 
 # XPT text is ASCII; SAS drops trailing blanks and reads blank as missing
 text = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40).map(str.rstrip)
@@ -18,19 +18,6 @@ text = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), m
 number = st.one_of(st.just(0.0), st.just(math.nan),
                    st.floats(min_value=1e-75, max_value=1e75) | st.floats(min_value=-1e75, max_value=-1e-75))
 day = st.dates(min_value=pd.Timestamp("1800-01-01").date(), max_value=pd.Timestamp("2200-12-31").date())
-
-
-# the coded reader's ways to code words (pandas' hash table where usable, the public fallback)
-CODERS = [xpt._SortedStreamCodes] + ([xpt._StreamCodes] if xpt._hashtable is not None else [])
-
-
-@contextlib.contextmanager
-def stream_coder(coder):
-    chosen, xpt._STREAM_CODER = xpt._STREAM_CODER, coder
-    try:
-        yield
-    finally:
-        xpt._STREAM_CODER = chosen
 
 
 @st.composite

@@ -4,7 +4,6 @@ encodings, truncated files."""
 
 from __future__ import annotations
 
-import contextlib
 import struct
 from fractions import Fraction
 
@@ -18,23 +17,9 @@ from adam.errors import InputError
 from adam.io import write_dataset, xpt
 from adam.io.xpt import _TextCodes, ibm_to_ieee, ieee_to_ibm, read_xpt, read_xpt_pyreadstat
 from adam.metadata import CHAR, NUM, Dataset, Variable
+from tests.io.coders import CODERS, stream_coder
 
 OBS_HEADER = b"HEADER RECORD*******OBS     HEADER RECORD!!!!!!!"
-# the coded reader's two ways to code words: pandas' private hash table (where usable) and
-# the public-API fallback; both must give the same codes
-CODERS = [xpt._SortedStreamCodes] + ([xpt._StreamCodes] if xpt._hashtable is not None else [])
-
-
-@contextlib.contextmanager
-def stream_coder(coder):
-    """Read with ``coder`` (not a fixture: hypothesis tests run many examples per call)."""
-    chosen, xpt._STREAM_CODER = xpt._STREAM_CODER, coder
-    try:
-        yield
-    finally:
-        xpt._STREAM_CODER = chosen
-
-
 def assert_same_dataset(path):
     """read_xpt and the pyreadstat reader give the same frame and metadata."""
     ours, reference = read_xpt(path), read_xpt_pyreadstat(path)
