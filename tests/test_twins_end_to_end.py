@@ -1,51 +1,18 @@
-"""The synthetic twins through the whole pipeline (synth -> derive -> analyze) reproduce
-the published report (shared/study/tourmaline.md): exact counts, Table 1 cell by cell,
-every published HR inside its published 95% CI, medians within 10% (NR stays NR), median
-follow-up within 2 months."""
-
-import math
+"""The synthetic twins through the whole pipeline (synth -> derive -> analyze) keep every
+published conclusion of the report (shared/study/tourmaline.md), as
+:func:`adam.synth.calibration.conclusions` lists them against its ``PUBLISHED`` facts:
+exact counts, Table 1 cell by cell, every quoted HR inside its published 95% CI, medians
+within 10% (NR stays NR), median follow-up within 2 months, no conclusion flipped (PFS
+significant, nothing else; no subgroup or interaction significant), the MM3 quoted
+subgroups, the OS curves' shape and PFS censoring. Each test fails naming its checks."""
 
 import pytest
 
 from adam import pipeline
 from adam.ard import ard_value
 from adam.io import read_adam
+from adam.synth.calibration import PUBLISHED, conclusions, failed
 
-DAYS_PER_MONTH = 30.4375
-NR = None
-
-PUBLISHED = {
-    "tourmaline-mm3": {
-        "itt": {"Ixazomib": 395, "Placebo": 261}, "saf": {"Ixazomib": 394, "Placebo": 259},
-        "deaths": {"Ixazomib": 144, "Placebo": 93},
-        "table1": {">=1 subsequent anti-cancer therapy": (288, 190), "Corticosteroids": (263, 169),
-                   "IMiDs": (255, 161), "PIs": (182, 141), "Anti-CD38 antibodies": (138, 74),
-                   "Alkylating agents": (105, 71)},
-        "hr": {"OS-PRIMARY": (0.789, 1.332), "PFS": (0.58, 0.89), "TTNT": (0.704, 1.022),
-               "PFS2": (0.795, 1.298), "OS-NEXTLINE-PI": (0.523, 1.206),
-               "OS-NEXTLINE-NOPI": (0.901, 1.904)},
-        "median": {"OS-PRIMARY": (NR, NR), "PFS": (26.5, 21.3), "TTNT": (33.1, 27.6),
-                   "PFS2": (84.0, 80.4), "OS-NEXTLINE-PI": (NR, 94.2),
-                   "OS-NEXTLINE-NOPI": (74.9, 90.3)},
-        "followup": (94.4, 94.5),
-        "switching": {"OS-IPCW": (0.252, 2.446), "OS-MSM": (0.261, 3.279)},
-    },
-    "tourmaline-mm4": {
-        "itt": {"Ixazomib": 425, "Placebo": 281}, "saf": {"Ixazomib": 426, "Placebo": 276},
-        "deaths": {"Ixazomib": 184, "Placebo": 115},
-        "table1": {">=1 subsequent anti-cancer therapy": (308, 198), "Corticosteroids": (286, 184),
-                   "IMiDs": (257, 168), "PIs": (143, 99), "Anti-CD38 antibodies": (109, 73),
-                   "Alkylating agents": (99, 58)},
-        "hr": {"OS-PRIMARY": (0.861, 1.381), "PFS": (0.54, 0.80), "TTNT": (0.734, 1.058),
-               "PFS2": (0.777, 1.246), "OS-NEXTLINE-PI": (0.749, 1.849),
-               "OS-NEXTLINE-NOPI": (0.672, 1.283)},
-        "median": {"OS-PRIMARY": (64.8, 69.5), "PFS": (17.4, 9.4), "TTNT": (22.1, 16.5),
-                   "PFS2": (51.3, 50.3), "OS-NEXTLINE-PI": (64.7, 60.1),
-                   "OS-NEXTLINE-NOPI": (57.1, 55.1)},
-        "followup": (57.2, 57.6),
-        "switching": {"OS-IPCW": (0.579, 2.323), "OS-MSM": (0.897, 1.577)},
-    },
-}
 ARMS = ("Ixazomib", "Placebo")
 
 
@@ -59,54 +26,80 @@ def twin(request, tmp_path_factory):
     return name, read_adam(out / "adam"), ard
 
 
-def test_populations_and_deaths(twin):
-    name, adam, _ = twin
-    adsl, facts = adam["adsl"].frame, PUBLISHED[name]
-    for arm in ARMS:
-        assert ((adsl.TRT01P == arm) & (adsl.ITTFL == "Y")).sum() == facts["itt"][arm]
-        assert ((adsl.TRT01A == arm) & (adsl.SAFFL == "Y")).sum() == facts["saf"][arm]
-        assert ((adsl.TRT01P == arm) & (adsl.DTHFL == "Y")).sum() == facts["deaths"][arm]
+@pytest.fixture(scope="module")
+def checks(twin):
+    name, adam, ard = twin
+    return conclusions(name, ard, adam["adsl"].frame)
 
 
-def test_table1_every_cell(twin):
-    name, _, ard = twin
-    for label, counts in PUBLISHED[name]["table1"].items():
-        for arm, n in zip(ARMS, counts):
-            assert ard_value(ard, "n", analysis_id="SUBSEQ-THERAPY", group=arm, subgroup=label) == n, (label, arm)
+def test_every_published_fact_is_checked(twin, checks):
+    """The list covers each published fact (a check that is missing cannot fail)."""
+    name, _, _ = twin
+    facts = PUBLISHED[name]
+    keys = {c.key for c in checks}
+    assert {f"hr in published CI: {a}" for a in facts.results} <= keys
+    assert {f"significance: {a}" for a in facts.results} <= keys
+    assert {f"table1: {label} {arm}" for label in facts.table1 for arm in ARMS} <= keys
+    assert {f"quoted subgroup HR in published CI: {v}={lv}" for v, lv in facts.subgroups} <= keys
+    assert sum(c.group == "median" for c in checks) == 2 * sum(r.median is not None for r in facts.results.values())
+    assert sum(c.group == "subgroup CI includes 1" for c in checks) >= 12
+    assert sum(c.group == "interaction p >= 0.05" for c in checks) >= 7
 
 
-def test_switching_adjusted_hazard_ratios_inside_published_ci(twin):
-    """IPCW and MSM OS HRs (sensitivity analyses for subsequent therapy) inside the
-    published CIs: the twin's deaths before any next line are balanced by arm."""
-    name, _, ard = twin
-    for analysis, (lcl, ucl) in PUBLISHED[name]["switching"].items():
-        hr = ard_value(ard, "hr", analysis_id=analysis)
-        assert lcl <= hr <= ucl, (analysis, hr, lcl, ucl)
+def test_populations_deaths_discontinuations_and_table1(checks):
+    assert not failed(checks, "count", "table1")
 
 
-def test_hazard_ratios_inside_published_ci(twin):
-    name, _, ard = twin
-    for analysis, (lcl, ucl) in PUBLISHED[name]["hr"].items():
-        hr = ard_value(ard, "hr", analysis_id=analysis, method="cox", group="Ixazomib vs Placebo")
-        assert lcl <= hr <= ucl, (analysis, hr, lcl, ucl)
+def test_hazard_ratios_inside_published_ci(checks):
+    """OS, PFS, TTNT, PFS2, OS by next-line PI / no PI, and the IPCW and MSM OS HRs
+    (sensitivity analyses for subsequent therapy)."""
+    assert not failed(checks, "hr in published CI")
 
 
-def test_medians_within_ten_percent(twin):
-    name, _, ard = twin
-    for analysis, published in PUBLISHED[name]["median"].items():
-        for arm, target in zip(ARMS, published):
-            got = ard_value(ard, "median", analysis_id=analysis, method="km", group=arm)
-            if target is NR:
-                assert math.isnan(got), (analysis, arm, got / DAYS_PER_MONTH)
-            else:
-                assert abs(got / DAYS_PER_MONTH - target) <= 0.10 * target, (analysis, arm, got / DAYS_PER_MONTH, target)
+def test_medians_and_follow_up(checks):
+    assert not failed(checks, "median", "follow-up")
 
 
-def test_median_follow_up_within_two_months(twin):
-    name, _, ard = twin
-    for arm, target in zip(ARMS, PUBLISHED[name]["followup"]):
-        got = ard_value(ard, "median_fu", analysis_id="OS-PRIMARY", method="revkm", group=arm) / DAYS_PER_MONTH
-        assert abs(got - target) <= 2, (arm, got, target)
+def test_secondary_hazard_ratios_keep_the_published_conclusions(checks):
+    """p < 0.05 only for PFS; MSM, IPCW and OS by next-line PI with a CI covering the
+    published HR, next-line HRs on the published side of 1 where that is not near 1, no
+    runaway IPCW bootstrap limit."""
+    assert not failed(checks, "significance", "CI covers published HR", "direction", "IPCW CI bounded")
+
+
+def test_no_subgroup_or_interaction_significant_and_quoted_subgroups(checks):
+    assert not failed(checks, "subgroup CI includes 1", "interaction p >= 0.05",
+                      "quoted subgroup HR in published CI")
+
+
+def test_os_curves_and_pfs_censoring(checks):
+    """5-year OS within 5 points of the published, no arm at 100% at 12 months; a few
+    percent of each arm censored for PFS."""
+    assert not failed(checks, "OS shape", "PFS censoring")
+
+
+def test_a_wrong_twin_fails_the_named_checks(twin):
+    """Each kind of departure from the report fails the check naming it."""
+    name, adam, ard = twin
+    adsl = adam["adsl"].frame
+
+    def failing(ard=ard, adsl=adsl):
+        return {c.key for c in conclusions(name, ard, adsl) if not c.passed}
+
+    assert not failing()
+    hr = (ard.analysis_id == "OS-PRIMARY") & (ard.method == "cox") & (ard.stat_name == "hr")
+    assert failing(ard.assign(stat_value=ard.stat_value.where(~hr, 1.6))) == {"hr in published CI: OS-PRIMARY"}
+    p = (ard.analysis_id == "TTNT") & (ard.method == "logrank") & (ard.stat_name == "p_value")
+    assert failing(ard.assign(stat_value=ard.stat_value.where(~p, 0.01))) == {"significance: TTNT"}
+    level = ((ard.analysis_id == "OS-SUBGROUP") & (ard.method == "cox") & (ard.subgroup_var == "AGEGR1")
+             & (ard.subgroup == "<60") & (ard.stat_name == "hr_lcl"))
+    assert failing(ard.assign(stat_value=ard.stat_value.where(~level, 1.01))) == {
+        "subgroup CI includes 1: AGEGR1=<60"}
+    alive = adsl.index[(adsl.TRT01P == "Placebo") & (adsl.DTHFL != "Y")][:1]
+    assert failing(adsl=adsl.assign(DTHFL=adsl.DTHFL.where(~adsl.index.isin(alive), "Y"))) == {
+        "count: deaths Placebo"}
+    no_msm = ard[ard.analysis_id != "OS-MSM"]
+    assert {"hr in published CI: OS-MSM", "significance: OS-MSM"} <= failing(no_msm)
 
 
 def test_analyze_reads_only_the_variables_its_analyses_use(twin, tmp_path):
@@ -128,90 +121,6 @@ def test_analyze_reads_only_the_variables_its_analyses_use(twin, tmp_path):
     pd.testing.assert_frame_equal(ard.reset_index(drop=True), whole.reset_index(drop=True))
 
 
-# ------------------------------------------------------------ secondary conclusions (issue 18)
-# typed from shared/study/tourmaline.md: (HR, lower, upper, p or None)
-SECONDARY = {
-    "tourmaline-mm3": {
-        "OS-MSM": (0.925, 0.261, 3.279, 0.904), "OS-IPCW": (0.784, 0.252, 2.446, 0.676),
-        "OS-NEXTLINE-PI": (0.794, 0.523, 1.206, None), "OS-NEXTLINE-NOPI": (1.310, 0.901, 1.904, None),
-    },
-    "tourmaline-mm4": {
-        "OS-MSM": (1.190, 0.897, 1.577, 0.227), "OS-IPCW": (1.160, 0.579, 2.323, 0.676),
-        "OS-NEXTLINE-PI": (1.177, 0.749, 1.849, None), "OS-NEXTLINE-NOPI": (0.928, 0.672, 1.283, None),
-    },
-}
-# MM3 subgroup HRs the report quotes: (subgroup variable, level) -> (HR, lower, upper)
-SUBGROUPS_QUOTED = {("INDPIGR1", "PI-naive"): (0.746, 0.322, 1.731),
-                    ("MRDGR1", "Negative"): (0.700, 0.414, 1.184)}
-FIVE_YEAR_OS = {"tourmaline-mm3": (0.74, 0.73), "tourmaline-mm4": (0.55, 0.56)}   # ixazomib, placebo
-
-
-def _contrast(ard, analysis):
-    rows = ard[(ard.analysis_id == analysis) & ard.method.isin(["cox", "ipcw", "msm"])
-               & (ard.group == "Ixazomib vs Placebo")]
-    return {k: float(v) for k, v in zip(rows.stat_name, rows.stat_value)}
-
-
-def test_secondary_hazard_ratios_keep_the_published_conclusions(twin):
-    """MSM, IPCW and OS by next-line PI: the twin's HR inside the published CI, its CI
-    covering the published HR, not significant (the report calls none of them so); OS by
-    next-line PI on the published side of 1 where the report's HR is not near 1."""
-    name, _, ard = twin
-    for analysis, (hr, lcl, ucl, _) in SECONDARY[name].items():
-        got = _contrast(ard, analysis)
-        assert lcl <= got["hr"] <= ucl, (analysis, got["hr"], lcl, ucl)
-        assert got["hr_lcl"] <= hr <= got["hr_ucl"], (analysis, got, hr)
-        assert got["p_value"] >= 0.05, (analysis, got["p_value"])
-        if analysis.startswith("OS-NEXTLINE") and abs(math.log(hr)) > math.log(1.15):
-            assert (got["hr"] - 1) * (hr - 1) >= 0, (analysis, got["hr"], hr)
-    ipcw = _contrast(ard, "OS-IPCW")
-    assert ipcw["hr_ucl"] < 3.5 * SECONDARY[name]["OS-IPCW"][2], ipcw   # no runaway bootstrap limit
-
-
-def test_no_subgroup_or_interaction_significant(twin):
-    """'none significant': every Figure 3 subgroup CI includes 1, every interaction p >= 0.05."""
-    _, _, ard = twin
-    sub = ard[(ard.analysis_id == "OS-SUBGROUP") & (ard.method == "cox")]
-    for (var, level), rows in sub[sub.subgroup.fillna("") != ""].groupby(["subgroup_var", "subgroup"]):
-        d = {k: float(v) for k, v in zip(rows.stat_name, rows.stat_value)}
-        if not math.isnan(d.get("hr", math.nan)):
-            assert d["hr_lcl"] <= 1 <= d["hr_ucl"], (var, level, d)
-    inter = sub[sub.stat_name == "p_interaction"]
-    assert len(inter) >= 6
-    for var, p in zip(inter.subgroup_var, inter.stat_value.astype(float)):
-        assert p >= 0.05, (var, p)
-
-
-@pytest.mark.parametrize("twin", ["tourmaline-mm3"], indirect=True)   # the report quotes MM3's
-def test_quoted_subgroups_mm3(twin):
-    name, _, ard = twin
-    for (var, level), (hr, lcl, ucl) in SUBGROUPS_QUOTED.items():
-        got = {k: ard_value(ard, k, analysis_id="OS-SUBGROUP", method="cox", subgroup_var=var, subgroup=level)
-               for k in ("hr", "hr_lcl", "hr_ucl")}
-        assert lcl <= got["hr"] <= ucl, (var, level, got)
-        assert got["hr_lcl"] <= hr <= got["hr_ucl"], (var, level, got)
-
-
-def test_os_curves_and_pfs_censoring(twin):
-    """OS curves as the report's: 5-year OS within 5 points of the published, no arm at
-    100% at 12 months; PFS significant with a few percent censored in each arm."""
-    name, _, ard = twin
-    for arm, target in zip(ARMS, FIVE_YEAR_OS[name]):
-        s60 = ard_value(ard, "surv", analysis_id="OS-PRIMARY", method="km", group=arm,
-                        timepoint=60 * DAYS_PER_MONTH)
-        s12 = ard_value(ard, "surv", analysis_id="OS-PRIMARY", method="km", group=arm,
-                        timepoint=12 * DAYS_PER_MONTH)
-        assert abs(s60 - target) <= 0.05, (arm, s60, target)
-        assert s12 < 1, (arm, s12)
-        n = ard_value(ard, "n", analysis_id="PFS", method="km", group=arm)
-        cens = ard_value(ard, "n_censored", analysis_id="PFS", method="km", group=arm)
-        assert cens >= 0.03 * n, (arm, cens, n)
-    assert _contrast(ard, "PFS")["p_value"] < 0.05
-
-
-DISCONTINUED = {"tourmaline-mm3": (194, 151), "tourmaline-mm4": (307, 226)}
-
-
 def test_disposition_flow_sums_and_reconciles_the_safety_population(twin):
     """Figure 1 (issue 18): every box of the disposition flow is the sum of its children in
     the ARD (both twins), no analyze warning says otherwise, the end-of-study status is that
@@ -228,14 +137,13 @@ def test_disposition_flow_sums_and_reconciles_the_safety_population(twin):
     findings = []
     run_analyses(adam, load_study(name), only=["DISPOSITION"], findings=findings)
     assert not [f for f in findings if f.rule_id == "COUNT-TREE-SUM"]
-    for arm, n in zip(ARMS, DISCONTINUED[name]):
-        assert ard_value(ard, "n", analysis_id="DISPOSITION", group=arm, subgroup="Discontinued treatment") == n
+    for arm in ARMS:      # the discontinued counts: test_populations_deaths_discontinuations_and_table1
         assert (ard_value(ard, "n", analysis_id="DISPOSITION", group=arm, subgroup="Status at end of study")
                 == ard_value(ard, "n", analysis_id="DISPOSITION", group=arm, subgroup="Treated"))
     spec = next(o for o in load_study(name).outputs if o["id"] == "figure1")
     notes = " ".join(consort.build(ard, load_study(name), spec).footnotes)
-    saf = PUBLISHED[name]["saf"]
-    assert f"Ixazomib N = {saf['Ixazomib']}, Placebo N = {saf['Placebo']}" in notes
+    saf = PUBLISHED[name].safety
+    assert f"Ixazomib N = {saf[0]}, Placebo N = {saf[1]}" in notes
     crossed = int(ard_value(ard, "n", analysis_id="DISPOSITION", group="Placebo",
                             subgroup="Treated: received Ixazomib"))
     assert crossed > 0 and f"{crossed} patient{'s' if crossed > 1 else ''} randomized to Placebo received Ixazomib" in notes
