@@ -9,7 +9,8 @@ writes ``<id>.html`` / ``<id>.rtf`` / ``<id>.pdf`` per output, ``<id>.png`` per 
 natively by :mod:`reports.pdf` (fpdf2, nothing else to install) from the same display and
 template context, laid out as the RTF (running header with "Page x of y", title block,
 footnotes and program/run line on every page, table headers repeated across pages, figures
-as vector graphics from the SVG each figure carries beside its PNG). ``study`` needs ``.name``,
+as matplotlib's own vector PDF of each figure). Figures are vector SVG in the HTML and
+300-dpi PNG in the RTF and the ``.png`` file. ``study`` needs ``.name``,
 ``.studyid``, ``.title``, ``.data_cutoff`` and ``.outputs`` (optional ``.footnotes``: study-wide
 footnotes printed on every output). A program never computes a
 statistic: it selects ARD rows and formats them (days -> months = days / 30.4375).
@@ -36,6 +37,9 @@ Output spec keys (one ``[[outputs]]`` table of the study TOML, a dict here):
 ``ylabel``           ``km``: y-axis label
 ``time_unit``        ``km``: "months" (default, days / 30.4375) or "days"
 ``row_header``       ``subseq`` / ``baseline``: header of the first column
+``p_values``         ``km``: ``false`` shows no p-value (patients selected after
+                     randomization); ``efficacy``: ``false`` or the analysis ids whose
+                     p-values are shown (the others get a footnote)
 ==================== =============================================================
 
 What each program reads (``group`` = arm for per-arm rows, ``"A vs B"`` for contrasts):

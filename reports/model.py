@@ -30,20 +30,34 @@ class Table:
             self.widths = [3.0] + [1.0] * (len(self.columns) - 1)
 
 
-@dataclass
 class Figure:
-    """One figure in two forms: PNG (HTML, RTF, the ``.png`` file) and a one-page vector
-    PDF of the same drawing (placed on the PDF outputs' pages as it is); ``pdf`` empty
-    means PNG only."""
-    png: bytes
-    width_in: float
-    height_in: float
-    alt: str
-    pdf: bytes = b""
+    """One figure in three forms, each rendered from the drawing the first time it is asked
+    for (a run that writes no HTML never makes the SVG): ``png`` at :data:`PRINT_DPI` (RTF,
+    the ``.png`` file), ``svg`` (HTML) and ``pdf``, a one-page vector PDF placed on the PDF
+    outputs' pages as it is. Built from a matplotlib figure (``source``) or from bytes
+    already rendered (``png``, optional ``pdf``/``svg``: PNG only where they are absent)."""
+
+    def __init__(self, width_in: float, height_in: float, alt: str, png: bytes = b"",
+                 pdf: bytes = b"", svg: bytes = b"", source=None, render=None):
+        self.width_in, self.height_in, self.alt = float(width_in), float(height_in), alt
+        self._bytes = {"png": png, "pdf": pdf, "svg": svg}
+        self._source, self._render = source, render
+
+    def _get(self, kind: str) -> bytes:
+        if not self._bytes[kind] and self._source is not None:
+            self._bytes[kind] = self._render(self._source, kind)
+        return self._bytes[kind]
+
+    png = property(lambda self: self._get("png"))
+    pdf = property(lambda self: self._get("pdf"))
+    svg = property(lambda self: self._get("svg"))
 
     @property
     def data_uri(self) -> str:
-        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+        """The SVG (vector) where there is one, else the PNG."""
+        svg = self.svg
+        kind, data = ("svg+xml", svg) if svg else ("png", self.png)
+        return f"data:image/{kind};base64," + base64.b64encode(data).decode("ascii")
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Shared figure style: colour-blind-safe palette (Okabe-Ito), large fonts, PNG and PDF export.
+"""Shared figure style: colour-blind-safe palette (Okabe-Ito), large fonts, PNG, SVG and PDF export.
 
 Figures are built on :class:`matplotlib.figure.Figure` directly (no pyplot state), so
 rendering is thread-safe and does not depend on the interactive backend.
@@ -47,18 +47,26 @@ def new_figure(width_in: float, height_in: float, **kw) -> MplFigure:
     return fig
 
 
-# the vector drawing for the PDF outputs: matplotlib's own PDF (text as Type 3 glyph
-# procedures: no font needed where it is placed), no metadata (reproducible bytes)
-PDF_METADATA = {"CreationDate": None, "Creator": None, "Producer": None}
+#: the PNG (RTF pictures, the ``.png`` file) is printed at 300 dpi, a print resolution
+PRINT_DPI = 300
+
+# the vector drawings: matplotlib's own PDF (text as Type 3 glyph procedures: no font needed
+# where it is placed) and SVG (text as paths: the same look in every browser), without dates
+# and with a fixed id salt, so output is reproducible byte for byte
+_SAVE = {"png": {"format": "png", "dpi": PRINT_DPI, "metadata": {"Software": None}},
+         "pdf": {"format": "pdf", "metadata": {"CreationDate": None, "Creator": None, "Producer": None}},
+         "svg": {"format": "svg", "metadata": {"Date": None, "Creator": None}}}
+
+
+def render(fig: MplFigure, kind: str) -> bytes:
+    """``fig`` as ``kind`` (png, pdf or svg) bytes; its text drawn literally."""
+    buf = io.BytesIO()
+    with matplotlib.rc_context(LITERAL_TEXT | {"svg.hashsalt": "adamant", "svg.fonttype": "path"}):
+        fig.savefig(buf, **_SAVE[kind])
+    return buf.getvalue()
 
 
 def to_figure(fig: MplFigure, alt: str) -> Figure:
-    """Render to PNG bytes (HTML, RTF, the .png file) and to a one-page vector PDF (the
-    PDF outputs), with no timestamp metadata, so output is reproducible."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    vector = io.BytesIO()
-    fig.savefig(vector, format="pdf", metadata=PDF_METADATA)
+    """The report figure of a drawing: PNG, SVG and PDF rendered when first asked for."""
     width, height = fig.get_size_inches()
-    return Figure(png=buf.getvalue(), width_in=float(width), height_in=float(height), alt=alt,
-                  pdf=vector.getvalue())
+    return Figure(width_in=float(width), height_in=float(height), alt=alt, source=fig, render=render)

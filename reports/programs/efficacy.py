@@ -1,7 +1,10 @@
 """Efficacy summary table: for each analysis (spec ``analysis_ids``, default every
 analysis with ``km`` or contrast rows, in ARD order) events / N and median (95% CI) per
 arm, the hazard ratio (95% CI) of each contrast method (cox, ipcw, msm), the log-rank
-p-value and, when present, median follow-up (reverse KM)."""
+p-value and, when present, median follow-up (reverse KM). Spec ``p_values``: ``false`` shows
+no p-value, a list of analysis ids shows the p-values of those analyses only (e.g. the
+prespecified ones, leaving out analyses of patients selected after randomization); a
+footnote names the analyses shown without one."""
 
 from __future__ import annotations
 
@@ -10,8 +13,9 @@ import pandas as pd
 from reports import fmt, select
 from reports.model import Display, Row, Table
 from adam.ard import parse_options
+from adam.errors import UsageError
 from reports.programs.common import (analysis_label, arm_headers, contrasts_notes, endpoint_notes,
-                                     logrank_tests, strata_text)
+                                     logrank_tests, strata_text, words)
 
 METHOD_LABELS = {"cox": "Cox", "ipcw": "IPCW", "msm": "MSM"}
 
@@ -50,7 +54,7 @@ def _default_ids(ard: pd.DataFrame) -> list[str]:
     return list(pd.unique(ard.loc[wanted, "analysis_id"]))
 
 
-def _analysis_rows(rows: pd.DataFrame, arms: list[str], label: str) -> list[Row]:
+def _analysis_rows(rows: pd.DataFrame, arms: list[str], label: str, p_values: bool = True) -> list[Row]:
     rows = rows[rows["subgroup_var"] == ""]
     out = [Row([label] + [""] * (len(arms) + 2), bold=True)]
     per_arm = [select.stats(rows, method="km", group=a) for a in arms]
@@ -63,13 +67,13 @@ def _analysis_rows(rows: pd.DataFrame, arms: list[str], label: str) -> list[Row]
     for method in select.CONTRAST_METHODS:
         for contrast in select.contrasts(rows, method):
             st = select.stats(rows, method=method, group=contrast)
-            p = fmt.p_value(st.get("p_value"))
-            if not p and fmt.is_missing(st.get("hr")):              # HR not estimable: no Wald p
+            p = fmt.p_value(st.get("p_value")) if p_values else ""
+            if p_values and not p and fmt.is_missing(st.get("hr")):  # HR not estimable: no Wald p
                 p = fmt.NOT_ESTIMABLE
             out.append(Row([f"{METHOD_LABELS[method]} HR, {contrast}"] + [""] * len(arms)
                            + [fmt.hr_ci(st.get("hr"), st.get("hr_lcl"), st.get("hr_ucl")), p],
                            indent=1))
-    for test in logrank_tests(rows):
+    for test in logrank_tests(rows) if p_values else []:
         suffix = " (all arms)" if test.global_test else f", {test.group}"
         out.append(Row([test.label + suffix] + [""] * (len(arms) + 1) + [fmt.p_value(test.p)], indent=1))
     follow = [select.stats(rows, method="revkm", group=a) for a in arms]
@@ -82,11 +86,30 @@ def _analysis_rows(rows: pd.DataFrame, arms: list[str], label: str) -> list[Row]
     return out
 
 
+def _lower_first(label: str) -> str:
+    """'Overall survival, ...' -> 'overall survival, ...'; an acronym ('PFS2 ...') stays."""
+    return label[0].lower() + label[1:] if label[1:2].islower() else label
+
+
+def _with_p(spec: dict, ids: list[str]) -> list[bool]:
+    """Per analysis: are its p-values shown (spec ``p_values``: bool or analysis ids)?"""
+    shown = spec.get("p_values", True)
+    if isinstance(shown, bool):
+        return [shown] * len(ids)
+    unknown = sorted(set(map(str, shown)) - set(ids))
+    if unknown:
+        raise UsageError(f"output {spec['id']}: p_values names analyses it does not list: {', '.join(unknown)}")
+    return [i in shown for i in ids]
+
+
 def build(ard, study, spec: dict) -> Display:
     ids = spec.get("analysis_ids") or _default_ids(ard)
     parts = [select.analysis(ard, i, spec["id"]) for i in ids]
     arms = list(dict.fromkeys(a for p in parts for a in select.arms(p, "km")))
-    body = [row for i, p in zip(ids, parts) for row in _analysis_rows(p, arms, analysis_label(p, i))]
+    with_p = _with_p(spec, ids)
+    labels = [analysis_label(p, i) for i, p in zip(ids, parts)]
+    body = [row for p, label, show in zip(parts, labels, with_p)
+            for row in _analysis_rows(p, arms, label, show)]
     first_km = next((p for p in parts if (p["method"] == "km").any()), parts[0])
     table = Table(columns=["Endpoint"] + arm_headers(first_km, arms, "km", "n")
                   + ["HR (95% CI)", "p-value"], rows=body, widths=[3.2] + [1.6] * len(arms) + [1.7, 0.8])
@@ -94,5 +117,9 @@ def build(ard, study, spec: dict) -> Display:
              "N in the column headers: patients in the first analysis listed; Events / N per endpoint "
              "use the patients of that analysis.",
              _hr_note(pd.concat(parts), study, spec)] + contrasts_notes(pd.concat(parts))
+    without_p = [label for label, show in zip(labels, with_p) if not show]
+    if without_p and any(with_p):
+        notes.append(f"No p-value is given for {words([_lower_first(label) for label in without_p])}: not prespecified for testing; "
+                     "hazard ratios are descriptive.")
     notes += endpoint_notes(study, [p for part in parts for p in part["paramcd"] if p])
     return Display(tables=[table], footnotes=notes, landscape=True)

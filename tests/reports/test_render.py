@@ -1,5 +1,8 @@
 """render_reports end to end: files, index, RTF well-formedness, escaping (PDF: test_pdf.py)."""
 
+import base64
+import re
+
 from datetime import datetime, timezone
 
 import pytest
@@ -35,7 +38,30 @@ def test_figures_are_real_pngs(rendered):
     for stem in ("fig1", "fig2", "fig3", "fig4", "fig5", "fig6", "fig7", "fs1"):
         png = (out / f"{stem}.png").read_bytes()
         width, height = rtf.png_size(png)
-        assert len(png) > 20_000 and width >= 1000 and height >= 600, stem
+        assert len(png) > 20_000 and width >= 2000 and height >= 1200, stem
+
+
+def test_rtf_pictures_print_at_300_dpi_at_least(rendered):
+    """Issue 18: each RTF figure has at least 300 pixels per inch of the size it is shown at."""
+    out, _, _ = rendered
+    for stem in ("fig1", "fig2", "fig3", "fs1"):
+        text = (out / f"{stem}.rtf").read_text(encoding="ascii")
+        picw, goal = (int(re.search(rf"\\{key}(\d+)", text).group(1)) for key in ("picw", "picwgoal"))
+        assert picw / (goal / 1440) >= 300, stem
+
+
+def test_html_figures_are_svg_vector_graphics(rendered, ard_mm3):
+    """Issue 18: the HTML figure is an SVG drawing (paths, no embedded raster), the same
+    bytes on every render (no date, fixed ids)."""
+    out, _, study = rendered
+    for stem in ("fig2", "fig3"):
+        html = (out / f"{stem}.html").read_text()
+        svg = base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html).group(1))
+        assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg and b"<path" in svg, stem
+        assert b"<image" not in svg and b"<dc:date>" not in svg, stem
+    again = out.parent / "again"
+    render_reports(ard_mm3, study, again, formats=("html",), run_datetime=RUN)
+    assert (again / "fig2.html").read_bytes() == (out / "fig2.html").read_bytes()
 
 
 @pytest.mark.smoke
@@ -71,7 +97,7 @@ def test_html_furniture(rendered):
     assert '<td class="indent-0" colspan="5">Overall survival</td>' in (out / "s5.html").read_text()
     html = (out / "fig2.html").read_text()
     assert "Figure 2" in html and "Intent-to-treat population" in html
-    assert 'src="data:image/png;base64,' in html
+    assert 'src="data:image/svg+xml;base64,' in html and "data:image/png" not in html
     assert 'counter(pages)' in html and "Program: reports/programs/km.py; template: km.html.j2" in html
 
 

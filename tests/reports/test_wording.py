@@ -59,6 +59,35 @@ def test_post_randomization_subset_shows_no_p_value(ard_mm3, build):
     assert [r for r in with_p.tables[0].rows if "log-rank" in r.cells[0]]
 
 
+PRESPECIFIED = ["OS-PRIMARY", "PFS", "TTNT", "PFS2", "OS-IPCW", "OS-MSM"]
+NEXT_LINE = ["OS-NEXTLINE-PI", "OS-NEXTLINE-NOPI"]
+
+
+def test_efficacy_table_gives_p_values_of_the_listed_analyses_only(ard_mm3, build):
+    """The report quotes p-values for OS, PFS, TTNT, PFS2, MSM and IPCW, not for the
+    next-line subsets (patients selected after randomization)."""
+    display = build(ard_mm3, "s5", analysis_ids=PRESPECIFIED + NEXT_LINE, p_values=PRESPECIFIED)
+    rows = display.tables[0].rows
+    section, p_by_section = "", {}
+    for r in rows:
+        if r.bold:
+            section = r.cells[0]
+        elif r.cells[-1]:
+            p_by_section.setdefault(section, []).append(r.cells[-1])
+    assert p_by_section["Overall survival"] == ["0.850"]
+    assert p_by_section["Overall survival, IPCW sensitivity analysis"] == ["0.676"]
+    assert p_by_section["Overall survival, marginal structural model"] == ["0.904"]
+    assert not any(s.startswith("Overall survival, next-line") for s in p_by_section)
+    hrs = [r.cells[-2] for r in rows if r.cells[0].startswith("Cox HR")]
+    assert "0.794 (0.523, 1.206)" in hrs and "1.310 (0.901, 1.904)" in hrs     # HRs still shown
+    assert ("No p-value is given for overall survival, next-line therapy including a PI and overall "
+            "survival, next-line therapy without a PI") in " ".join(display.footnotes)
+    everything = build(ard_mm3, "s5", analysis_ids=PRESPECIFIED + NEXT_LINE)
+    assert "No p-value is given" not in " ".join(everything.footnotes)
+    with pytest.raises(Exception, match="p_values names analyses it does not list: OS-OTHER"):
+        build(ard_mm3, "s5", analysis_ids=PRESPECIFIED, p_values=["OS-OTHER"])
+
+
 @pytest.mark.parametrize("name", ["tourmaline-mm3", "tourmaline-mm4"])
 def test_twin_specs_label_next_line_figures_as_selected_after_randomization(name):
     study = load_study(name)
