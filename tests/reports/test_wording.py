@@ -95,9 +95,9 @@ def test_twin_specs_label_next_line_figures_as_selected_after_randomization(name
     assert len(figs) == 2
     for out in figs:
         assert out["p_values"] is False
+        assert "selected after randomization" in out["population"] and out["population"] != "ITT"
     summary = next(o for o in study.outputs if o["program"] == "efficacy")
     assert sorted(summary["p_values"]) == sorted(PRESPECIFIED)
-        assert "selected after randomization" in out["population"] and out["population"] != "ITT"
     assert set(study.endpoints) >= {"OS", "PFS", "TTNT", "PFS2"}
     strata = next(a for a in study.analyses if a["id"] == "OS-PRIMARY")["strata"]
     assert all(s in study.labels for s in strata)
