@@ -25,6 +25,23 @@ Cross-domain consistency (``warning``, issue 18):
   MILESTONE" (SDTMIG DS: milestones are not epoch events; EPOCH is null there).
 - ``SDTM-DM-RFENDTC-NOT-TREATED``: DM.RFENDTC populated while RFSTDTC is missing (a
   subject never exposed has no reference period).
+- ``SDTM-SD0080``: an AESTDTC after the subject's end of participation, the latest of its
+  DS DSSTDTC and DM.RFPENDTC. Mirrors Pinnacle 21 SD0080 ("AE start date is after the
+  latest Disposition date"); RFPENDTC is taken as well because a subject still in
+  follow-up at a data cutoff has no end-of-study DS record, and its last contact
+  (RFPENDTC, SDTMIG's end of participation), not its end of treatment, ends the period
+  in which it can report an event.
+- ``SDTM-SD1255``: an AE with AESDTH "Y" or AEOUT "FATAL" whose subject's DM.DTHFL is not
+  "Y". Mirrors Pinnacle 21 SD1255 ("When AE.AESDTH = 'Y' then DTHFL = 'Y'"), extended to
+  AEOUT "FATAL".
+- ``SDTM-AE-FATAL-DTHDTC``: an AE with a fatal outcome (as above) of a subject with
+  DTHFL "Y" whose DM.DTHDTC is missing or before AESTDTC. No CORE or Pinnacle 21 rule
+  found; the pharmaverse sdtmchecks ``check_ae_aestdtc_after_dd`` is the nearest.
+- ``SDTM-DM-DTHFL-NO-FATAL-AE``: where the AE dataset records fatal outcomes at all, a
+  subject with DTHFL "Y" whose death (a full DTHDTC) falls in the AE collection window,
+  RFXSTDTC to RFXENDTC + :data:`AE_WINDOW_DAYS`, without an AE with a fatal outcome.
+  No CORE or Pinnacle 21 rule found; sdtmchecks ``check_dm_ae_ds_death`` is the nearest
+  (it also accepts a DS death record, which every TOURMALINE death has).
 """
 
 from __future__ import annotations
@@ -260,5 +277,81 @@ def cross_domain(frames: dict[str, pd.DataFrame]) -> list[Finding]:
         bad = _text(dm, "RFSTDTC").isna() & _text(dm, "RFENDTC").notna()
         out += record_findings(dm, np.flatnonzero(bad.to_numpy()), "DM", "SDTM-DM-RFENDTC-NOT-TREATED",
                                "RFENDTC", "RFENDTC {RFENDTC!r} without RFSTDTC (never treated)",
+                               severity="warning")
+    ae = frames.get("ae")
+    if ae is not None and dm is not None and "USUBJID" in ae and "USUBJID" in dm:
+        out += _guarded(ae_after_participation, ae, dm, ds)
+        out += _guarded(fatal_ae_and_death, ae, dm)
+    return out
+
+
+#: days after the last dose (RFXENDTC) that adverse events are still collected
+AE_WINDOW_DAYS = 30
+
+
+def _per_subject(frame: pd.DataFrame, col: str, usubjid: pd.Series) -> pd.Series:
+    """``frame[col]`` of each subject in ``usubjid`` (text, missing NaN; first record)."""
+    first = frame.drop_duplicates("USUBJID")
+    values = pd.Series(_text(first, col).to_numpy(), index=first["USUBJID"].astype(object).to_numpy())
+    return pd.Series(usubjid.astype(object).map(values).to_numpy(), index=usubjid.index)
+
+
+def ae_after_participation(ae: pd.DataFrame, dm: pd.DataFrame, ds: pd.DataFrame | None) -> list[Finding]:
+    """``SDTM-SD0080``: AESTDTC after the later of the subject's latest DSSTDTC and
+    RFPENDTC (ISO texts compared at the precision both have; the latest of a subject's
+    dates is the greatest text, so ``2020`` counts as later than ``2019-12-31``)."""
+    if "AESTDTC" not in ae:
+        return []
+    dates = []
+    if "RFPENDTC" in dm:
+        dates.append(pd.DataFrame({"USUBJID": dm["USUBJID"].astype(object), "D": _text(dm, "RFPENDTC")}))
+    if ds is not None and {"USUBJID", "DSSTDTC"} <= set(ds):
+        dates.append(pd.DataFrame({"USUBJID": ds["USUBJID"].astype(object), "D": _text(ds, "DSSTDTC")}))
+    if not dates:
+        return []
+    known = pd.concat(dates).dropna()
+    latest = known.assign(D=known["D"].astype(str)).groupby("USUBJID")["D"].max()
+    end = pd.Series(ae["USUBJID"].astype(object).map(latest).to_numpy(), index=ae.index)
+    bad = _dtc_after(_text(ae, "AESTDTC"), end)
+    return record_findings(ae.assign(END_OF_PARTICIPATION=end.to_numpy()), np.flatnonzero(bad), "AE",
+                           "SDTM-SD0080", "AESTDTC",
+                           "AESTDTC {AESTDTC!r} is after the end of participation {END_OF_PARTICIPATION!r} "
+                           "(latest DSSTDTC or RFPENDTC)", severity="warning")
+
+
+def _fatal(ae: pd.DataFrame) -> np.ndarray:
+    """AE records with a fatal outcome: AEOUT "FATAL" or AESDTH "Y"."""
+    fatal = np.zeros(len(ae), dtype=bool)
+    for col, value in (("AEOUT", "FATAL"), ("AESDTH", "Y")):
+        if col in ae:
+            fatal |= (_text(ae, col) == value).to_numpy()
+    return fatal
+
+
+def fatal_ae_and_death(ae: pd.DataFrame, dm: pd.DataFrame) -> list[Finding]:
+    """``SDTM-SD1255``, ``SDTM-AE-FATAL-DTHDTC`` (on the fatal AE records) and
+    ``SDTM-DM-DTHFL-NO-FATAL-AE`` (on DM) as the module docstring states them."""
+    fatal = _fatal(ae)
+    if not fatal.any() or "DTHFL" not in dm:
+        return []
+    subjects = ae["USUBJID"]
+    died = (_per_subject(dm, "DTHFL", subjects) == "Y").to_numpy()
+    out = record_findings(ae, np.flatnonzero(fatal & ~died), "AE", "SDTM-SD1255", "USUBJID",
+                          "a fatal AE (AEOUT/AESDTH) but DM.DTHFL is not 'Y'", severity="warning")
+    if "DTHDTC" in dm and "AESTDTC" in ae:
+        death = _per_subject(dm, "DTHDTC", subjects)
+        late = death.isna().to_numpy() | _dtc_after(_text(ae, "AESTDTC"), death)
+        out += record_findings(ae.assign(DTHDTC=death.to_numpy()), np.flatnonzero(fatal & died & late),
+                               "AE", "SDTM-AE-FATAL-DTHDTC", "AESTDTC",
+                               "fatal AE starting {AESTDTC!r} but DM.DTHDTC is {DTHDTC!r}", severity="warning")
+    if {"DTHDTC", "RFXSTDTC", "RFXENDTC"} <= set(dm):
+        day = {c: pd.to_datetime(_text(dm, c).where(_text(dm, c).str.len() >= 10).str[:10],
+                                 format="%Y-%m-%d", errors="coerce") for c in ("DTHDTC", "RFXSTDTC", "RFXENDTC")}
+        window = ((_text(dm, "DTHFL") == "Y") & (day["DTHDTC"] >= day["RFXSTDTC"])
+                  & (day["DTHDTC"] <= day["RFXENDTC"] + pd.Timedelta(days=AE_WINDOW_DAYS)))
+        missing = window & ~dm["USUBJID"].astype(object).isin(set(subjects[fatal].astype(object)))
+        out += record_findings(dm, np.flatnonzero(missing.to_numpy()), "DM", "SDTM-DM-DTHFL-NO-FATAL-AE",
+                               "DTHDTC", f"died {{DTHDTC!r}}, on treatment or within {AE_WINDOW_DAYS} days of the last dose, "
+                               "with no AE with a fatal outcome (AEOUT 'FATAL' or AESDTH 'Y')",
                                severity="warning")
     return out
