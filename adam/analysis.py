@@ -148,7 +148,8 @@ def tte_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: s
     ``ref``): per contrast its Wald statistics, and the model's score and likelihood-ratio
     p on a ``cox`` row of all arms (``A vs B vs C``, as the k-sample log-rank); the
     log-rank contrasts stay pairwise. Those rows say which in ``options``
-    (``contrasts=pairwise|joint``). A hazard ratio that is not estimable is empty and a
+    (``contrasts=pairwise|joint``). The ``n_risk`` rows at ``risk_times`` (the risk table
+    under a Kaplan-Meier plot) have ``risk_table=Y`` in ``options``. A hazard ratio that is not estimable is empty and a
     warning is added to ``findings``."""
     from adam.stats.cox import WALD_STATS, cox_treatment
     from adam.stats.km import KaplanMeier
@@ -168,6 +169,7 @@ def tte_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: s
     alpha = round(1 - conf_level, 10)
     common = dict(study=study_id, analysis_id=analysis_id, paramcd=paramcd, population=population)
     km_opts = {"conf_type": conf_type, "alpha": alpha}
+    risk_opts = dict(km_opts, risk_table="Y")     # the n at risk printed under the curves
     rows: list[dict] = []
     times = sorted(set(timepoints) | set(risk_times))
     for arm in levels:
@@ -178,9 +180,11 @@ def tte_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: s
             rows += ard_rows(km.stats(), method="km", options=km_opts, **arm_keys)
             for t in times:
                 at = km.stats_at(t)
-                if t not in set(timepoints):
-                    at = {"n_risk": at["n_risk"]}
-                rows += ard_rows(at, method="km", timepoint=t, options=km_opts, **arm_keys)
+                n_risk = {"n_risk": at.pop("n_risk")}
+                if t in set(timepoints):
+                    rows += ard_rows(at, method="km", timepoint=t, options=km_opts, **arm_keys)
+                rows += ard_rows(n_risk, method="km", timepoint=t, options=risk_opts if t in set(risk_times)
+                                 else km_opts, **arm_keys)
             if rmst_tau is not None:
                 rows += ard_rows(km.rmst(rmst_tau), method="rmst", timepoint=rmst_tau,
                                  options=km_opts, **arm_keys)

@@ -39,9 +39,13 @@ def _curve(rows: pd.DataFrame, arm: str, unit: str) -> Curve:
 
 
 def _risk(rows: pd.DataFrame, arms: list[str], unit: str) -> tuple[list[float], dict[str, list[str]]]:
-    """Risk-table times (in ``unit``, as labelled) and formatted n at risk per arm, up to the
+    """Risk-table times (in ``unit``, as labelled: the ``n_risk`` rows flagged ``risk_table=Y``,
+    else every ``n_risk`` time) and formatted n at risk per arm, up to the
     last time with a patient at risk in some arm (the axis then ends with the curves)."""
     km = rows[(rows["method"] == "km") & (rows["stat_name"] == "n_risk") & rows["timepoint"].notna()]
+    table_rows = km["options"].map(lambda o: parse_options(o).get("risk_table") == "Y")
+    if table_rows.any():             # the analysis's risk-table times, not its KM-estimate times
+        km = km[table_rows]
     days = np.sort(pd.unique(km["timepoint"]))
     at_risk = km.groupby("timepoint")["stat_value"].max().reindex(days).fillna(0).to_numpy() > 0
     if at_risk.any():

@@ -114,6 +114,28 @@ def test_risk_table_stops_at_the_last_time_with_patients_at_risk(ard_mm3):
     assert times0 == times[:-1] and all(len(v) == len(times0) for v in table0.values())
 
 
+def test_risk_table_shows_the_risk_times_not_the_estimate_times():
+    """KM estimates at 3 and 6 months, risk table every 2 months (the pharmaverse-onco
+    layout): the risk table and axis ticks are 0, 2, 4 (6 and 8: nobody left), never 3."""
+    import pandas as pd
+    from adam.analysis import tte_rows
+    from adam.ard import ard_frame
+    from reports.render import normalise_ard
+    month = fmt.DAYS_PER_MONTH
+    aval = np.array([20, 45, 70, 95, 100, 130, 150, 160, 40, 80, 110, 140, 170, 175, 30, 90], float)
+    frame = pd.DataFrame({"AVAL": aval, "CNSR": [0, 1] * 8, "TRT01P": ["A"] * 8 + ["B"] * 8})
+    rows = normalise_ard(ard_frame(tte_rows(frame, study_id="S", analysis_id="PFS", paramcd="PFS",
+                                            population="ITT", trt_var="TRT01P", ref="B",
+                                            timepoints=[3 * month, 6 * month],
+                                            risk_times=[m * month for m in (0, 2, 4, 6, 8)])))
+    flagged = rows[rows.options.str.contains("risk_table=Y")]
+    assert set(flagged.stat_name) == {"n_risk"} and sorted(set(flagged.timepoint / month)) == [0, 2, 4, 6, 8]
+    assert (rows[(rows.stat_name == "surv")].timepoint / month).round(6).tolist() == [3, 6, 3, 6]
+    times, table = _risk(rows, ["A", "B"], "months")
+    assert times == [0.0, 2.0, 4.0]
+    assert table == {"A": ["8", "6", "3"], "B": ["8", "6", "3"]}     # AVAL >= 60.9 and >= 121.8 days
+
+
 def test_one_month_is_singular():
     assert fmt.amount("1", "months") == "1 month" and fmt.amount("12", "months") == "12 months"
     assert fmt.amount("1", "days") == "1 day"
