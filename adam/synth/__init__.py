@@ -22,9 +22,11 @@ Subject keys: STUDYID "TOURMALINE-MM3"/"TOURMALINE-MM4", USUBJID = STUDYID-SUBJI
   "... OTHER CAUSE". About 6% of death dates are "YYYY-MM" and 1% "YYYY".
 - Last known alive: SS SSTESTCD "SURVSTAT", SSORRES "ALIVE", SSDTC (alive subjects: the
   cutoff minus up to 45 days, or the day they were lost / withdrew); also DM.RFENDTC.
-- End of treatment: DS DSSCAT "END OF TREATMENT" (treated subjects only), DSDECOD
+- End of treatment: DS DSSCAT "END OF TREATMENT" (EPOCH "TREATMENT"), DSDECOD
   "COMPLETED" (DSTERM "COMPLETED 26 CYCLES") | "PROGRESSIVE DISEASE" | "ADVERSE EVENT" |
-  "WITHDRAWAL BY SUBJECT" | "OTHER". End of study: DSSCAT "END OF STUDY", DSDECOD "DEATH" |
+  "WITHDRAWAL BY SUBJECT" | "OTHER" for the treated; for a subject never dosed, why:
+  "WITHDRAWAL BY SUBJECT" | "PHYSICIAN DECISION" | "PROTOCOL DEVIATION" (| "DEATH" when it
+  died before the planned first dose), dated on that planned day, no study day. End of study: DSSCAT "END OF STUDY", DSDECOD "DEATH" |
   "LOST TO FOLLOW-UP" | "WITHDRAWAL BY SUBJECT"; no record = ongoing in follow-up.
 - Strata as randomized (IRT): SUPPDM QNAM STRAT1 "PI-exposed"/"PI-naive", STRAT2 "I"/
   "II or III", STRAT3 (MM3 response after ASCT "CR"/"VGPR"/"PR"; MM4 age "<75"/">=75"),
@@ -86,7 +88,10 @@ assigned by choosing exactly k of the eligible subjects (:mod:`adam.synth.alloca
    number die on treatment (fatal AE) and exactly the published number stop for PD (at the
    PD date); exactly the published completers are drawn from those event-free at the last
    dose; the others stop for AE / withdrawal / other at a random time before their event.
-   Later PFS events are deaths without PD with probability death_no_pd.
+   Later PFS events are deaths without PD with probability death_no_pd. The report gives
+   no reason for the never-dosed patients: the twin's are synthetic, drawn in the DS
+   builder's own seeded stream (withdrawal 50%, physician decision 30%, protocol
+   deviation 20%; :data:`adam.synth.domains.NOT_TREATED_REASONS`).
 3. Follow-up: a fixed share is lost to follow-up or withdraws (uniform time after the end
    of treatment); everyone else is followed to the data cutoff (deaths up to the cutoff are
    known; the last contact alive is 0-45 days before it).

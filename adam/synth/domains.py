@@ -49,6 +49,15 @@ DISC_AES = (("DIARRHOEA", "GASTROINTESTINAL DISORDERS"),
             ("NAUSEA", "GASTROINTESTINAL DISORDERS"))
 FATAL_AES = (("PNEUMONIA", "INFECTIONS AND INFESTATIONS"), ("SEPSIS", "INFECTIONS AND INFESTATIONS"),
              ("CARDIAC FAILURE", "CARDIAC DISORDERS"))
+#: why a randomized subject never started study drug (synthetic: the report gives no
+#: reasons): DSDECOD -> (DSTERM, probability); a subject who died before the planned first
+#: dose has DEATH
+NOT_TREATED_REASONS = {
+    "WITHDRAWAL BY SUBJECT": ("CONSENT WITHDRAWN BEFORE THE FIRST DOSE", 0.5),
+    "PHYSICIAN DECISION": ("INVESTIGATOR DECIDED NOT TO START STUDY DRUG", 0.3),
+    "PROTOCOL DEVIATION": ("ELIGIBILITY CRITERION NOT MET, FOUND AFTER RANDOMIZATION", 0.2),
+}
+NOT_TREATED_DEATH = ("DEATH", "DIED BEFORE THE FIRST DOSE")
 RS_ASSESSMENT_DAYS = 84                        # every 12 weeks (3 cycles)
 MAX_ASSESSMENTS = 40
 
@@ -247,6 +256,7 @@ def build_ds(s, p: Profile, rng):
     eos_term = np.where(dead[eos], cause[s["death_cause"][eos]], eos_decod).astype(object)
     eos_day = np.where(dead[eos], s["death_day"][eos], s["leave_day"][eos])
     eos_prec = np.where(dead[eos], s["death_prec"][eos], DAY)
+    nt, nt_decod, nt_term, nt_day, nt_prec = _not_treated_reasons(s, rng)
 
     def block(subj, term, decod, cat, scat, epoch, day, prec=DAY):
         m = len(subj)
@@ -262,6 +272,8 @@ def build_ds(s, p: Profile, rng):
               _const(np.nan, n), np.nan, s["rand"]),
         block(tr, eot_term, eot_decod, "DISPOSITION EVENT", _const("END OF TREATMENT", len(tr)),
               "TREATMENT", s["eot_day"][tr]),
+        block(nt, nt_term, nt_decod, "DISPOSITION EVENT", _const("END OF TREATMENT", len(nt)),
+              "TREATMENT", nt_day, nt_prec),
         block(eos, eos_term, eos_decod, "DISPOSITION EVENT", _const("END OF STUDY", len(eos)),
               "FOLLOW-UP", eos_day, eos_prec),
     ]
@@ -269,6 +281,25 @@ def build_ds(s, p: Profile, rng):
         b["_order"][:] = i
     head, cols = _records("DS", s, blocks, sort_keys=("_order", "_day"))
     return make_dataset("DS", {**head, **cols})
+
+
+def _not_treated_reasons(s, rng):
+    """The treatment-phase disposition of each randomized subject never dosed: a reason of
+    :data:`NOT_TREATED_REASONS` drawn with its probability, dated on the day the first dose
+    was planned (1-7 days after randomization, as for the treated), or DEATH on the death
+    date when the subject died before it. Returns subjects, DSDECOD, DSTERM, day, precision."""
+    nt = np.flatnonzero(~s["treated"])
+    decods = np.array(list(NOT_TREATED_REASONS), dtype=object)
+    probs = np.array([p for _, p in NOT_TREATED_REASONS.values()])
+    decod = decods[rng.choice(len(decods), size=len(nt), p=probs / probs.sum())]
+    term = np.array([NOT_TREATED_REASONS[d][0] for d in decod], dtype=object)
+    day = s["rand"][nt] + np.floor(rng.uniform(1, 8, len(nt)))
+    died = s["dead"][nt] & (s["death_day"][nt] <= day)
+    decod = np.where(died, NOT_TREATED_DEATH[0], decod).astype(object)
+    term = np.where(died, NOT_TREATED_DEATH[1], term).astype(object)
+    day = np.where(died, s["death_day"][nt], day)
+    prec = np.where(died, s["death_prec"][nt], DAY).astype(object)
+    return nt, decod, term, day, prec
 
 
 def build_ex(s, p: Profile, rng):

@@ -19,6 +19,8 @@ ADSL, one record per randomized subject (a DS ``RANDOMIZED`` record):
 - EOTSTT: ``COMPLETED``/``DISCONTINUED`` from DS END OF TREATMENT (DCTREAS its DSDECOD),
   ``ONGOING`` for a treated subject without one, missing if never treated. EOSSTT:
   ``DISCONTINUED`` with DCSREAS from DS END OF STUDY, else ``ONGOING``.
+- NTRTREAS: for a subject never treated (SAFFL ``N``), the DSDECOD of its DS END OF
+  TREATMENT record (why study drug was never started), else missing.
 - Strata STRATnR: SUPPDM STRATn (as randomized). Subgroups: AGEGR1 from AGE; ISSGR1 (RS
   ISSSTAGE); RESPGR1 (RS response at study entry: CR vs VGPR or less); CYTOGR1 (LB
   cytogenetics: any POSITIVE = High risk); INDPIGR1 (a PI in the induction CM records);
@@ -120,6 +122,7 @@ ADSL_VARS = [
     ("LSTALVDT", "Date Last Known Alive", N, 8, D),
     ("EOTSTT", "End of Treatment Status", C, 12, None),
     ("DCTREAS", "Reason for Discontinuation of Treatment", C, None, None),
+    ("NTRTREAS", "Reason Randomized Subject Not Treated", C, None, None),
     ("EOSSTT", "End of Study Status", C, 12, None),
     ("DCSREAS", "Reason for Discontinuation from Study", C, None, None),
     ("STRAT1R", "Stratum: Induction Regimen", C, None, None),
@@ -538,8 +541,10 @@ def _disposition(adsl: pd.DataFrame, ds: pd.DataFrame) -> pd.DataFrame:
                 mode="last", filter_add="DSSCAT == 'END OF TREATMENT'")
     eot = adsl["__EOT"]
     status = np.where(eot.isna(), "ONGOING", np.where(eot == "COMPLETED", "COMPLETED", "DISCONTINUED"))
-    adsl["EOTSTT"] = pd.Series(status, index=adsl.index, dtype=object).where(adsl["SAFFL"] == "Y", np.nan)
-    adsl["DCTREAS"] = eot.where(eot.notna() & (eot != "COMPLETED"), np.nan)
+    treated = adsl["SAFFL"] == "Y"
+    adsl["EOTSTT"] = pd.Series(status, index=adsl.index, dtype=object).where(treated, np.nan)
+    adsl["DCTREAS"] = eot.where(treated & eot.notna() & (eot != "COMPLETED"), np.nan)
+    adsl["NTRTREAS"] = eot.where(~treated & eot.notna(), np.nan)
     adsl = _add(adsl, derive_vars_merged, ds, BY, new_vars={"DCSREAS": "DSDECOD"}, order=["DSSEQ"],
                 mode="last", filter_add="DSSCAT == 'END OF STUDY'")
     adsl["EOSSTT"] = np.where(adsl["DCSREAS"].notna(), "DISCONTINUED", "ONGOING").astype(object)

@@ -278,3 +278,24 @@ def test_adrs_parameters_flag_only_the_dates_they_read():
         pd.testing.assert_frame_equal(only.astype({"AVALC": object}), full.astype({"AVALC": object}))
         assert (only["PARAMCD"] == "PD").sum() == (adsl["ITTFL"] == "Y").sum()
         assert {"LSTA", "PDNL"} <= set(only["PARAMCD"])
+
+
+def test_reason_not_treated_from_the_treatment_phase_disposition(mm3_full):
+    """NTRTREAS: the DS END OF TREATMENT reason of the patients never dosed (MM3: 2
+    ixazomib, 1 placebo, shared/study/tourmaline.md), missing for the treated; DCTREAS
+    stays the treated patients' reason for stopping."""
+    adsl = mm3_full["adsl"].frame.set_index("USUBJID")
+    never = adsl[adsl["SAFFL"] == "N"]
+    assert never["TRT01P"].value_counts().to_dict() == {"Ixazomib": 2, "Placebo": 1}
+    ds = synthesize("tourmaline-mm3")["ds"].frame
+    eot = ds[ds["DSSCAT"] == "END OF TREATMENT"].set_index("USUBJID")["DSDECOD"]
+    assert never["NTRTREAS"].to_dict() == eot.reindex(never.index).to_dict()
+    assert never["NTRTREAS"].isin(["WITHDRAWAL BY SUBJECT", "PHYSICIAN DECISION", "PROTOCOL DEVIATION",
+                                   "DEATH"]).all()
+    assert never["DCTREAS"].isna().all() and never["EOTSTT"].isna().all()
+    treated = adsl[adsl["SAFFL"] == "Y"]
+    assert treated["NTRTREAS"].isna().all()
+    assert treated["DCTREAS"].notna().sum() == 194 + 151          # discontinued before 26 cycles
+    variable = next(v for v in mm3_full["adsl"].variables if v.name == "NTRTREAS")
+    assert (variable.label, variable.type) == ("Reason Randomized Subject Not Treated", CHAR)
+    assert variable.length == max(len(r) for r in never["NTRTREAS"])

@@ -185,3 +185,25 @@ def test_a_domain_that_fails_stops_the_twin(tmp_path, monkeypatch):
         pipeline.synth("tourmaline-mm3", tmp_path, n_subjects=150, seed=7)
     assert time.monotonic() - t0 < 30
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_never_treated_have_a_reason(twins, study):
+    """Each randomized patient never dosed has one treatment-phase disposition event (DS
+    END OF TREATMENT, EPOCH TREATMENT) giving why, dated after randomization and not after
+    the end of participation; the treated keep theirs with the completed/discontinued status."""
+    sd = twins[study]
+    dm = sd["dm"].frame.set_index("USUBJID")
+    ds = sd["ds"].frame
+    never = dm.index[dm.ACTARMCD == "NOTTRT"]
+    eot = ds[ds.DSSCAT == "END OF TREATMENT"]
+    mine = eot[eot.USUBJID.isin(never)].set_index("USUBJID")
+    assert mine.index.is_unique and set(mine.index) == set(never) and len(never) >= 3
+    assert (mine.DSCAT == "DISPOSITION EVENT").all() and (mine.EPOCH == "TREATMENT").all()
+    assert mine.DSDECOD.isin({"WITHDRAWAL BY SUBJECT", "PHYSICIAN DECISION", "PROTOCOL DEVIATION", "DEATH"}).all()
+    assert mine.DSTERM.notna().all() and mine.DSSTDY.isna().all()
+    rand = to_date(ds[ds.DSDECOD == "RANDOMIZED"].set_index("USUBJID").DSSTDTC)
+    day = to_date(mine.DSSTDTC)
+    assert (day > rand[never]).all() and (day <= to_date(dm.loc[never, "RFPENDTC"])).all()
+    treated = eot[~eot.USUBJID.isin(never)]
+    assert treated.USUBJID.is_unique and set(treated.USUBJID) == set(dm.index[dm.ACTARMCD != "NOTTRT"])
