@@ -329,6 +329,10 @@ def _lines_and_classes(s, p: Profile, rng):
     sel, nlpi, flags = s["nl"], s["nlpi"], s["class_flags"]
     end = np.minimum(s["death_day_latent"] - 1, s["censor_day"])
     window = end - s["nl_day"]
+    # a PI meant for a later line goes into line 1 when no later line fits before death or
+    # censoring (every Table 1 count stays exact)
+    squeezed = flags["PROTEASOME INHIBITOR"] & ~nlpi & (window < 8)
+    nlpi = nlpi | squeezed
     pi_later = flags["PROTEASOME INHIBITOR"] & ~nlpi
     u = rng.random(n)
     n_lines = np.where(u < 0.45, 1, np.where(u < 0.75, 2, np.where(u < 0.9, 3, 4)))
