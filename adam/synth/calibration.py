@@ -137,6 +137,10 @@ class Check:
     observed: float
     published: str
 
+    def __post_init__(self):          # plain Python values (numpy's compare as results)
+        object.__setattr__(self, "passed", bool(self.passed))
+        object.__setattr__(self, "observed", float(self.observed))
+
     @property
     def key(self) -> str:
         return f"{self.group}: {self.name}"
