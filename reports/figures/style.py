@@ -58,15 +58,21 @@ _SAVE = {"png": {"format": "png", "dpi": PRINT_DPI, "metadata": {"Software": Non
          "svg": {"format": "svg", "metadata": {"Date": None, "Creator": None}}}
 
 
-def render(fig: MplFigure, kind: str) -> bytes:
-    """``fig`` as ``kind`` (png, pdf or svg) bytes; its text drawn literally."""
+def render(fig: MplFigure, kind: str, **save) -> bytes:
+    """``fig`` as ``kind`` (png, pdf or svg) bytes; its text drawn literally. ``save``: more
+    ``savefig`` arguments (``bbox_inches``: a part of the figure, e.g. one panel)."""
     buf = io.BytesIO()
     with matplotlib.rc_context(LITERAL_TEXT | {"svg.hashsalt": "adamant", "svg.fonttype": "path"}):
-        fig.savefig(buf, **_SAVE[kind])
+        fig.savefig(buf, **_SAVE[kind], **save)
     return buf.getvalue()
 
 
 def to_figure(fig: MplFigure, alt: str) -> Figure:
     """The report figure of a drawing: PNG, SVG and PDF rendered when first asked for."""
+    engine = fig.get_layout_engine()
+    if engine is not None:           # lay out once: the PNG, SVG and PDF share the positions
+        with matplotlib.rc_context(LITERAL_TEXT):
+            engine.execute(fig)
+        fig.set_layout_engine("none")
     width, height = fig.get_size_inches()
     return Figure(width_in=float(width), height_in=float(height), alt=alt, source=fig, render=render)
