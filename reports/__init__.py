@@ -5,7 +5,9 @@ Entry point::
     render_reports(ard, study, out_dir, formats=("html", "rtf", "pdf")) -> list[Path]
 
 writes ``<id>.html`` / ``<id>.rtf`` / ``<id>.pdf`` per output, ``<id>.png`` per figure, and
-``index.html`` linking everything. HTML and RTF are Jinja templates; the PDF is written
+``index.html`` linking everything. Several studies' outputs as one report (a table per
+number with each study's columns under a spanner, figures as lettered panels):
+:func:`reports.publication.render_publication`. HTML and RTF are Jinja templates; the PDF is written
 natively by :mod:`reports.pdf` (fpdf2, nothing else to install) from the same display and
 template context, laid out as the RTF (running header with "Page x of y", title block,
 footnotes and program/run line on every page, table headers repeated across pages, figures
@@ -40,6 +42,9 @@ Output spec keys (one ``[[outputs]]`` table of the study TOML, a dict here):
 ``p_values``         ``km``: ``false`` shows no p-value (patients selected after
                      randomization); ``efficacy``: ``false`` or the analysis ids whose
                      p-values are shown (the others get a footnote)
+``publication_title``  title of the output that combines this study's with other
+                     studies' of the same ``number`` (:mod:`reports.publication`; default:
+                     the title without a last ", <study short name>")
 ==================== =============================================================
 
 What each program reads (``group`` = arm for per-arm rows, ``"A vs B"`` for contrasts):

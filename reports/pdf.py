@@ -45,7 +45,7 @@ from fpdf import FPDF
 
 from adam.io.atomic import write_bytes
 from reports import rtf
-from reports.model import Display, Figure, Row, Table
+from reports.model import Display, Figure, Panels, Row, Table
 
 FONT = "dejavu"                 # any Unicode text: DejaVu Sans, embedded
 CORE_FONT, CORE_ENCODING = "helvetica", "windows-1252"   # else the standard font
@@ -131,7 +131,10 @@ def uses_unicode_font(display: Display, context: dict) -> bool:
              context.get("program", ""), context.get("template", ""), context.get("run", ""),
              getattr(context["study"], "data_cutoff", "")]
     for table in display.tables:
-        texts += [table.caption, *table.columns, *(c for row in table.rows for c in row.cells)]
+        texts += [table.caption, *table.columns, *(c for row in table.rows for c in row.cells),
+                  *(label for label, _ in table.spanners)]
+    if isinstance(display.figure, Panels):
+        texts += display.figure.headings
     try:
         "\n".join(clean(t) for t in texts).encode(CORE_ENCODING)
     except UnicodeEncodeError:
@@ -313,18 +316,57 @@ class _Document(FPDF):
                     self.table(table)
         return self
 
-    def figure(self, figure: Figure) -> None:
+    def _room(self) -> float:
+        """Height left for a figure from here (at most ``Page.figure_h_in``; footnotes
+        filling the page: still 1 in)."""
+        return min(self.figure_h, max(self.body_bottom - self.get_y(), 72.0))
+
+    def figure(self, figure: Figure | Panels) -> None:
+        if isinstance(figure, Panels):
+            return self.panels(figure)
         top = self.get_y()
         w_pt, h_pt = figure.width_in * 72, figure.height_in * 72
-        room = max(self.body_bottom - top, 72.0)     # footnotes filling the page: still 1 in
-        scale = min(self.text_w / w_pt, min(self.figure_h, room) / h_pt)
-        w, h = w_pt * scale, h_pt * scale
-        x = self.margin + (self.text_w - w) / 2
+        scale = min(self.text_w / w_pt, self._room() / h_pt)
+        self._place(figure, self.margin + (self.text_w - w_pt * scale) / 2, top, scale)
+        self.set_y(top + h_pt * scale)
+
+    def _place(self, figure: Figure, x: float, y: float, scale: float) -> None:
+        w, h = figure.width_in * 72 * scale, figure.height_in * 72 * scale
         if figure.pdf:
-            self.placed.append((self.page, x, top, w, h, figure.pdf))
+            self.placed.append((self.page, x, y, w, h, figure.pdf))
         else:
-            self.image(io.BytesIO(figure.png), x=x, y=top, w=w, h=h, alt_text=clean(figure.alt))
-        self.set_y(top + h)
+            self.image(io.BytesIO(figure.png), x=x, y=y, w=w, h=h, alt_text=clean(figure.alt))
+
+    def panels(self, panels: Panels) -> None:
+        """Each figure under its heading, as the RTF prints them: side by side or stacked
+        at one scale, or one per page."""
+        head = self.font(rtf.PANEL_HEAD_PT, bold=True) + 4
+        gap = rtf.PANEL_GAP_IN * 72
+
+        def scales() -> list[float]:
+            return panels.scales(self.text_w / 72, self._room() / 72, head / 72, rtf.PANEL_GAP_IN)
+        first = scales()
+        row_w = sum(f.width_in * 72 * first[0] for f in panels.figures) + gap * (len(first) - 1)
+        x, y, bottom = self.margin + (self.text_w - row_w) / 2, self.get_y(), self.get_y()
+        for i, (figure, heading) in enumerate(zip(panels.figures, panels.headings)):
+            if panels.one_per_page and i:
+                self.add_page()
+                y = self.get_y()
+            scale = (scales() if panels.one_per_page else first)[i]
+            w, h = figure.width_in * 72 * scale, figure.height_in * 72 * scale
+            left = x if panels.side_by_side else self.margin + (self.text_w - w) / 2
+            self._panel(figure, heading, left, y, scale, head)
+            bottom = max(bottom, y + head + h) if panels.side_by_side else y + head + h
+            if panels.side_by_side:
+                x += w + gap
+            else:
+                y += head + h + gap
+        self.set_y(bottom)
+
+    def _panel(self, figure: Figure, heading: str, x: float, y: float, scale: float, head: float) -> None:
+        lh = self.font(rtf.PANEL_HEAD_PT, bold=True)
+        self.put([clean(heading)], x, y, self.text_w, lh)
+        self._place(figure, x, y + head, scale)
 
     def table(self, table: Table) -> None:
         edges = [0.0] + [e * PT_PER_TWIP for e in rtf.cell_edges(table.widths, self.text_w / 72)]
@@ -339,12 +381,23 @@ class _Document(FPDF):
         self.font(CELL_SIZE, bold=True)
         head = [self.lines(c, w - 2 * CELL_GAP) for c, w in zip(table.columns, widths)]
         head_h = max(map(len, head)) * lh_cell + 2 * CELL_PAD
+        spans = []                          # (x0, x1, lines) of each header spanner
+        for (label, n), end in zip(table.spanners, table.spanner_ends()):
+            x0, x1 = edges[end + 1 - n], edges[end + 1]
+            spans.append((x0, x1, self.lines(label, x1 - x0 - 2 * CELL_GAP) if label else []))
+        span_h = max((len(lines) for *_, lines in spans), default=0) * lh_cell + 2 * CELL_PAD if spans else 0.0
         rows = [self._row_cells(row, widths) for row in table.rows]
         heights = [max(len(c[2]) for c in cells) * lh_cell + 2 * CELL_PAD for cells in rows]
 
         def draw_head(y: float) -> float:
             self.font(CELL_SIZE, bold=True)
             self.rule(left, right, y, 15)
+            for x0, x1, lines in spans:     # centred over their columns, a rule under each
+                if lines:
+                    self.put(lines, left + x0 + CELL_GAP, y + span_h - CELL_PAD - len(lines) * lh_cell,
+                             x1 - x0 - 2 * CELL_GAP, lh_cell, "C")
+                    self.rule(left + x0 + CELL_GAP, left + x1 - CELL_GAP, y + span_h, 10)
+            y += span_h
             for (x0, w), lines in zip(zip(edges, widths), head):
                 ytext = y + head_h - CELL_PAD - len(lines) * lh_cell        # \clvertalb
                 self.put(lines, left + x0 + CELL_GAP, ytext, w - 2 * CELL_GAP, lh_cell,
@@ -361,7 +414,7 @@ class _Document(FPDF):
 
         y = self.get_y()
         caption_h = (6 + len(caption) * lh_cell + 3) if caption else 0
-        if y + caption_h + head_h + need(0) > self.body_bottom and y > self._body_top:
+        if y + caption_h + span_h + head_h + need(0) > self.body_bottom and y > self._body_top:
             self.add_page()                 # \keepn: caption, header and first row together
             y = self.get_y()
         if caption:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import re
 import os
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from adam.ard import COLUMNS
 from adam.errors import InputError, UsageError
 from adam.io.atomic import write_bytes, write_text
 from reports import rtf
-from reports.model import Display, Table
+from reports.model import Display, Figure, Panels, Table
 from reports.pdf import pdf_bytes
 from reports.programs import PROGRAMS
 from reports.programs.common import population_label
@@ -25,7 +26,7 @@ from reports.programs.common import population_label
 FORMATS = ("html", "rtf", "pdf")
 SPEC_KEYS = {"id", "program", "analysis_id", "analysis_ids", "number", "title", "population",
              "footnotes", "labels", "contrast", "overall_analysis_id", "ylabel", "time_unit",
-             "row_header", "safety_analysis_id", "p_values"}
+             "row_header", "safety_analysis_id", "p_values", "publication_title"}
 TEMPLATES = Path(__file__).parent / "templates"
 SAFE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 
@@ -93,8 +94,9 @@ def check_spec(spec: dict) -> None:
         raise UsageError(f"output {name}: 'analysis_id' is required for program {spec['program']}")
 
 
-def _context(study, spec: dict, display: Display, kind: str, run: str) -> dict:
-    """What a template (or, for ``kind`` "pdf", :mod:`reports.pdf`) prints around the display."""
+def _context(study, spec: dict, display: Display, kind: str, run: str, program_line: str = "") -> dict:
+    """What a template (or, for ``kind`` "pdf", :mod:`reports.pdf`) prints around the
+    display; ``program_line``: the program named in the footer (default: the spec's)."""
     page = Page(display.landscape)
     program = spec["program"]
     template = "reports/pdf.py" if kind == "pdf" else f"{program}.{kind}.j2"
@@ -106,7 +108,7 @@ def _context(study, spec: dict, display: Display, kind: str, run: str) -> dict:
                    "population": population_label(spec.get("population", ""))},
         "footnotes": (list(display.footnotes) + list(spec.get("footnotes", []))
                       + list(getattr(study, "footnotes", None) or [])),
-        "program": f"reports/programs/{program}.py", "template": template, "layout": program,
+        "program": program_line or f"reports/programs/{program}.py", "template": template, "layout": program,
     }
 
 
@@ -115,7 +117,10 @@ def _rtf_globals(page: Page):
         return rtf.cell_edges(table.widths, page.text / rtf.TWIPS_PER_INCH)
 
     def picture(figure) -> rtf.Raw:
-        scale = min(page.text / rtf.TWIPS_PER_INCH / figure.width_in, page.figure_h_in / figure.height_in)
+        box_w = page.text / rtf.TWIPS_PER_INCH
+        if isinstance(figure, Panels):
+            return rtf.panels(figure, box_w, page.figure_h_in)
+        scale = min(box_w / figure.width_in, page.figure_h_in / figure.height_in)
         return rtf.picture(figure.png, figure.width_in * scale, figure.height_in * scale)
     return {"cell_edges": cell_edges, "picture": picture}
 
@@ -140,40 +145,77 @@ def render_output(ard: pd.DataFrame, study, spec: dict, run: str) -> tuple[Displ
     """Build one output: its display, HTML text and RTF text."""
     check_spec(spec)
     display = PROGRAMS[spec["program"]].build(normalise_ard(ard), study, spec)
+    return (display, *_texts(Output(study, spec, display), run))
+
+
+@dataclass
+class Output:
+    """One output to write: its display, the study and output spec its templates print
+    around it (``spec["id"]`` is the file stem), the program named in its footer."""
+    study: object
+    spec: dict
+    display: Display
+    program_line: str = ""
+
+
+def _texts(output: Output, run: str) -> tuple[str, str]:
+    """The HTML and RTF of an output."""
+    study, spec, display = output.study, output.spec, output.display
     html_env, rtf_env = _environments()
     html = html_env.get_template(f"{spec['program']}.html.j2").render(
-        _context(study, spec, display, "html", run))
-    rtf_ctx = _context(study, spec, display, "rtf", run) | _rtf_globals(Page(display.landscape))
-    rtf_text = rtf_env.get_template(f"{spec['program']}.rtf.j2").render(rtf_ctx).lstrip()
-    return display, html, rtf_text
+        _context(study, spec, display, "html", run, output.program_line))
+    rtf_ctx = (_context(study, spec, display, "rtf", run, output.program_line)
+               | _rtf_globals(Page(display.landscape)))
+    return html, rtf_env.get_template(f"{spec['program']}.rtf.j2").render(rtf_ctx).lstrip()
 
 
-def render_reports(ard: pd.DataFrame, study, out_dir: Path, formats=FORMATS,
-                   run_datetime: datetime | None = None) -> list[Path]:
-    """Write every output of ``study.outputs`` in ``formats`` to ``out_dir``; return the paths
-    written (per output HTML, RTF, PDF, figure PNG, then ``index.html``)."""
+def checked_formats(formats) -> tuple[str, ...]:
     formats = tuple(formats)
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise UsageError(f"unknown format(s) {', '.join(bad)} (choose from {', '.join(FORMATS)})")
+    return formats
+
+
+def render_reports(ard: pd.DataFrame, study, out_dir: Path, formats=FORMATS,
+                   run_datetime: datetime | None = None, displays: dict | None = None) -> list[Path]:
+    """Write every output of ``study.outputs`` in ``formats`` to ``out_dir``; return the paths
+    written (per output HTML, RTF, PDF, figure PNG, then ``index.html``). ``displays``: a
+    dict given here gets each output's display by id, its figure as the bytes written
+    (:func:`detached`), e.g. for a publication set (:mod:`reports.publication`)."""
+    formats = checked_formats(formats)
     ids = [str(spec.get("id")) for spec in study.outputs]
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:
         raise UsageError(f"output id(s) used more than once: {', '.join(repeated)}")
-    out_dir = Path(out_dir)
     ard = normalise_ard(ard)
-    run = run_stamp(run_datetime)
+    outputs = []
+    for spec in study.outputs:
+        check_spec(spec)
+        outputs.append(Output(study, spec, PROGRAMS[spec["program"]].build(ard, study, spec)))
+    written = write_outputs(outputs, out_dir, formats, study, run_stamp(run_datetime))
+    if displays is not None:
+        displays.update({o.spec["id"]: detached(o.display, formats) for o in outputs})
+    return written
+
+
+def write_outputs(outputs: list[Output], out_dir: Path, formats, index_study, run: str) -> list[Path]:
+    """Write each output in ``formats`` (and its figure as PNG: one file per panel of a
+    :class:`Panels`, ``<id>-A.png`` ...) and an ``index.html`` (headed by
+    ``index_study``) linking them; return the paths written. Every text is made before a
+    file is written: an output that cannot be made leaves no partial set behind."""
+    out_dir = Path(out_dir)
+    rendered = []
+    for output in outputs:
+        html, rtf_text = _texts(output, run)
+        pdf = (pdf_bytes(output.display, _context(output.study, output.spec, output.display, "pdf", run,
+                                                  output.program_line))
+               if "pdf" in formats else None)
+        rendered.append((output, html, rtf_text, pdf))
     written: list[Path] = []
     entries = []
-    # every output is built before a file is written: an ARD that lacks what one output
-    # shows leaves no partial set of outputs behind
-    rendered = []
-    for spec in study.outputs:
-        display, html, rtf_text = render_output(ard, study, spec, run)
-        pdf = (pdf_bytes(display, _context(study, spec, display, "pdf", run))
-               if "pdf" in formats else None)
-        rendered.append((spec, display, html, rtf_text, pdf))
-    for spec, display, html, rtf_text, pdf in rendered:
+    for output, html, rtf_text, pdf in rendered:
+        spec, figure = output.spec, output.display.figure
         stem = spec["id"]
         files = []
         if "html" in formats:
@@ -185,13 +227,25 @@ def render_reports(ard: pd.DataFrame, study, out_dir: Path, formats=FORMATS,
         if pdf is not None:
             written.append(write_bytes(out_dir / f"{stem}.pdf", pdf))
             files.append(("PDF", f"{stem}.pdf"))
-        if display.figure is not None:
-            written.append(write_bytes(out_dir / f"{stem}.png", display.figure.png))
-            files.append(("PNG", f"{stem}.png"))
+        pngs = ([(f"PNG {letter}", f"{stem}-{letter}.png", f.png) for letter, f in zip(figure.letters, figure.figures)]
+                if isinstance(figure, Panels) else [("PNG", f"{stem}.png", figure.png)] if figure is not None else [])
+        for kind, name, png in pngs:
+            written.append(write_bytes(out_dir / name, png))
+            files.append((kind, name))
         entries.append({"number": spec.get("number", stem), "title": spec.get("title", ""),
                         "population": population_label(spec.get("population", "")), "files": files})
     html_env, _ = _environments()
-    index = html_env.get_template("index.html.j2").render(study=study, entries=entries,
-                                                          study_line=study_line(study), run=run)
+    index = html_env.get_template("index.html.j2").render(study=index_study, entries=entries,
+                                                          study_line=study_line(index_study), run=run)
     written.append(write_text(out_dir / "index.html", index))
     return written
+
+
+def detached(display: Display, formats) -> Display:
+    """``display`` with its figure as the bytes already rendered for ``formats`` (PNG;
+    SVG for HTML, the vector PDF for PDF), not the drawing: small to keep and to send."""
+    figure = display.figure
+    if isinstance(figure, Figure):
+        figure = Figure(width_in=figure.width_in, height_in=figure.height_in, alt=figure.alt, png=figure.png,
+                        svg=figure.svg if "html" in formats else b"", pdf=figure.pdf if "pdf" in formats else b"")
+    return replace(display, figure=figure)

@@ -9,6 +9,9 @@ from __future__ import annotations
 import struct
 
 TWIPS_PER_INCH = 1440
+#: a panel's heading (bold, points) and the space between two panels (inches), as the RTF
+#: and the PDF print a figure of several panels
+PANEL_HEAD_PT, PANEL_GAP_IN = 10, 0.25
 
 
 class Raw(str):
@@ -90,3 +93,26 @@ def balanced(text: str) -> bool:
                 return False
         i += 1
     return depth == 0
+
+
+def panels(figure, box_w: float, box_h: float) -> Raw:
+    """The figures of a :class:`reports.model.Panels` in a box of ``box_w`` x ``box_h``
+    inches, each under its heading: side by side in a borderless table row, else one
+    under the other, with a page break between them when it prints one per page. Printed
+    inside a centred paragraph (``_figure.rtf.j2``)."""
+    head = PANEL_HEAD_PT * 1.6 / 72
+    scales = figure.scales(box_w, box_h, head, PANEL_GAP_IN)
+    heads = [escape(h) for h in figure.headings]
+    pics = [picture(f.png, f.width_in * s, f.height_in * s) for f, s in zip(figure.figures, scales)]
+    if figure.side_by_side:
+        edges, at = [], 0.0
+        for i, (f, s) in enumerate(zip(figure.figures, scales)):
+            at += f.width_in * s + (PANEL_GAP_IN if i < len(scales) - 1 else 0.0)
+            edges.append(twips(at))
+        return Raw("\\trowd\\trgaph0\\trleft0\\trqc" + "".join(f"\\cellx{e}" for e in edges) + "\n"
+                   + "".join(f"\\pard\\plain\\intbl\\ql\\f0\\fs{2 * PANEL_HEAD_PT}\\b {h}\\par\n"
+                             f"\\pard\\plain\\intbl\\ql\\f0\\fs18 {pic}\\cell\n" for h, pic in zip(heads, pics))
+                   + "\\row\n\\pard\\plain\\qc\\f0\\fs18 ")
+    between = "\\par\\page\n" if figure.one_per_page else "\\par\n"
+    return Raw(between.join(f"\\pard\\plain\\ql\\f0\\fs{2 * PANEL_HEAD_PT}\\b {h}\\par\n"
+                            f"\\pard\\plain\\qc\\f0\\fs18 {pic}" for h, pic in zip(heads, pics)))
