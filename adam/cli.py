@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 import warnings
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -137,14 +137,20 @@ def derive(study: str = typer.Option(..., "--study", help="Built-in study or spe
 
 
 @app.command()
-def report(study: str = typer.Option(..., "--study", help="Built-in study or specification file."),
-           ard: Path = typer.Option(..., "--ard", help="Folder (or file) with ard.csv."),
+def report(study: List[str] = typer.Option(..., "--study", help="Built-in study or specification file; "
+                                           "repeat --study/--ard in pairs for one report of several studies."),
+           ard: List[Path] = typer.Option(..., "--ard", help="Folder (or file) with ard.csv (one per --study)."),
            out: Path = typer.Option(..., "--out", help="Output folder for the TLFs."),
            format: str = typer.Option("html,rtf,pdf", "--format", help="Any of html,rtf,pdf.")):
-    """Tables, listings and figures from the ARD."""
+    """Tables, listings and figures from the ARD. Several --study/--ard pairs: one report,
+    the studies' outputs of the same number combined (tables side by side, figures as panels)."""
     from adam import pipeline
 
-    outputs = pipeline.report(study, ard, out, formats=_formats(format))
+    formats = _formats(format)
+    if len(study) == 1 and len(ard) == 1:
+        outputs = pipeline.report(study[0], ard[0], out, formats=formats)
+    else:
+        outputs = pipeline.publication(study, ard, out, formats=formats)
     stdout.print(f"wrote {len(outputs)} files to {out} (open {out / 'index.html'})")
 
 

@@ -7,6 +7,7 @@ and ``reports``; the CLI is a thin layer over these functions.
 from __future__ import annotations
 
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -541,23 +542,67 @@ def synth(study: str, out: Path, n_subjects: int | None = None, seed: int | None
 
 
 # ----------------------------------------------------------------------------- report
-def report(study: str | Study, ard: Path, out: Path, formats=("html", "rtf", "pdf")) -> list[Path]:
-    """TLFs of ``study`` from an ``ard.csv`` (file or folder) into ``out``."""
-    from adam.ard import read_ard
+def report(study: str | Study, ard: Path, out: Path, formats=("html", "rtf", "pdf"),
+           displays: dict | None = None) -> list[Path]:
+    """TLFs of ``study`` from an ``ard.csv`` (file or folder) into ``out``; ``displays``: as
+    :func:`reports.render_reports` (each output's display kept, for a publication set)."""
     from reports import render_reports
 
     spec = _study(study)
-    ard_file = Path(ard) / "ard.csv" if Path(ard).is_dir() else Path(ard)
+    ard_file = _ard_file(ard)
     check_output_folder(out, [ard_file])
+    frame = _study_ard(spec, ard_file)
+    with output_lock(out), _ard_named(ard_file):
+        return render_reports(frame, spec, Path(out), formats=tuple(formats), displays=displays)
+
+
+def publication(studies: list, ards: list, out: Path, formats=("html", "rtf", "pdf")) -> list[Path]:
+    """One report of several studies (``studies[i]`` with the ARD ``ards[i]``) into ``out``:
+    their outputs of the same number combined (:mod:`reports.publication`). Everything is
+    checked before any work: pairs, studies, ARDs (each of its own study), output folder."""
+    from reports.publication import check_set, render_publication, study_displays
+
+    if len(studies) != len(ards):
+        raise UsageError(f"give --study and --ard in pairs: {len(studies)} --study, {len(ards)} --ard")
+    specs = [_study(s) for s in studies]
+    names = [spec.name for spec in specs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageError(f"--study {', '.join(twice)} is given more than once")
+    check_set(specs)
+    ard_files = [_ard_file(a) for a in ards]
+    check_output_folder(out, ard_files)
+    frames = [_study_ard(spec, f) for spec, f in zip(specs, ard_files)]
+    with output_lock(out):
+        parts = []
+        for spec, frame, ard_file in zip(specs, frames, ard_files):
+            with _ard_named(ard_file):
+                parts.append((spec, study_displays(frame, spec)))
+        return render_publication(parts, Path(out), formats=tuple(formats))
+
+
+def _ard_file(ard: Path) -> Path:
+    return Path(ard) / "ard.csv" if Path(ard).is_dir() else Path(ard)
+
+
+def _study_ard(spec: Study, ard_file: Path) -> pd.DataFrame:
+    """The ARD of ``ard_file``; a :class:`UsageError` naming it when it is another study's."""
+    from adam.ard import read_ard
+
     frame = read_ard(ard_file)
     studies = sorted({str(v) for v in frame["study"].dropna().unique() if str(v)})
     if studies and studies != [spec.studyid]:            # issue 18: MM4 titles over MM3 numbers
         raise UsageError(f"the ARD's study ({', '.join(studies)}) differs from the specification's "
                          f"({spec.studyid})", file=ard_file)
+    return frame
+
+
+@contextmanager
+def _ard_named(ard_file: Path):
+    """An ARD that lacks what an output shows: the error names the ARD file."""
     try:
-        with output_lock(out):
-            return render_reports(frame, spec, Path(out), formats=tuple(formats))
-    except InputError as exc:             # the ARD lacks what an output shows
+        yield
+    except InputError as exc:
         raise _naming(exc, ard_file)
     except UsageError as exc:
         raise _naming(exc, ard_file) if "ARD" in exc.message else exc
@@ -606,7 +651,7 @@ STEPS = ("derive", "check", "analyze", "report")
 
 
 def run(study: str | Study, sdtm: Path | None, out: Path, formats=("html", "rtf", "pdf"),
-        progress=None, expectations: bool = False, encoding: str = "ascii") -> dict:
+        progress=None, expectations: bool = False, encoding: str = "ascii", displays: dict | None = None) -> dict:
     """derive -> check -> analyze -> report into ``out/adam``, ``out/checks``,
     ``out/ard/ard.csv``, ``out/tlf``. ``progress(step)`` is called before each step.
     ``sdtm=None`` takes the SDTM the study names (:meth:`Study.default_sdtm`).
@@ -614,16 +659,18 @@ def run(study: str | Study, sdtm: Path | None, out: Path, formats=("html", "rtf"
     The check step reports what derive validated (schemas and conformance rules: derive
     writes nothing when they find an error); ``expectations`` adds the great-expectations
     suites and their Data Docs, run in a second process beside analyze and report (GX
-    takes seconds to import: asked for, not by default; ``adam check`` runs them always)."""
+    takes seconds to import: asked for, not by default; ``adam check`` runs them always).
+    ``displays``: as :func:`report`."""
     spec = _study(study)
     sdtm = spec.default_sdtm() if sdtm is None else sdtm
     out = Path(out)
     check_output_folder(out, [sdtm])
     with output_lock(out):
-        return _run(spec, sdtm, out, formats, progress, expectations, encoding)
+        return _run(spec, sdtm, out, formats, progress, expectations, encoding, displays)
 
 
-def _run(spec: Study, sdtm: Path, out: Path, formats, progress, expectations: bool, encoding: str) -> dict:
+def _run(spec: Study, sdtm: Path, out: Path, formats, progress, expectations: bool, encoding: str,
+         displays: dict | None = None) -> dict:
     """:func:`run` in its locked output folder; ``out/manifest.json`` (:mod:`adam.manifest`)
     is removed first and written when every step has finished."""
     from adam.manifest import now, remove_manifest, write_manifest
@@ -650,7 +697,7 @@ def _run(spec: Study, sdtm: Path, out: Path, formats, progress, expectations: bo
             analysis_findings: list = []
             ard = analyze(spec, out / "adam", out / "ard", findings=analysis_findings)
             tick("report")  # the TLFs need the ARD only: made while the checks finish
-            outputs = report(spec, out / "ard", out / "tlf", formats=formats)
+            outputs = report(spec, out / "ard", out / "tlf", formats=formats, displays=displays)
             defining.result()
         except BaseException:
             stop_workers(pool)
@@ -675,18 +722,24 @@ def _write_defines(spec: Study, adam_dir: Path, sdtm: Path, datasets: dict) -> N
 
 # ----------------------------------------------------------------------------- demo
 DEMO_STUDIES = ("tourmaline-mm3", "tourmaline-mm4")
+PUBLICATION = "publication"        # the demo's folder of both studies' outputs as one report
 
 
 def demo(out: Path, formats=("html", "rtf", "pdf"), progress=None, expectations: bool = False) -> dict:
-    """Synthesize both TOURMALINE twins and run everything into ``out/<study>/``, with
-    ``out/index.html`` linking every output. ``progress(study)`` returns a ``tick(step)``.
-    With two cores each study runs in a forked child of its own, side by side (their
-    progress relayed here); a failure of one stops the other. ``expectations``: as
-    :func:`run`."""
+    """Synthesize both TOURMALINE twins and run everything into ``out/<study>/``, then their
+    outputs as one report into ``out/publication/`` (:mod:`reports.publication`, from the
+    displays the studies' runs made), with ``out/index.html`` linking every output.
+    ``progress(study)`` returns a ``tick(step)``. With two cores each study runs in a forked
+    child of its own, side by side (their progress relayed here); a failure of one stops
+    the other. ``expectations``: as :func:`run`."""
     from adam.parallel import TickRelay, forked_step
     from reports.portal import render_demo_index
+    from reports.publication import check_set, render_publication
 
     out = Path(out)
+    studies = {name: _study(name) for name in DEMO_STUDIES}
+    check_set(list(studies.values()))
+    check_output_folder(out / PUBLICATION)
     relay = TickRelay()
     calls = {}
     try:
@@ -699,14 +752,20 @@ def demo(out: Path, formats=("html", "rtf", "pdf"), progress=None, expectations:
         for call in calls.values():
             getattr(call, "cancel", lambda: None)()
         raise
-    render_demo_index(out, {name: _study(name) for name in results}, results)
+    with output_lock(out / PUBLICATION):      # both studies done: this process alone renders
+        render_publication([(studies[name], results[name].pop("displays")) for name in DEMO_STUDIES],
+                           out / PUBLICATION, formats=formats)
+    render_demo_index(out, studies, results, publication=PUBLICATION)
     return results
 
 
 def _demo_study(name: str, out: Path, formats, tick, expectations: bool = False) -> dict:
-    """One study of the demo: synth, then run."""
+    """One study of the demo: synth, then run; the result also holds its outputs' displays
+    (figures as bytes) for the publication set."""
     tick = tick or (lambda step: None)
     tick("synth")
     synth(name, out / name / "sdtm")
-    return run(name, out / name / "sdtm", out / name, formats=formats, progress=tick,
-               expectations=expectations)
+    displays: dict = {}
+    result = run(name, out / name / "sdtm", out / name, formats=formats, progress=tick,
+                 expectations=expectations, displays=displays)
+    return {**result, "displays": displays}

@@ -27,6 +27,7 @@ BUILTIN_DIR = Path(__file__).parent / "studies"
 _SCHEMA = {
     "name": (str, True),
     "studyid": (str, True),
+    "short_name": (str, False),     # the study as displays name it beside others (default: studyid)
     "title": (str, False),
     "description": (str, False),
     "derive": (str, False),
@@ -60,6 +61,7 @@ class Study:
     name: str
     studyid: str
     path: Path
+    short_name: str = ""            # default: studyid
     title: str = ""
     description: str = ""
     derive: str = ""
@@ -74,6 +76,9 @@ class Study:
     footnotes: list = field(default_factory=list)
     labels: dict = field(default_factory=dict)
     endpoints: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.short_name = self.short_name or self.studyid
 
     @property
     def trt_var(self) -> str:
