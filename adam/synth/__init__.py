@@ -5,7 +5,10 @@ dataset per domain (keys: ``dm suppdm ds ex rs cm ae lb mh ss ts`` and ``pr`` fo
 ``write_sdtm(datasets, out_dir)`` writes them as XPT v5 (``<key>.xpt``). Same seed, same
 output; ``n_subjects`` rescales every published count (``round(count * n / N)``; below about
 100 subjects some exact counts may be infeasible and raise ``UsageError``).
-Published facts: shared/study/tourmaline.md; their encoding: :mod:`adam.synth.profiles`.
+Published facts: shared/study/tourmaline.md; the generator's inputs (design, exact counts,
+model parameters, each parameter documented with the fact it serves):
+:mod:`adam.synth.profiles`; the published results a twin is judged against:
+:mod:`adam.synth.calibration`.
 
 Where each fact lives (for the ADaM derivations)
 -----------------------------------------------
@@ -57,10 +60,17 @@ Subject keys: STUDYID "TOURMALINE-MM3"/"TOURMALINE-MM4", USUBJID = STUDYID-SUBJI
   fatal AEs of on-treatment deaths (AEOUT "FATAL").
 - Data cutoff: TS TSPARMCD "DCUTDTC".
 
-Calibration: with the default seed every published HR lies in its 95% CI, every median is
-within 10% (NR stays NR) and median follow-up within 2 months (tests/synth/test_calibration.py).
-The medians of small subsets near the end of follow-up (OS by next-line PI) are noisy: other
-seeds miss the 10% band on some of them (about 1 in 5 seeds per such median).
+Calibration: :func:`adam.synth.calibration.conclusions` lists every published conclusion a
+twin must keep (exact counts and Table 1, every quoted HR inside its published 95% CI,
+medians within 10% with NR kept, median follow-up within 2 months, p < 0.05 for PFS only,
+no subgroup or interaction significant, MM3's quoted subgroups, the OS curves' shape, PFS
+censoring) against its ``PUBLISHED`` facts. The default seed meets all of them through the
+whole pipeline (tests/test_twins_end_to_end.py; re-derived from the SDTM alone:
+tests/synth/test_calibration.py). Other seeds meet most but not all: a published 95% CI
+covers the truth in 95% of trials, and small subsets (next-line PI subsets, subgroups, the
+deaths before any next line that IPCW/MSM weigh) vary from seed to seed;
+``benchmarks/bench_twin_seeds.py`` counts them over 20 seeds, docs/notes/twin-robustness.md
+has the figures and which conclusions are fragile and why.
 
 Endpoint rules the calibration uses (tests/synth/endpoints.py): OS = death (DTHDTC) else
 censored at last known alive; PFS = first on-study PD or death, else censored at last
@@ -79,10 +89,12 @@ exact published arm sizes). Exact counts (arm sizes, never-treated, crossovers, 
 discontinuations and reasons, Table 1 cells, MRD, high-risk and frailty shares, NPMs) are
 assigned by choosing exactly k of the eligible subjects (:mod:`adam.synth.allocate`).
 
-1. PFS: Weibull per randomized arm (published median, shape tuned so that the stratified
-   Cox HR lands on the published one), drawn with stratified uniforms whose ranks follow a
-   prognostic score (high-risk cytogenetics, ISS, MRD, response, frailty, age; rank copula,
-   rho_pfs), so the arm's PFS distribution is reproduced almost exactly.
+1. PFS: Weibull per randomized arm (pfs_median the published median, pfs_shape tuned so
+   that the stratified Cox HR lands on the published one), drawn with stratified uniforms
+   whose ranks follow a prognostic score (high-risk cytogenetics, ISS, MRD, response,
+   frailty, age; rank copula, rho_pfs), so the arm's PFS distribution is reproduced almost
+   exactly. A share pfs_cure (the best ranks) never progresses, their PFS censored at last
+   contact; the Weibull median is raised so that the arm keeps the published median.
 2. Treatment: first dose 1-7 days after randomization; 26 cycles of 28 days. Among treated
    subjects whose PFS event falls before the last planned dose, exactly the published
    number die on treatment (fatal AE) and exactly the published number stop for PD (at the
@@ -92,24 +104,31 @@ assigned by choosing exactly k of the eligible subjects (:mod:`adam.synth.alloca
    no reason for the never-dosed patients: the twin's are synthetic, drawn in the DS
    builder's own seeded stream (withdrawal 50%, physician decision 30%, protocol
    deviation 20%; :data:`adam.synth.domains.NOT_TREATED_REASONS`).
-3. Follow-up: a fixed share is lost to follow-up or withdraws (uniform time after the end
-   of treatment); everyone else is followed to the data cutoff (deaths up to the cutoff are
-   known; the last contact alive is 0-45 days before it).
-4. Next line: starts a Weibull gap after PD. Exactly the Table 1 number of subjects per
-   actual arm (safety) start one before the cutoff, chosen among observed progressors with
-   weights exp(-time to PD / nl_tau). Classes of any line are assigned exactly; a share
-   nlpi_share of the PI-treated get the PI in line 1, the rest in a later line.
+3. Follow-up: a fixed share is lost to follow-up or withdraws (lost_share,
+   withdrew_share; uniform time after the end of treatment); everyone else is followed to
+   the data cutoff (deaths up to the cutoff are known; the last contact alive is 0-45 days
+   before it).
+4. Next line: starts a Weibull gap after PD (gap_median, gap_shape). Exactly the Table 1
+   number of subjects per actual arm (safety) start one before the cutoff, chosen among
+   observed progressors with weights exp(-time to PD / nl_tau). Classes of any line are assigned exactly; a share
+   nlpi_share of the PI-treated get the PI in line 1, the rest in a later line (in line 1
+   when no later line fits before death or censoring).
 5. Survival after progression: Weibull from line-1 start + 30 days, median by arm and
    next-line PI (pps_pi / pps_nopi), or from PD + 14 days without a next line (pps_none,
    with its own shape pps_none_shape where given: these are the deaths before any switch
-   that the IPCW analysis sees),
-   ranked by the same prognostic score (rho_os). In MM4, ixazomib patients who progress
-   within early_pd months and get a PI next have early_pi_factor x that survival (PI-
-   refractory relapse; this makes the next-line-PI curves cross as published). One factor
-   per arm rescales these times so that exactly the published number of deaths fall on or
-   before the censoring day (deaths are exact by construction, so is the OS event count).
-6. PFS2: PD on the next line a Weibull time after line-1 start (recorded if before death
-   and censoring). Lines 2-4 start inside the window from line 1 to death / censoring.
+   that the IPCW and MSM analyses weigh), ranked by the same prognostic score (rho_os).
+   One shape pps_shape in both arms: OS keeps proportional hazards, as the report's curves
+   do. In MM4, ixazomib patients who progress within early_pd months and get a PI next
+   have early_pi_factor x that survival (PI-refractory relapse; this makes the
+   next-line-PI curves cross as published). Ixazomib patients of the subgroups named in
+   ixa_pps_factor (MM3: PI-naive, MRD-negative) live that factor x longer (the quoted
+   subgroup HRs). One factor per arm rescales these times so that exactly the published
+   number of deaths fall on or before the censoring day (deaths are exact by
+   construction, so is the OS event count): only the medians' ratios within an arm
+   matter.
+6. PFS2: PD on the next line a Weibull time (pfs2_median, pfs2_shape) after line-1 start
+   (recorded if before death and censoring). Lines 2-4 start inside the window from line 1
+   to death / censoring.
 Dependence: PFS -> next line -> PFS2 and OS are linked through the PD date, the line-1
 start, the next-line PI and the shared prognostic score.
 """

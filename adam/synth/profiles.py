@@ -1,5 +1,7 @@
-"""Published facts of TOURMALINE-MM3/-MM4 (shared/study/tourmaline.md) and the
-generative-model parameters calibrated to reproduce them.
+"""The generator's inputs for TOURMALINE-MM3/-MM4: published design facts and counts
+(shared/study/tourmaline.md) it reproduces exactly, and the generative-model parameters
+calibrated so the analyses land on the published results. The published results the twins
+are judged against live apart, in :data:`adam.synth.calibration.PUBLISHED`.
 
 Arm tuples are always ``(ixazomib, placebo)``. Times in the model section are months
 (1 month = 30.4375 days). Counts are at the published trial size and are rescaled with
@@ -18,45 +20,85 @@ THERAPY_CLASSES = ("CORTICOSTEROID", "IMID", "PROTEASOME INHIBITOR", "ANTI-CD38 
 
 
 @dataclass(frozen=True)
-class Endpoint:
-    """Published medians (months, ``None`` = not reached) and HR with 95% CI."""
-
-    median: tuple[float | None, float | None]
-    hr: float
-    lcl: float
-    ucl: float
-
-
-@dataclass(frozen=True)
 class Model:
-    """Parameters of the generative model (see the :mod:`adam.synth` docstring)."""
+    """Parameters of the generative model (steps in the :mod:`adam.synth` docstring).
 
-    pfs_median: tuple[float, float]          # Weibull PFS median, months
+    Arm tuples are ``(ixazomib, placebo)``; times are months. Each parameter is set so the
+    twin reproduces the published fact named (shared/study/tourmaline.md; how well across
+    seeds: docs/notes/twin-robustness.md).
+
+    PFS on study (step 1)
+      ``pfs_median``: median PFS of the arm (the published 26.5/21.3, 17.4/9.4).
+      ``pfs_shape``: Weibull shapes; with the medians fixed they set the stratified Cox PFS
+      HR (0.72, 0.66). ``pfs_cure``: share of the arm that never progresses (PFS censored at
+      last contact; the best prognostic ranks), the Weibull median raised so the arm's
+      median stays ``pfs_median``: realistic PFS censoring (a few percent per arm at least).
+      ``rho_pfs``: rank correlation of PFS with the prognostic score (high-risk
+      cytogenetics, ISS, MRD, response, frailty, age): subgroups differ in events, as
+      Figure 3's do, while no subgroup effect is significant.
+      ``death_no_pd``: share of PFS events after the treatment period that are deaths
+      without progression (other cause): part of the deaths before any next line, which
+      the IPCW and MSM analyses see.
+    Next line (step 4)
+      ``gap_median``, ``gap_shape``: Weibull PD -> next-line start: TTNT medians and HR
+      (33.1/27.6, 22.1/16.5; 0.849, 0.881). ``nl_tau``: the exact Table 1 number of
+      subjects with a next line is chosen among observed progressors with weight
+      exp(-time to PD / nl_tau): early progressors are treated again before the cutoff.
+      ``nlpi_share``: share of the PI-treated (Table 1 'PIs') whose first next line has the
+      PI, the rest in a later line: the sizes of the OS-by-next-line-PI / no-PI subsets
+      (Figures 6-7; not published, chosen).
+    Survival after progression (step 5)
+      ``pps_pi``, ``pps_nopi``: Weibull median from line-1 start + 30 days with / without a
+      PI in line 1; ``pps_none``: from PD + 14 days without a next line (deaths before any
+      switch). Only their ratios within an arm matter: one factor per arm rescales all of
+      them so the arm has exactly the published deaths (144/93, 184/115). Between arms
+      they set the OS-by-next-line HRs and medians (0.794 and 1.310; 1.177 and 0.928) and,
+      through ``pps_none``, the IPCW and MSM HRs (0.784, 0.925; 1.160, 1.190).
+      ``pps_shape``: Weibull shape, equal in both arms so OS keeps proportional hazards as
+      the report's curves do (5-year OS 74%/73% MM3, 55%/56% MM4; no arm at 100% at 12
+      months); ``pps_none_shape``: the shape of ``pps_none`` where given (MM3: deaths
+      before any next line balanced by arm, for the IPCW HR). ``rho_os``: rank correlation
+      of that survival with the prognostic score.
+      ``early_pi_factor``, ``early_pd``: ixazomib patients who progress within ``early_pd``
+      months and get a PI next live ``early_pi_factor`` x as long (PI-refractory relapse):
+      MM4's next-line-PI curves cross (ixazomib median 64.7 above placebo's 60.1 with HR
+      1.177). ``ixa_pps_factor``: ``((subgroup, factor), ...)``, ixazomib patients of a
+      baseline subgroup ('pi_naive', 'mrd_negative', 'high_risk') live ``factor`` x as long
+      after progression: MM3's quoted subgroup HRs (PI-naive 0.746, MRD-negative 0.700
+      against 1.025 overall).
+    PFS2 (step 6)
+      ``pfs2_median``, ``pfs2_shape``: Weibull line-1 start -> PD on the next line: PFS2
+      medians and HR (84.0/80.4, 51.3/50.3; 1.015, 0.984).
+    Follow-up and treatment (steps 2-3)
+      ``lost_share``, ``withdrew_share``: shares of the ITT lost to follow-up / withdrawn
+      from the study (Figure 1's end-of-study boxes; censoring before the cutoff).
+      ``escalation_share``: ixazomib patients raised from 3 to 4 mg at cycle 5 (the design
+      says 'if tolerated'; the share is not published).
+    """
+
+    pfs_median: tuple[float, float]
     pfs_shape: tuple[float, float]
-    death_no_pd: tuple[float, float]         # share of PFS events after treatment that are deaths
-    gap_median: tuple[float, float]          # PD -> next-line start, months
+    death_no_pd: tuple[float, float]
+    gap_median: tuple[float, float]
     gap_shape: tuple[float, float]
-    nl_tau: float                            # next-line selection weight exp(-PD time / nl_tau)
-    nlpi_share: tuple[float, float]          # share of PI-treated whose first next line has a PI
-    pps_pi: tuple[float, float]              # next-line start -> death, next line with PI
-    pps_nopi: tuple[float, float]            # ... next line without PI
-    pps_none: tuple[float, float]            # PD -> death, no next line
+    nl_tau: float
+    nlpi_share: tuple[float, float]
+    pps_pi: tuple[float, float]
+    pps_nopi: tuple[float, float]
+    pps_none: tuple[float, float]
     pps_shape: tuple[float, float]
-    early_pi_factor: float                   # ixazomib arm, PI next line, PD within early_pd months:
-    early_pd: float                          # post-progression survival x early_pi_factor (PI-refractory)
-    pfs2_median: tuple[float, float]         # next-line start -> PD on next line
+    early_pi_factor: float
+    early_pd: float
+    pfs2_median: tuple[float, float]
     pfs2_shape: float
-    rho_pfs: float = 0.5                     # prognostic score -> PFS rank correlation
-    rho_os: float = 0.5                      # prognostic score -> post-progression survival
-    lost_share: float = 0.03                 # lost to follow-up (share of ITT)
-    withdrew_share: float = 0.04             # withdrew from study follow-up
-    escalation_share: float = 0.75           # 3 -> 4 mg from cycle 5 among those reaching it
-    pps_none_shape: tuple[float, float] | None = None   # shape of pps_none (default pps_shape)
-    pfs_cure: tuple[float, float] = (0.0, 0.0)          # share never progressing (PFS censored);
-                                                        # pfs_median stays the overall median
-    ixa_pps_factor: tuple = ()               # ((subgroup, factor), ...): ixazomib patients of a
-                                             # subgroup ('pi_naive', 'mrd_negative', 'high_risk')
-                                             # live factor x longer after progression
+    rho_pfs: float = 0.5
+    rho_os: float = 0.5
+    lost_share: float = 0.03
+    withdrew_share: float = 0.04
+    escalation_share: float = 0.75
+    pps_none_shape: tuple[float, float] | None = None
+    pfs_cure: tuple[float, float] = (0.0, 0.0)
+    ixa_pps_factor: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -87,8 +129,6 @@ class Profile:
     npm_heme: tuple[float, float]
     frail: tuple[float, float] | None
     strata_shares: dict
-    endpoints: dict
-    median_followup: tuple[float, float]
     model: Model
     countries: tuple = field(default=("USA", "FRA", "DEU", "ESP", "ITA", "GBR", "POL", "JPN",
                                       "CHN", "KOR", "AUS", "CAN", "RUS", "TUR", "ISR", "BRA"))
@@ -136,15 +176,6 @@ MM3 = Profile(
     frail=None,
     strata_shares={"pi_exposed": 0.89, "iss": (0.39, 0.36, 0.25),
                    "response": (0.39, 0.43, 0.18)},
-    endpoints={
-        "OS": Endpoint((None, None), 1.025, 0.789, 1.332),
-        "PFS": Endpoint((26.5, 21.3), 0.72, 0.58, 0.89),
-        "TTNT": Endpoint((33.1, 27.6), 0.849, 0.704, 1.022),
-        "PFS2": Endpoint((84.0, 80.4), 1.015, 0.795, 1.298),
-        "OS-NEXTLINE-PI": Endpoint((None, 94.2), 0.794, 0.523, 1.206),
-        "OS-NEXTLINE-NOPI": Endpoint((74.9, 90.3), 1.310, 0.901, 1.904),
-    },
-    median_followup=(94.4, 94.5),
     model=Model(
         lost_share=0.02, withdrew_share=0.03,
         pfs_median=(26.5, 21.3), pfs_shape=(2.0, 2.0), death_no_pd=(0.01, 0.01),
@@ -190,15 +221,6 @@ MM4 = Profile(
     frail=(0.24, 0.24),
     strata_shares={"pi_exposed": 0.65, "iss": (0.30, 0.42, 0.28),
                    "response": (0.25, 0.40, 0.35), "age75": 0.36},
-    endpoints={
-        "OS": Endpoint((64.8, 69.5), 1.090, 0.861, 1.381),
-        "PFS": Endpoint((17.4, 9.4), 0.66, 0.54, 0.80),
-        "TTNT": Endpoint((22.1, 16.5), 0.881, 0.734, 1.058),
-        "PFS2": Endpoint((51.3, 50.3), 0.984, 0.777, 1.246),
-        "OS-NEXTLINE-PI": Endpoint((64.7, 60.1), 1.177, 0.749, 1.849),
-        "OS-NEXTLINE-NOPI": Endpoint((57.1, 55.1), 0.928, 0.672, 1.283),
-    },
-    median_followup=(57.2, 57.6),
     model=Model(
         lost_share=0.02, withdrew_share=0.02,
         pfs_median=(17.4, 9.4), pfs_shape=(0.75, 0.7), death_no_pd=(0.10, 0.06),
