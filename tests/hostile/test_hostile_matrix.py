@@ -580,12 +580,13 @@ def json_copy(path: Path) -> Path:
 
 
 def duplicate_column_json(b: Bench) -> list:
-    """``convert`` of an ADSL Dataset-JSON whose column 9 (RACE) comes twice."""
+    """``convert`` of an ADSL Dataset-JSON whose column 9 (RACE) comes twice (again as
+    column 10, so the message does not depend on how many variables ADSL has)."""
     path = adsl_json(b)
     doc = json.loads(path.read_text(encoding="utf-8"))
-    doc["columns"].append(dict(doc["columns"][8]))
+    doc["columns"].insert(9, dict(doc["columns"][8]))
     for row in doc["rows"]:
-        row.append(row[8])
+        row.insert(9, row[8])
     path.write_text(json.dumps(doc), encoding="utf-8")
     return ["convert", path, b.out / "adsl.xpt"]
 
@@ -763,7 +764,7 @@ CASES: list[Case] = [
     Case("convert-wrong-type-json", lambda b: ["convert", json_edit(adsl_json(b), "AGE", 3, "sixty"), b.out / "a.xpt"],
          2, ("{in}/adsl.json", "record 3", "variable AGE", "not a number: 'sixty'")),
     Case("convert-duplicate-column-json", duplicate_column_json, 2,
-         ("{in}/adsl.json", "variable RACE", "column 51 repeats the name of column 9")),
+         ("{in}/adsl.json", "variable RACE", "column 10 repeats the name of column 9")),
     Case("convert-invalid-date-json",
          lambda b: ["convert", json_edit(adsl_json(b), "RANDDT", 3, "2020-02-30"), b.out / "a.xpt"], 2,
          ("{in}/adsl.json", "record 3", "variable RANDDT", "'2020-02-30'", "no such calendar date")),
