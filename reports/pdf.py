@@ -35,6 +35,7 @@ and a ``{nb}`` in the data stays as it is).
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from datetime import datetime, timezone
@@ -140,6 +141,23 @@ def uses_unicode_font(display: Display, context: dict) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+@functools.lru_cache(maxsize=1)
+def _measure() -> FPDF:
+    document = FPDF(unit="pt")
+    document.core_fonts_encoding = CORE_ENCODING
+    return document
+
+
+def string_width(text: str, size: float = CELL_SIZE, bold: bool = False) -> float:
+    """Width (points) of ``text`` in the standard font, as a table cell prints it."""
+    measure = _measure()
+    measure.set_font(CORE_FONT, "B" if bold else "", size)
+    try:
+        return measure.get_string_width(clean(text))
+    except Exception:           # a character outside Windows-1252: about the DejaVu width
+        return len(text) * size * 0.55
 
 
 def write_pdf(display: Display, context: dict, path: str | Path, inputs=()) -> Path:

@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import re
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
 from adam.errors import UsageError
-from reports import rtf
+from reports import pdf, rtf
 from reports.model import Display, Panels, Row, Table
 from reports.programs import PROGRAMS
 from reports.programs.common import population_label, words
@@ -125,6 +125,24 @@ def side_by_side(tables: list[Table], names: list[str]) -> Table:
                  widths=[max(t.widths[0] for t in tables)] + [w for t in tables for w in t.widths[1:]],
                  caption=next((t.caption for t in tables if t.caption), ""),
                  spanners=[("", 1)] + [(n, len(t.columns) - 1) for t, n in zip(tables, names)])
+
+
+def fitted(table: Table, landscape: bool) -> Table:
+    """``table`` with column widths that break no word of a data column (header or cell,
+    measured in the PDF's font; the RTF takes the same widths): a column too narrow for its
+    longest word gets that width from the row-label column, whose words wrap."""
+    total = Page(landscape).text / rtf.TWIPS_PER_INCH * 72
+    share = [w / sum(table.widths) * total for w in table.widths]
+    gap = 2 * pdf.CELL_GAP + 1
+    need = [max([pdf.string_width(w, bold=True) for w in col.split()]
+                + [pdf.string_width(w) for row in table.rows if not row.spans and j < len(row.cells)
+                   for w in row.cells[j].split()], default=0.0) + gap
+            for j, col in enumerate(table.columns)]
+    widths = [share[0]] + [max(s, n) for s, n in zip(share[1:], need[1:])]
+    widths[0] = total - sum(widths[1:])
+    if widths[0] < min(share[0], need[0]):       # no room: as it was
+        return table
+    return replace(table, widths=widths)
 
 
 def tagged(lists: list[list[str]], tags: list[str]) -> list[str]:
@@ -218,8 +236,9 @@ def combined(entry: Entry, displays: list[Display]) -> Output:
     letters = [letter(i) for i in range(len(studies))]
     with_figure = [d for d in displays if d.figure is not None]
     tags = letters if with_figure else names
-    tables = [side_by_side([d.tables[i] for d in displays if i < len(d.tables)],
-                           [n for n, d in zip(names, displays) if i < len(d.tables)])
+    landscape = any(d.landscape for d in displays)
+    tables = [fitted(side_by_side([d.tables[i] for d in displays if i < len(d.tables)],
+                                  [n for n, d in zip(names, displays) if i < len(d.tables)]), landscape)
               for i in range(max(len(d.tables) for d in displays))]
     figure = (panels([d.figure for d in with_figure], [t for t, d in zip(letters, displays) if d.figure is not None],
                      [n for n, d in zip(names, displays) if d.figure is not None], f"{entry.number}: {entry.title}")
@@ -231,7 +250,7 @@ def combined(entry: Entry, displays: list[Display]) -> Output:
                   else "; ".join(f"{t}: {p}" for t, p in zip(tags, populations)))
     spec = {"id": entry.stem, "program": specs[0]["program"], "number": entry.number, "title": entry.title,
             "population": population}
-    display = Display(tables=tables, figure=figure, footnotes=notes, landscape=any(d.landscape for d in displays))
+    display = Display(tables=tables, figure=figure, footnotes=notes, landscape=landscape)
     return Output(_several(studies), spec, display,
                   program_line=f"reports/programs/{spec['program']}.py, reports/publication.py")
 
