@@ -6,8 +6,8 @@
 For each study and seed: synth (the published N) -> derive -> analyze through
 :mod:`adam.pipeline` in a temporary folder, then every check of the list, plus the SDTM
 checks (:func:`checks.sdtm.check_sdtm`: no error or warning finding). Prints, per check,
-how many seeds pass in each study with the median twin value over the seeds; then, per
-seed, how many checks pass. The default seed (20140701) is pinned by
+how many seeds pass in each study with the median twin value over the seeds where it is
+estimable; then, per seed, how many checks pass, and the failed checks by seed. The default seed (20140701) is pinned by
 tests/test_twins_end_to_end.py and is not among these.
 
 Jobs run in ``--jobs`` worker processes, each kept to one core (so the pipeline's own
@@ -89,8 +89,8 @@ def report(results: list[dict], seeds: list[int]) -> None:
     n = len(seeds)
     width = max(len(k) for k in keys)
     pub_width = {s: max(len(p.get(s, "")) for p in published.values()) for s in STUDIES}
-    print(f"{'check':<{width}}" + "".join(
-        f"  {s[-3:].upper() + ' pass':>9} {'median':>7} {'published':<{pub_width[s]}}" for s in STUDIES))
+    print((f"{'check':<{width}}" + "".join(
+        f"  {s[-3:].upper() + ' pass':>9} {'median':>7} {'published':<{pub_width[s]}}" for s in STUDIES)).rstrip())
     for key in keys:
         line = f"{key:<{width}}"
         for study in STUDIES:
