@@ -1,5 +1,6 @@
 """`adam demo` as a new user runs it: both twins end to end, an index linking every
-output, and Table 1 equal to the published Table 1."""
+output, and Table 1 equal to the published Table 1, per study and as the report's
+four-column table in the publication set."""
 
 import re
 import subprocess
@@ -29,3 +30,10 @@ def test_demo_runs_everything(tmp_path):
         cells_found = re.findall(r"\d+ \(\d+\.\d\)", table1)
         assert cells_found == cells, (name, cells_found)
         assert f'href="{name}/tlf/figure2.html"' in index
+    # the publication set, shown first: one Table 1 with both trials, as the report's
+    mm3, mm4 = PUBLISHED_TABLE1.values()
+    four = [c for i in range(0, len(mm3), 2) for c in (*mm3[i:i + 2], *mm4[i:i + 2])]
+    table1 = (out / "publication" / "table1.html").read_text(encoding="utf-8")
+    assert re.findall(r"\d+ \(\d+\.\d\)", table1) == four
+    assert index.index('href="publication/table1.html"') < index.index('href="tourmaline-mm3/tlf/table1.html"')
+    assert 'href="publication/figure2-B.png"' in index
