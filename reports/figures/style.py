@@ -58,12 +58,11 @@ _SAVE = {"png": {"format": "png", "dpi": PRINT_DPI, "metadata": {"Software": Non
          "svg": {"format": "svg", "metadata": {"Date": None, "Creator": None}}}
 
 
-def render(fig: MplFigure, kind: str, **save) -> bytes:
-    """``fig`` as ``kind`` (png, pdf or svg) bytes; its text drawn literally. ``save``: more
-    ``savefig`` arguments (``bbox_inches``: a part of the figure, e.g. one panel)."""
+def render(fig: MplFigure, kind: str) -> bytes:
+    """``fig`` as ``kind`` (png, pdf or svg) bytes; its text drawn literally."""
     buf = io.BytesIO()
     with matplotlib.rc_context(LITERAL_TEXT | {"svg.hashsalt": "adamant", "svg.fonttype": "path"}):
-        fig.savefig(buf, **_SAVE[kind], **save)
+        fig.savefig(buf, **_SAVE[kind])
     return buf.getvalue()
 
 
