@@ -137,9 +137,9 @@ def derive(study: str = typer.Option(..., "--study", help="Built-in study or spe
 
 
 @app.command()
-def report(study: List[str] = typer.Option(..., "--study", help="Built-in study or specification file; "
-                                           "repeat --study/--ard in pairs for one report of several studies."),
-           ard: List[Path] = typer.Option(..., "--ard", help="Folder (or file) with ard.csv (one per --study)."),
+def report(study: List[str] = typer.Option(..., "--study", metavar="STUDY", help="Built-in study or specification "
+                                           "file; repeat --study/--ard in pairs for one report of several studies."),
+           ard: List[Path] = typer.Option(..., "--ard", metavar="DIR", help="Folder (or file) with ard.csv (one per --study)."),
            out: Path = typer.Option(..., "--out", help="Output folder for the TLFs."),
            format: str = typer.Option("html,rtf,pdf", "--format", help="Any of html,rtf,pdf.")):
     """Tables, listings and figures from the ARD. Several --study/--ard pairs: one report,
