@@ -137,7 +137,7 @@ class Check:
     observed: float
     published: str
 
-    def __post_init__(self):          # plain Python values (numpy's compare as results)
+    def __post_init__(self):          # plain bool and float, whatever numpy scalar came in
         object.__setattr__(self, "passed", bool(self.passed))
         object.__setattr__(self, "observed", float(self.observed))
 
