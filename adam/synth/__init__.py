@@ -100,7 +100,10 @@ assigned by choosing exactly k of the eligible subjects (:mod:`adam.synth.alloca
    number die on treatment (fatal AE) and exactly the published number stop for PD (at the
    PD date); exactly the published completers are drawn from those event-free at the last
    dose; the others stop for AE / withdrawal / other at a random time before their event.
-   Later PFS events are deaths without PD with probability death_no_pd. The report gives
+   Later PFS events are deaths without PD with probability death_no_pd. The on-study
+   deaths (on treatment or up to 30 days after the last dose) are exactly those with a
+   fatal AE: any other death drawn inside that window moves to its first day after
+   (:mod:`adam.synth.model`). The report gives
    no reason for the never-dosed patients: the twin's are synthetic, drawn in the DS
    builder's own seeded stream (withdrawal 50%, physician decision 30%, protocol
    deviation 20%; :data:`adam.synth.domains.NOT_TREATED_REASONS`).

@@ -5,6 +5,20 @@ subject, in enrollment order) plus a few (n, 4) arrays for therapy lines. Days a
 day numbers since 1970-01-01 stored as float (NaN = none). The domain builders in
 :mod:`adam.synth.domains` only format these facts. The model is described in the
 :mod:`adam.synth` docstring.
+
+On-study deaths: a death on treatment or up to ``Profile.on_study_days`` (30) days after
+the last dose is an on-study death, reported with a fatal AE; the report counts them
+(MM4: 11 ixazomib, 6 placebo), so the twin has exactly ``on_treatment_deaths`` of them
+(drawn among the PFS events before the last planned dose; they stop treatment that day)
+and every other death lies after the window. Two paths could put one inside: a death
+without progression shortly after completing 26 cycles, and a progressor without a next
+line whose survival after PD (drawn from PD + 14 days) is short, e.g. one who stopped for
+progression, or for an AE shortly before it. Such a death moves to the window's first day
+after (last dose + 31): at most 30 days for the former, 16 for the latter, only for those
+patients (0-2 of 706 per MM4 seed, none at the default seed); the deaths per arm stay
+exact because the per-arm survival scale is solved with that bound. Moving the last dose
+earlier instead would change the completers' 26 cycles, and counting such deaths as
+on-study deaths would break the published count.
 """
 
 from __future__ import annotations
@@ -201,6 +215,10 @@ def _first_line(s, p: Profile, rng):
     s["last_dose"] = np.where(treated, first + CYCLE * cyc + 7 * j, np.nan)
     eot_day = np.where(completed, s["last_dose"], np.maximum(stop, s["last_dose"]))
     s["eot_day"] = np.where(treated, eot_day, np.nan)
+    # a death without PD after completing 26 cycles is not an on-study death: it falls
+    # after the on-study window (moved to its first day when drawn inside, <= 30 days)
+    s["pfs_day"] = np.where(s["pfs_death"] & ~otd & treated,
+                            np.maximum(s["pfs_day"], _after_window(s, p)), s["pfs_day"])
     s["escalated"] = (s["actual"] == IXA) & (rng.random(n) < m.escalation_share)
 
 
@@ -281,12 +299,16 @@ def _survival(s, p: Profile, rng):
     base = np.where(sel, s["nl_day"] + 30, s["pd_day"] + 14)
     death_c = s["censor_day"]
     fixed = s["pfs_death"] & (s["pfs_day"] <= death_c)
+    # a progressor's death (no fatal AE) falls after the on-study window: a death drawn
+    # inside it moves to the window's first day after (<= 16 days: PD + 14 at the earliest)
+    after = np.where(s["treated"], _after_window(s, p), -np.inf)
     scale = np.ones(n)
     n_arm = np.bincount(arm, minlength=2)
     for a in (0, 1):
         want = _sc(p, p.deaths[a], p.n_itt[a], n_arm[a]) - int(np.count_nonzero(fixed & (arm == a)))
         pa = progressed & (arm == a)
-        r = np.sort((death_c[pa] + 1 - base[pa]) / pps[pa])[::-1]     # death observed iff s < r
+        r = (death_c[pa] + 1 - base[pa]) / pps[pa]                    # death observed iff s < r
+        r = np.sort(np.where(after[pa] <= death_c[pa], r, 0.0))[::-1]     # ... and after the window
         if want < 0 or want > np.count_nonzero(r > 0):
             raise UsageError(f"cannot place {want + np.count_nonzero(fixed & (arm == a))} deaths "
                              f"in arm {a}; use a larger n_subjects")
@@ -297,7 +319,7 @@ def _survival(s, p: Profile, rng):
             sa = (r[want - 1] + max(nxt, 0.0)) / 2
         scale[arm == a] = sa
     s["pps_scale"] = scale
-    death = np.where(progressed, base + np.floor(scale * pps), s["pfs_day"])
+    death = np.where(progressed, np.maximum(base + np.floor(scale * pps), after), s["pfs_day"])
     s["death_day_latent"] = death
     s["dead"] = death <= death_c
     s["death_day"] = np.where(s["dead"], death, np.nan)
@@ -310,6 +332,12 @@ def _survival(s, p: Profile, rng):
     t2 = weibull_days(rng.random(n), np.take(m.pfs2_median, arm), m.pfs2_shape)
     pd2 = s["nl_day"] + np.floor(t2)
     s["pd2_day"] = np.where(sel & (pd2 < death) & (pd2 <= s["censor_day"]), pd2, np.nan)
+
+
+def _after_window(s, p: Profile) -> np.ndarray:
+    """First day after the on-study window (last dose + ``Profile.on_study_days`` + 1;
+    NaN for the never treated)."""
+    return s["last_dose"] + p.on_study_days + 1
 
 
 def _subgroup(s, name: str) -> np.ndarray:

@@ -119,7 +119,7 @@ class Profile:
     disc_pd: tuple[float, float]
     disc_ae: tuple[float, float]
     disc_withdrawal_of_rest: float           # withdrawal share among the other reasons
-    on_treatment_deaths: tuple[int, int]     # safety population, by actual arm
+    on_treatment_deaths: tuple[int, int]     # safety population, by actual arm (on-study deaths)
     table1: dict                             # 'ANY' and THERAPY_CLASSES -> (n_ixa, n_pbo)
     mrd: dict                                # 'tested'/'positive'/'negative' -> (n_ixa, n_pbo)
     median_age: tuple[int, int]
@@ -130,6 +130,10 @@ class Profile:
     frail: tuple[float, float] | None
     strata_shares: dict
     model: Model
+    #: on-study window: a death on treatment or up to this many days after the last dose
+    #: is an on-study death (``on_treatment_deaths``, each with a fatal AE; the AE
+    #: collection window of checks.sdtm's SDTM-DM-DTHFL-NO-FATAL-AE)
+    on_study_days: int = 30
     countries: tuple = field(default=("USA", "FRA", "DEU", "ESP", "ITA", "GBR", "POL", "JPN",
                                       "CHN", "KOR", "AUS", "CAN", "RUS", "TUR", "ISR", "BRA"))
 
