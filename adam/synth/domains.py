@@ -514,7 +514,8 @@ def build_ae(s, p: Profile, rng):
     death = s["death_day"][fatal]
     blocks.append(_ae_block(s, fatal, fterm, fsoc, np.nan, np.nan, "Y", "5",
                             _const("DRUG WITHDRAWN", len(fatal)), "FATAL",
-                            death - np.floor(rng.uniform(1, 10, len(fatal))), death))
+                            np.maximum(death - np.floor(rng.uniform(1, 10, len(fatal))),
+                                       s["first_dose"][fatal]), death))   # never before the first dose
     disc = np.flatnonzero((s["eot_reason"] == 2) & ~s["on_tx_death"])
     k = rng.integers(0, len(DISC_AES), len(disc))
     dterm = np.array([t for t, _ in DISC_AES], dtype=object)[k]

@@ -69,3 +69,16 @@ def test_no_other_death_inside_the_window_on_twenty_seeds(study):
         assert (s["death_day"][on_study] <= s["last_dose"][on_study] + WINDOW_DAYS).all()
         assert tuple(np.bincount(s["actual"][on_study], minlength=2)[:2]) == p.on_treatment_deaths
         assert tuple(np.bincount(s["arm"][s["dead"]], minlength=2)) == p.deaths, (study, seed)
+
+
+@pytest.mark.parametrize("study", ["tourmaline-mm3", MM4])
+def test_fatal_adverse_events_start_on_treatment(study):
+    """A fatal AE of an on-study death starts on or after the first dose (it may start in
+    the 30 days after the last one): the MM4 default seed had two starting 7 and 4 days
+    before the first dose, with EPOCH TREATMENT."""
+    sdtm = synthesize(study)
+    dm, ae = sdtm["dm"].frame, sdtm["ae"].frame
+    fatal = ae[ae.AEOUT == "FATAL"].merge(dm[["USUBJID", "RFXSTDTC"]], on="USUBJID")
+    assert len(fatal) == sum(ON_STUDY_DEATHS if study == MM4 else (4, 2))
+    assert (_day(fatal, "AESTDTC") >= _day(fatal, "RFXSTDTC")).all()
+    assert (fatal.AESTDY >= 1).all()
