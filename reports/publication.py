@@ -42,9 +42,9 @@ from reports.render import (FORMATS, Output, Page, check_spec, checked_formats, 
                             write_outputs)
 
 #: panels print together only when they keep at least this share of their size on the page
-#: (their 12 pt text at 5.4 pt or more; a Kaplan-Meier pair side by side on a landscape
-#: page: 0.46); else one per page
-MIN_SCALE = 0.45
+#: (their 12-14 pt text at 8 pt or more, legible on paper; a Kaplan-Meier pair side by side
+#: on a landscape page would print at 0.46, its text at 5.5 pt); else one per page
+MIN_SCALE = 0.65
 
 
 def number(spec: dict) -> str:
