@@ -414,6 +414,7 @@ def _run_switching(adam: dict[str, Dataset], study: Study, spec: dict, findings:
         result = msm_cox(long, exposure="SWITCH", adjust=["ARM"], baseline=["ARM", *baseline],
                          time_varying=time_varying, report="ARM", **common)
     options = {"strata": strata, "ties": common["ties"], "n_boot": common["n_boot"],
+               "seed": common["seed"] if common["n_boot"] else None,
                "period_months": spec.get("period_months", 1)}
     warning = hr_finding(result.cox, result.covariate, analysis_id=spec["id"], paramcd=spec["paramcd"],
                          contrast=f"{arm} vs {ref}", variable=trt_var, method=spec["type"])

@@ -163,3 +163,13 @@ def test_disposition_tree_mismatch_is_a_warning(twin):
     run_analyses(adam, study, findings=findings)
     assert [f.rule_id for f in findings] == ["COUNT-TREE-SUM"] * 2
     assert "'Discontinued treatment'" in findings[0].message
+
+
+def test_switching_analyses_record_their_bootstrap_seed(twin):
+    """Issue 18: the IPCW CI's bootstrap is reproducible from the ARD (replicates and seed
+    in ``options``, as the footnote then says); the MSM uses no bootstrap (robust SE)."""
+    name, _, ard = twin
+    ipcw = set(ard.loc[ard.analysis_id == "OS-IPCW", "options"])
+    msm = set(ard.loc[ard.analysis_id == "OS-MSM", "options"])
+    assert len(ipcw) == 1 and "n_boot=100" in ipcw.pop() and all("seed=" not in o for o in msm)
+    assert all("seed=202400" in o for o in ard.loc[ard.analysis_id == "OS-IPCW", "options"])

@@ -29,7 +29,8 @@ def _method_note(rows: pd.DataFrame, method: str, study, spec: dict) -> str:
         ties = f", {opts['ties'].capitalize()} ties" if opts.get("ties") else ""
         return f"Cox model {strata}{ties}"
     n_boot = int(float(opts.get("n_boot", 0) or 0))
-    ci = (f"95% CI from {n_boot} bootstrap replicates (patients resampled)" if n_boot
+    seed = f", random seed {opts['seed']}" if opts.get("seed") else ""
+    ci = (f"95% CI from {n_boot} bootstrap replicates (patients resampled{seed})" if n_boot
           else "95% CI from the robust (sandwich) variance")
     period = f" over {opts['period_months']}-month periods" if opts.get("period_months") else ""
     if method == "ipcw":

@@ -45,8 +45,10 @@ def test_efficacy_footnote_discloses_switching_methods_from_the_ard_options(ard_
     assert "IPCW: unstratified Cox model with inverse probability of censoring weights" in notes
     assert "95% CI from 100 bootstrap replicates" in notes
     assert "MSM: unstratified marginal structural Cox model" in notes and "robust (sandwich) variance" in notes
-    ard.loc[ard.analysis_id == "OS-IPCW", "options"] = "n_boot=250;period_months=3"
-    assert "95% CI from 250 bootstrap replicates" in " ".join(build(ard, "s5").footnotes)
+    assert "patients resampled)" in notes and "seed" not in notes
+    ard.loc[ard.analysis_id == "OS-IPCW", "options"] = "n_boot=250;period_months=3;seed=202400"
+    assert ("95% CI from 250 bootstrap replicates (patients resampled, random seed 202400)"
+            in " ".join(build(ard, "s5").footnotes))
     assert "OS: overall survival." in notes and "TTNT: time to next-line therapy" in notes
 
 
