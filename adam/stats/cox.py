@@ -45,7 +45,7 @@ class _RiskSets:
 
     def __init__(self, stop, event, x, strata, weights, start, ties):
         n, p = x.shape
-        self.x, self.w = x, weights
+        self.x, self.w, self.p = x, weights, p
         times = stop if start is None else np.concatenate([stop, start])
         ranks = unique_inverse(times)[1]
         n_ranks = int(ranks.max()) + 2
@@ -151,8 +151,9 @@ class _RiskSets:
         den = sums[:, 0]
         return eta, sums, den, sums[:, 1:1 + p] / den[:, None]
 
-    def derivatives(self, beta):
-        """Partial log-likelihood, score vector and information matrix at ``beta``."""
+    def moments(self, beta):
+        """Per Efron/Breslow term at ``beta`` (weight :attr:`term_w`): the risk-set
+        denominator, covariate means ``a`` and covariances (upper triangle, :attr:`iu`)."""
         p = len(beta)
         base, dead_base = self._base()
         cols = base * (self.unit_w * np.exp(self.unit_x @ beta))[:, None]
@@ -160,15 +161,22 @@ class _RiskSets:
         sums = self._sums(cols, self.unit_cell, dead_cols, self.dead_group)
         den = sums[:, 0]
         a = sums[:, 1:1 + p] / den[:, None]
-        wt = self.term_w
         second = sums[:, 1 + p:] / den[:, None] - a[:, self.iu[0]] * a[:, self.iu[1]]
+        return den, a, second
+
+    def symmetric(self, upper: np.ndarray) -> np.ndarray:
+        """The p x p symmetric matrix of a packed upper triangle."""
+        m = np.zeros((self.p, self.p))
+        m[self.iu] = upper
+        return m + m.T - np.diag(np.diag(m))
+
+    def derivatives(self, beta):
+        """Partial log-likelihood, score vector and information matrix at ``beta``."""
+        den, a, second = self.moments(beta)
+        wt = self.term_w
         loglik = float(self.wx_dead @ beta - wt @ np.log(den))
         score = self.wx_dead - wt @ a
-        upper = wt @ second
-        info = np.zeros((p, p))
-        info[self.iu] = upper
-        info = info + info.T - np.diag(np.diag(info))
-        return loglik, score, info
+        return loglik, score, self.symmetric(wt @ second)
 
     def score_residuals(self, beta):
         """R's ``residuals(fit, type='score')`` (unweighted), one row per record."""
@@ -320,6 +328,8 @@ class CoxPH:
         else:
             self.infinite = np.diag(info) < COLLAPSED_INFORMATION * np.diag(info0)
         self.names, self.coef, self.var = names, beta, var
+        # what a test of the fitted model needs (adam.stats.zph): times as fitted, events
+        self._risk, self._time, self._event = risk, stop, event
         self.se = np.sqrt(np.diag(var))
         self.estimable = converged & ~self.infinite & np.isfinite(self.se) & np.isfinite(beta)
         self.loglik, self.iterations, self.converged = loglik, iters, converged
