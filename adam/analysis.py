@@ -7,7 +7,9 @@ a study only lists them (no code in the specification):
                optional RMST; keys ``paramcd``, ``population``, ``strata``, ``where``,
                ``timepoints_months``, ``risk_months``, ``rmst_tau_months``, ``methods``,
                ``curve`` (emit ``km-curve`` rows for figures), ``ties``, ``conf_type``,
-               ``contrasts`` (see :func:`tte_rows`: ``pairwise``, the default, or ``joint``).
+               ``contrasts`` (see :func:`tte_rows`: ``pairwise``, the default, or ``joint``),
+               ``ph_test`` (``true`` or a transform name: the test of proportional hazards
+               of the Cox model, method ``zph``).
 ``subgroup``   per subgroup level n/events per arm and HR; interaction p; keys
                ``paramcd``, ``population``, ``subgroups`` (ADSL variables), ``strata``.
 ``count``      n, pct, denom per arm over ``rows`` (each ``label`` + ``where``) of ADSL.
@@ -139,7 +141,7 @@ def tte_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: s
              risk_times: list[float] = (), rmst_tau: float | None = None, curve: bool = False,
              ties: str = "efron", conf_type: str = "log-log", conf_level: float = 0.95,
              arm_order: list | None = None, contrasts: str = "pairwise",
-             findings: list | None = None) -> list[dict]:
+             ph_test: str | None = None, findings: list | None = None) -> list[dict]:
     """ARD rows of one time-to-event analysis of an ADTTE subset (AVAL, CNSR, ``trt_var``).
 
     Each arm is compared with ``ref``. With three arms or more, ``contrasts`` says how:
@@ -150,7 +152,10 @@ def tte_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: s
     log-rank contrasts stay pairwise. Those rows say which in ``options``
     (``contrasts=pairwise|joint``). The ``n_risk`` rows at ``risk_times`` (the risk table
     under a Kaplan-Meier plot) have ``risk_table=Y`` in ``options``. A hazard ratio that is not estimable is empty and a
-    warning is added to ``findings``."""
+    warning is added to ``findings``. With ``ph_test`` (a transform of
+    :data:`adam.stats.zph.TRANSFORMS`) each Cox model (per contrast, or the joint one) is
+    tested for proportional hazards: method ``zph`` rows chisq, df, p_value (R ``cox.zph``
+    GLOBAL, i.e. the treatment term), ``options`` transform, ties, strata."""
     from adam.stats.cox import WALD_STATS, cox_treatment
     from adam.stats.km import KaplanMeier
     from adam.stats.logrank import logrank_test
@@ -209,9 +214,11 @@ def tte_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: s
         lr = logrank_test(time, event, group, strata=strata_frame)
         rows += ard_rows(lr.stats(), method="logrank", options={"strata": strata},
                          **dict(common, group_var="", group=" vs ".join(levels)))
-    if "cox" in methods and joint:         # one model of all arms
+    zph_opts = {"transform": ph_test, "ties": ties, "strata": strata, **pairwise}
+    fits = "cox" in methods or ph_test is not None
+    if fits and joint:                     # one model of all arms
         model = cox_treatment(time, event, group, ref=ref, strata=strata_frame, ties=ties)
-        cox_opts["contrasts"] = "joint"
+        cox_opts["contrasts"] = zph_opts["contrasts"] = "joint"
     for arm in [lv for lv in levels if lv != ref]:
         sel = (group == arm) | (group == ref)
         contrast = dict(common, group_var="", group=f"{arm} vs {ref}")
@@ -220,7 +227,7 @@ def tte_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: s
             lr = logrank_test(time[sel], event[sel], group[sel], strata=st)
             rows += ard_rows(lr.stats(), method="logrank", options={"strata": strata, **pairwise},
                              **contrast)
-        if "cox" in methods:
+        if fits:
             if joint:
                 fit, covariate = model, str(arm)
                 stats = {k: v for k, v in fit.stats(covariate).items() if k in WALD_STATS}
@@ -228,14 +235,36 @@ def tte_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: s
                 fit, covariate = cox_treatment(time[sel], event[sel], group[sel], ref=ref, strata=st,
                                                ties=ties), 0
                 stats = fit.stats()
+        if "cox" in methods:
             rows += ard_rows(stats, method="cox", options=cox_opts, **contrast)
             warning = hr_finding(fit, covariate, analysis_id=analysis_id, paramcd=paramcd,
                                  contrast=contrast["group"], variable=trt_var)
             found += [warning] if warning else []
+        if ph_test is not None and not joint:
+            rows += ard_rows(zph_stats(fit, ph_test), method="zph", options=zph_opts, **contrast)
+    all_arms = dict(common, group_var="", group=" vs ".join(levels))
     if "cox" in methods and joint:
         rows += ard_rows({"p_score": model.p_score, "p_lr": model.p_lr}, method="cox",
-                         options=cox_opts, **dict(common, group_var="", group=" vs ".join(levels)))
+                         options=cox_opts, **all_arms)
+    if ph_test is not None and joint:
+        rows += ard_rows(zph_stats(model, ph_test), method="zph", options=zph_opts, **all_arms)
     return rows
+
+
+def zph_stats(fit, transform: str) -> dict:
+    """The ``zph`` statistics of a treatment Cox model (its GLOBAL test: every treatment
+    column); empty when a hazard ratio of the model is not estimable."""
+    from adam.stats.zph import ph_test
+
+    if not fit.estimable.all():
+        return dict.fromkeys(("chisq", "df", "p_value"), np.nan)
+    return ph_test(fit, transform=transform).stats()
+
+
+def ph_transform(value) -> str | None:
+    """The ``ph_test`` key of a ``tte`` analysis: ``true`` -> ``"km"`` (R's default),
+    ``false``/absent -> None, else the transform named."""
+    return "km" if value is True else (value or None)
 
 
 def _run_tte(adam: dict[str, Dataset], study: Study, spec: dict, findings: list) -> list[dict]:
@@ -251,7 +280,8 @@ def _run_tte(adam: dict[str, Dataset], study: Study, spec: dict, findings: list)
                     curve=bool(spec.get("curve", False)), ties=spec.get("ties", "efron"),
                     conf_type=spec.get("conf_type", "log-log"),
                     arm_order=study.treatment.get("order"),
-                    contrasts=spec.get("contrasts", "pairwise"), findings=findings)
+                    contrasts=spec.get("contrasts", "pairwise"),
+                    ph_test=ph_transform(spec.get("ph_test", False)), findings=findings)
 
 
 def _adtte(adam: dict[str, Dataset], study: Study, spec: dict) -> pd.DataFrame:
@@ -570,7 +600,7 @@ _COMMON_KEYS = {"id": str, "type": str, "population": str, "where": dict, "title
 KEYS: dict[str, dict] = {
     "tte": {"paramcd": str, "strata": list, "timepoints_months": list, "risk_months": list,
             "rmst_tau_months": (int, float), "methods": list, "curve": bool, "ties": str,
-            "conf_type": str, "trt_var": str, "contrasts": str},
+            "conf_type": str, "trt_var": str, "contrasts": str, "ph_test": (bool, str)},
     "subgroup": {"paramcd": str, "subgroups": list, "strata": list, "ties": str, "trt_var": str},
     "count": {"group_var": str, "rows": list},    # row keys: ROW_KEYS
     "baseline": {"group_var": str, "continuous": list, "categorical": list, "levels": dict},
@@ -594,7 +624,8 @@ def validate_analyses(study: Study) -> None:
         for key, value in spec.items():
             if key not in allowed:
                 raise UsageError(f"{where}: unknown key {key!r} for type {kind}", file=study.path)
-            if not isinstance(value, allowed[key]) or isinstance(value, bool) and allowed[key] is not bool:
+            types = allowed[key] if isinstance(allowed[key], tuple) else (allowed[key],)
+            if not isinstance(value, types) or isinstance(value, bool) and bool not in types:
                 raise UsageError(f"{where}: key {key!r} has the wrong type ({type(value).__name__})",
                                  file=study.path)
         for key in ("paramcd",):
@@ -603,6 +634,11 @@ def validate_analyses(study: Study) -> None:
         if spec.get("contrasts", "pairwise") not in CONTRASTS:
             raise UsageError(f"{where}: contrasts must be {' or '.join(CONTRASTS)}, not "
                              f"{spec['contrasts']!r}", file=study.path)
+        if isinstance(spec.get("ph_test"), str):
+            from adam.stats.zph import TRANSFORMS
+            if spec["ph_test"] not in TRANSFORMS:
+                raise UsageError(f"{where}: ph_test must be true, false or a transform "
+                                 f"({', '.join(TRANSFORMS)}), not {spec['ph_test']!r}", file=study.path)
 
 
 def analysis_variables(study: Study, only: list[str] | None = None) -> set[str]:

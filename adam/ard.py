@@ -22,6 +22,7 @@ STAT_NAMES = {
     "logrank": {"chisq", "df", "p_value"},
     "cox": {"hr", "hr_lcl", "hr_ucl", "log_hr", "se_log_hr", "p_value", "p_score", "p_lr",
             "p_interaction"},
+    "zph": {"chisq", "df", "p_value"},
     "ipcw": {"hr", "hr_lcl", "hr_ucl", "p_value"},
     "msm": {"hr", "hr_lcl", "hr_ucl", "p_value"},
     "km-curve": {"surv", "n_censor"},

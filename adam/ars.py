@@ -36,6 +36,7 @@ METHOD_NAMES = {
     "km-curve": "Kaplan-Meier curve (R survival::survfit)",
     "logrank": "Log-rank test (R survival::survdiff)",
     "cox": "Cox proportional hazards model (R survival::coxph)",
+    "zph": "Grambsch-Therneau test of proportional hazards (R survival::cox.zph, GLOBAL)",
     "revkm": "Median follow-up by reverse Kaplan-Meier",
     "rmst": "Restricted mean survival time (R print.survfit rmean)",
     "ipcw": "Inverse probability of censoring weighted Cox model",
@@ -43,7 +44,8 @@ METHOD_NAMES = {
     "count": "Counts and percentages",
     "summary": "Descriptive statistics",
 }
-DATASETS = {"km": "ADTTE", "km-curve": "ADTTE", "logrank": "ADTTE", "cox": "ADTTE", "revkm": "ADTTE",
+DATASETS = {"km": "ADTTE", "km-curve": "ADTTE", "logrank": "ADTTE", "cox": "ADTTE", "zph": "ADTTE",
+            "revkm": "ADTTE",
             "rmst": "ADTTE", "ipcw": "ADTTE", "msm": "ADTTE", "count": "ADSL", "summary": "ADSL"}
 
 

@@ -36,8 +36,8 @@ from adam.errors import AdamError, UsageError
 
 SCRIPT = Path(__file__).parent / "submission" / "recompute.R"
 #: the ARD methods the script recomputes (all their statistics but :func:`listed_statistics`)
-RECOMPUTED_METHODS = ("km", "km-curve", "revkm", "rmst", "logrank", "cox", "count", "summary",
-                      "ipcw", "msm")
+RECOMPUTED_METHODS = ("km", "km-curve", "revkm", "rmst", "logrank", "cox", "zph", "count",
+                      "summary", "ipcw", "msm")
 #: the reasons the script gives (``NOT_RECOMPUTED <- c(<reason> = paste(...))``) for the
 #: statistics it lists as not recomputed
 NOT_RECOMPUTED = ("bootstrap",)

@@ -191,3 +191,71 @@ def test_three_arm_contrasts_option_and_spec_key(how):
 def test_contrasts_key_is_validated():
     with pytest.raises(UsageError, match="contrasts must be pairwise or joint"):
         run_analyses(_adam(), _study([{"id": "OS", "type": "tte", "paramcd": "OS", "contrasts": "all"}]))
+
+
+def _lung_adam(arm_var: str, labels: dict):
+    """lung (tests/fixtures/r) as an ADTTE: AVAL = ``months`` or ``time``, TRT01P from ``arm_var``."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "stats"))
+    from stats_reference import REFERENCE, dataset
+
+    lung = dataset("lung")
+    adtte = pd.DataFrame({"USUBJID": [f"S{i}" for i in range(len(lung))], "PARAMCD": "OS",
+                          "AVAL": lung["months"] if arm_var == "sex" else lung["time"],
+                          "CNSR": 1 - lung["status"], "TRT01P": lung[arm_var].map(labels),
+                          "SEXR": lung["sex"].astype(str)})
+    return {"adtte": Dataset("ADTTE", adtte)}, REFERENCE["zph"]
+
+
+@pytest.mark.parametrize("transform", ["km", "rank"])
+def test_ph_test_rows_are_cox_zph(transform):
+    """``ph_test``: method ``zph`` rows for the contrast equal to R
+    ``cox.zph(coxph(Surv(months, status) ~ I(sex == 2), lung2), transform=)`` GLOBAL."""
+    adam, cases = _lung_adam("sex", {1: "Male", 2: "Female"})
+    case = next(c for c in cases if c["name"] == "months_sex" and c["ties"] == "efron"
+                and c["transform"] == transform)
+    spec = {"id": "OS", "type": "tte", "paramcd": "OS", "methods": ["km"],
+            "ph_test": True if transform == "km" else transform}
+    study = Study(name="t", studyid="T-1", path=None, treatment={"var": "TRT01P", "ref": "Male"},
+                  analyses=[spec])
+    ard = run_analyses(adam, study)
+    zph = ard[ard["method"] == "zph"]
+    assert set(zph["group"]) == {"Female vs Male"} and "cox" not in set(ard["method"])
+    assert set(zph["options"]) == {f"ties=efron;transform={transform}"}
+    got = zph.set_index("stat_name")["stat_value"]
+    assert got["chisq"] == pytest.approx(case["chisq"][-1], rel=1e-6)
+    assert got["p_value"] == pytest.approx(case["p"][-1], rel=1e-6)
+    assert got["df"] == 1
+
+
+@pytest.mark.parametrize("how", ["pairwise", "joint"])
+def test_ph_test_rows_of_three_arms(how):
+    """Joint: one ``zph`` row of the model of all arms (R ``cox.zph(coxph(... ~ factor(arm3)
+    + strata(sex)))`` GLOBAL, 2 df); pairwise: one per contrast, each on its two arms."""
+    adam, cases = _lung_adam("arm3", {0: "A0", 1: "A1", 2: "A2"})
+    case = next(c for c in cases if c["name"] == "arm3_strata_sex" and c["ties"] == "efron")
+    spec = {"id": "OS", "type": "tte", "paramcd": "OS", "methods": ["cox"], "strata": ["SEXR"],
+            "ph_test": True, "contrasts": how}
+    study = Study(name="t", studyid="T-1", path=None, treatment={"var": "TRT01P", "ref": "A0"},
+                  analyses=[spec])
+    zph = run_analyses(adam, study).query("method == 'zph'")
+    if how == "joint":
+        assert set(zph["group"]) == {"A1 vs A2 vs A0"}
+        assert set(zph["options"]) == {"contrasts=joint;strata=SEXR;ties=efron;transform=km"}
+        got = zph.set_index("stat_name")["stat_value"]
+        assert [got["chisq"], got["p_value"]] == pytest.approx([case["chisq"][-1], case["p"][-1]], rel=1e-6)
+        assert got["df"] == 2
+    else:
+        assert list(dict.fromkeys(zph["group"])) == ["A1 vs A0", "A2 vs A0"]
+        assert (zph.loc[zph.stat_name == "df", "stat_value"] == 1).all()
+
+
+def test_ph_test_key_is_validated():
+    for value, message in (("loglog", "ph_test must be true, false or a transform"),
+                           (1, "'ph_test' has the wrong type")):
+        with pytest.raises(UsageError, match=message):
+            run_analyses(_adam(), _study([{"id": "OS", "type": "tte", "paramcd": "OS", "ph_test": value}]))
+    off = run_analyses(_adam(), _study([{"id": "OS", "type": "tte", "paramcd": "OS", "ph_test": False}]))
+    assert "zph" not in set(off["method"])

@@ -28,8 +28,8 @@ from adam.errors import StatError
 from adam.stats._arrays import unique_inverse
 from adam.stats._dist import chi2
 
-#: R ``cox.zph`` transforms (``transform=`` names) and their wording in a report
-TRANSFORMS = {"km": "Kaplan-Meier", "rank": "rank", "identity": "identity", "log": "log"}
+#: R ``cox.zph`` transforms (``transform=`` names)
+TRANSFORMS = ("km", "rank", "identity", "log")
 
 
 def time_transform(time, event, transform: str = "km") -> np.ndarray:

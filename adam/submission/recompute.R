@@ -228,6 +228,26 @@ cox_rows <- function(d, A, an) {
   list(value = out, done = done)
 }
 
+# proportional hazards: cox.zph (GLOBAL: the treatment term) of the contrast's Cox model, or of
+# the model of all arms (contrasts=joint), with the ARD's transform, ties and strata
+zph_rows <- function(d, A, an) {
+  out <- rep(NA_real_, nrow(A)); done <- rep(TRUE, nrow(A))
+  for (i in seq_len(nrow(A))) {
+    r <- A[i, ]
+    o <- parse_opts(r$options)
+    arms <- arms_of(r$group)
+    joint <- identical(o$contrasts, "joint") || length(arms) > 2
+    used <- if (joint) an$arms else arms
+    a <- d[d$TRT %in% used, , drop = FALSE]
+    cf <- cox_fit(a, dummies(a$TRT, used, if (joint) an$ref else arms[2]), opt_strata(o),
+                  opt(o, "ties", "efron"))
+    if (is.null(cf$fit) || cf$flagged) next
+    z <- cox.zph(cf$fit, transform = opt(o, "transform", "km"))$table["GLOBAL", ]
+    out[i] <- switch(r$stat_name, chisq = z[["chisq"]], df = z[["df"]], p_value = z[["p"]])
+  }
+  list(value = out, done = done)
+}
+
 count_rows <- function(an, A) {
   d <- adsl_data(an)
   out <- rep(NA_real_, nrow(A)); done <- rep(TRUE, nrow(A))
@@ -402,7 +422,8 @@ for (an in ANALYSES) {
     for (m in unique(A$method)) {
       k <- which(A$method == m)
       part <- switch(m, km = , `km-curve` = , revkm = , rmst = km_rows(d, A[k, ], an),
-                     logrank = logrank_rows(d, A[k, ], an), cox = cox_rows(d, A[k, ], an), NULL)
+                     logrank = logrank_rows(d, A[k, ], an), cox = cox_rows(d, A[k, ], an),
+                     zph = zph_rows(d, A[k, ], an), NULL)
       if (!is.null(part)) { res$value[k] <- part$value; res$done[k] <- part$done }
     }
   } else if (an$type %in% c("count", "baseline")) {

@@ -3,7 +3,8 @@
 Reads per arm the ``km`` rows (n, n_events, n_censored, median + CI, surv/n_risk at
 timepoints) and the ``km-curve`` rows (surv and n_censor at each distinct time; optional
 surv_lcl/surv_ucl for bands); the contrast rows ``cox`` (hr, hr_lcl, hr_ucl) and
-``logrank`` (p_value, stratified when its options name strata). ARD times are days,
+``logrank`` (p_value, stratified when its options name strata) and, when present, ``zph``
+(p_value: a footnote on proportional hazards). ARD times are days,
 shown in months (spec ``time_unit`` may say 'days'). Works for any number of arms (e.g.
 the CDISC pilot's three-arm TTDE).
 """
@@ -23,6 +24,9 @@ from reports.programs.common import (SURVIVAL_LABELS, analysis_label, arm_header
                                      contrasts_of, logrank_tests)
 
 CURVE_METHOD = "km-curve"
+#: the ``transform`` of ``zph`` rows in words
+PH_TRANSFORMS = {"km": "Kaplan-Meier", "rank": "rank of the times", "identity": "time",
+                 "log": "log time"}
 
 
 def _curve(rows: pd.DataFrame, arm: str, unit: str) -> Curve:
@@ -113,6 +117,21 @@ def _contrast_rows(rows: pd.DataFrame, spec: dict, arms: list[str]) -> tuple[lis
     return [Row([label] + cells) for label, cells in lines.items()], note
 
 
+def _ph_note(rows: pd.DataFrame) -> list[str]:
+    """The Grambsch-Therneau test of proportional hazards of the Cox model(s), from the
+    ``zph`` rows (one line; the contrast named when there are several)."""
+    zph = rows[(rows["method"] == "zph") & (rows["stat_name"] == "p_value")]
+    if zph.empty:
+        return []
+    several = len(zph) > 1
+    texts = [fmt.p_value(p) or "NE" for p in zph["stat_value"]]
+    tests = [("p " if text.startswith("<") else "p = ") + text + (f" ({group})" if several else "")
+             for group, text in zip(zph["group"], texts)]
+    transform = parse_options(zph["options"].iloc[0]).get("transform", "km")
+    return [f"Proportional hazards: Grambsch-Therneau test {'; '.join(tests)} "
+            f"(transform: {PH_TRANSFORMS.get(transform, transform)})."]
+
+
 def build(ard, study, spec: dict) -> Display:
     unit = spec.get("time_unit", "months")
     if unit not in fmt.TIME_UNITS:
@@ -153,6 +172,8 @@ def build(ard, study, spec: dict) -> Display:
                      + ", shown in the column of the arm compared; HR < 1 favours that arm.")
     if spec.get("p_values", True) and (rows["method"] == "logrank").any():
         notes.append(f"p-value: log-rank test {strata_text(rows, study, spec, 'logrank')}.")
+    if spec.get("p_values", True):
+        notes += _ph_note(rows)
     elif not spec.get("p_values", True):
         notes.append("No p-value is shown: the patients were selected on a characteristic observed "
                      "after randomization, so the comparison is descriptive.")

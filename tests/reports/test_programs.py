@@ -43,6 +43,32 @@ def test_km_summary_reads_the_ard(ard_mm3, build):
     assert display.landscape and display.figure.png[:4] == b"\x89PNG"
 
 
+def test_km_ph_footnote_reads_the_zph_rows(ard_mm3, build):
+    """The proportional-hazards footnote only where the ARD has ``zph`` rows for the
+    analysis, its p as the ARD has it (hand-built rows; none in the fixture)."""
+    import pandas as pd
+    from adam.ard import ard_frame, ard_rows
+
+    def zph(p, group="Ixazomib vs Placebo"):
+        return ard_rows({"chisq": 3.6, "df": 1, "p_value": p}, study="TOURMALINE-MM3",
+                        analysis_id="OS-PRIMARY", paramcd="OS", population="ITT", method="zph",
+                        group=group, options={"transform": "km", "ties": "efron"})
+
+    def notes(rows, **changes):
+        ard = pd.concat([ard_mm3, ard_frame(rows)], ignore_index=True)
+        return [n for n in build(ard, "fig2", **changes).footnotes if n.startswith("Proportional")]
+
+    assert notes([]) == []
+    assert notes(zph(0.0561)) == ["Proportional hazards: Grambsch-Therneau test p = 0.056 "
+                                  "(transform: Kaplan-Meier)."]
+    assert notes(zph(0.0004)) == ["Proportional hazards: Grambsch-Therneau test p <0.001 "
+                                  "(transform: Kaplan-Meier)."]
+    assert notes(zph(0.0561) + zph(0.5, "Ixazomib vs Other")) == [
+        "Proportional hazards: Grambsch-Therneau test p = 0.056 (Ixazomib vs Placebo); "
+        "p = 0.500 (Ixazomib vs Other) (transform: Kaplan-Meier)."]
+    assert notes(zph(0.0561), p_values=False) == []     # descriptive comparison: no p-value
+
+
 def test_km_rates_at_fixed_times(ard_mm3, build):
     # fixture: surv(24 months) = (1 - 144/395) ** (24/96) = 0.89283, CI -0.04 / +0.035
     cells = {r.cells[0]: r.cells[1:] for r in build(ard_mm3, "fig2").tables[0].rows}

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from adam.ard import STAT_NAMES, ard_frame, ard_rows
-from adam.stats import (KaplanMeier, cox_treatment, logrank_test, median_followup, rmst,
-                        subgroup_analysis)
+from adam.stats import (KaplanMeier, cox_treatment, logrank_test, median_followup, ph_test,
+                        rmst, subgroup_analysis)
 from stats_reference import dataset
 
 LUNG = dataset("lung")
@@ -20,6 +20,8 @@ def test_stats_keys_are_ard_stat_names():
     assert set(logrank_test(LUNG["time"], LUNG["status"], ARM).stats()) == STAT_NAMES["logrank"]
     assert set(cox_treatment(LUNG["time"], LUNG["status"], ARM, ref="Male").stats()) == \
         STAT_NAMES["cox"] - {"p_interaction"}  # the interaction p comes from subgroup_analysis
+    assert set(ph_test(cox_treatment(LUNG["time"], LUNG["status"], ARM, ref="Male")).stats()) == \
+        STAT_NAMES["zph"]
     assert set(median_followup(LUNG["time"], LUNG["status"]).stats()) == STAT_NAMES["revkm"]
     assert set(rmst(LUNG["time"], LUNG["status"], 365.25)) == STAT_NAMES["rmst"]
     sub = subgroup_analysis(LUNG["time"], LUNG["status"], ARM, LUNG["agegrp"], ref="Male")

@@ -4,7 +4,8 @@ R: ``cox.zph(coxph(Surv(time, status) ~ age + I(sex == 2) + strata(ecog), lung2,
 transform=)`` (km, rank, identity, log), the weighted
 ``coxph(Surv(months, status) ~ I(sex == 2) + age + strata(agegrp), lung2, weights = wt)``,
 ``coxph(Surv(time, status) ~ trt + prior + factor(celltype), veteran)`` (many tied times;
-celltype one 3-df term) and ``coxph(Surv(time, status) ~ rx + resid, ovarian)``: the
+celltype one 3-df term), ``factor(arm3) + strata(sex)`` (lung, one 2-df term) and
+``coxph(Surv(time, status) ~ rx + resid, ovarian)``: the
 ``table`` (chisq, df, p per term and GLOBAL) to 1e-6."""
 
 import numpy as np
@@ -21,13 +22,14 @@ CASES = REFERENCE["zph"]
 
 
 def covariates(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """The columns R's formula makes: ``female`` = I(sex == 2), ``celltype_<level>`` =
-    the dummies of factor(celltype), anything else as it is."""
+    """The columns R's formula makes: ``female`` = I(sex == 2), ``celltype_<level>`` and
+    ``arm3_<level>`` = the dummies of factor(celltype), factor(arm3), others as they are."""
     def column(name):
         if name == "female":
             return (frame["sex"] == 2) * 1.0
-        if name.startswith("celltype_"):
-            return (frame["celltype"] == name.removeprefix("celltype_")) * 1.0
+        if name.startswith(("celltype_", "arm3_")):
+            var, level = name.split("_")
+            return (frame[var].astype(str) == level) * 1.0
         return frame[name] * 1.0
     return pd.DataFrame({n: column(n) for n in names})
 
