@@ -4,7 +4,8 @@ published conclusion of the report (shared/study/tourmaline.md), as
 exact counts, Table 1 cell by cell, every quoted HR inside its published 95% CI, medians
 within 10% (NR stays NR), median follow-up within 2 months, no conclusion flipped (PFS
 significant, nothing else; no subgroup or interaction significant), the MM3 quoted
-subgroups, the OS curves' shape and PFS censoring. Each test fails naming its checks."""
+subgroups, the OS curves' shape and PFS censoring, OS proportional hazards (the
+Grambsch-Therneau test of OS-PRIMARY not rejecting). Each test fails naming its checks."""
 
 import pytest
 
@@ -44,6 +45,7 @@ def test_every_published_fact_is_checked(twin, checks):
     assert sum(c.group == "median" for c in checks) == 2 * sum(r.median is not None for r in facts.results.values())
     assert sum(c.group == "subgroup CI includes 1" for c in checks) >= 12
     assert sum(c.group == "interaction p >= 0.05" for c in checks) >= 7
+    assert "proportional hazards: OS-PRIMARY" in keys
 
 
 def test_populations_deaths_discontinuations_and_table1(checks):
@@ -78,6 +80,12 @@ def test_os_curves_and_pfs_censoring(checks):
     assert not failed(checks, "OS shape", "PFS censoring")
 
 
+def test_os_proportional_hazards_not_rejected(checks):
+    """The OS curves follow proportional hazards, as the report's (one Cox HR): the
+    OS-PRIMARY ``zph`` p (R ``cox.zph``, km transform) is 0.05 or more."""
+    assert not failed(checks, "proportional hazards")
+
+
 def test_a_wrong_twin_fails_the_named_checks(twin):
     """Each kind of departure from the report fails the check naming it."""
     name, adam, ard = twin
@@ -98,6 +106,10 @@ def test_a_wrong_twin_fails_the_named_checks(twin):
     alive = adsl.index[(adsl.TRT01P == "Placebo") & (adsl.DTHFL != "Y")][:1]
     assert failing(adsl=adsl.assign(DTHFL=adsl.DTHFL.where(~adsl.index.isin(alive), "Y"))) == {
         "count: deaths Placebo"}
+    zph = (ard.analysis_id == "OS-PRIMARY") & (ard.method == "zph") & (ard.stat_name == "p_value")
+    assert failing(ard.assign(stat_value=ard.stat_value.where(~zph, 0.01))) == {
+        "proportional hazards: OS-PRIMARY"}
+    assert failing(ard[~zph]) == {"proportional hazards: OS-PRIMARY"}      # no zph row: fails
     no_msm = ard[ard.analysis_id != "OS-MSM"]
     assert {"hr in published CI: OS-MSM", "significance: OS-MSM"} <= failing(no_msm)
 

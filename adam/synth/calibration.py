@@ -23,6 +23,9 @@ with them and returns one :class:`Check` per criterion:
 - ``quoted subgroup HR in published CI``: MM3 PI-naive and MRD-negative.
 - ``OS shape``: 5-year KM OS within 5 points of the published, no arm at 100% at 12
   months; ``PFS censoring``: at least 3% of each arm censored.
+- ``proportional hazards``: the OS curves follow proportional hazards as the report's do
+  (its OS HR is a single Cox HR): the ``zph`` row of OS-PRIMARY (Grambsch-Therneau test of
+  the stratified Cox model, R ``cox.zph``) has p >= 0.05; a twin without that row fails.
 """
 
 from __future__ import annotations
@@ -154,7 +157,7 @@ def conclusions(study: str, ard: pd.DataFrame, adsl: pd.DataFrame) -> list[Check
     """Every published conclusion of ``study`` checked on a twin's ARD and ADSL frame."""
     facts = PUBLISHED[study]
     return [*_counts(facts, ard, adsl), *_hazard_ratios(facts, ard), *_medians(facts, ard),
-            *_subgroups(facts, ard), *_curves(facts, ard)]
+            *_subgroups(facts, ard), *_curves(facts, ard), _proportional_hazards(ard)]
 
 
 def failed(checks: list[Check], *groups: str) -> list[str]:
@@ -263,3 +266,9 @@ def _curves(facts: Facts, ard):
         cens = ard_value(ard, "n_censored", analysis_id="PFS", method="km", group=arm)
         yield Check("PFS censoring", arm, cens >= MIN_PFS_CENSORED * n, cens / n,
                     f">= {MIN_PFS_CENSORED:.0%} censored")
+
+
+def _proportional_hazards(ard) -> Check:
+    p = ard_value(ard, "p_value", analysis_id="OS-PRIMARY", method="zph", group=CONTRAST)
+    return Check("proportional hazards", "OS-PRIMARY", p >= ALPHA, p,
+                 ">= 0.05 (Grambsch-Therneau test: proportional hazards not rejected)")
