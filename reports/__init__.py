@@ -39,6 +39,8 @@ Output spec keys (one ``[[outputs]]`` table of the study TOML, a dict here):
 ``ylabel``           ``km``: y-axis label
 ``time_unit``        ``km``: "months" (default, days / 30.4375) or "days"
 ``row_header``       ``subseq`` / ``baseline``: header of the first column
+``exploratory``      ``forest``: subgroup variables not prespecified (heading marked
+                     "(exploratory)", named in a footnote)
 ``p_values``         ``km``: ``false`` shows no p-value (patients selected after
                      randomization); ``efficacy``: ``false`` or the analysis ids whose
                      p-values are shown (the others get a footnote)

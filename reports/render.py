@@ -26,7 +26,7 @@ from reports.programs.common import population_label
 FORMATS = ("html", "rtf", "pdf")
 SPEC_KEYS = {"id", "program", "analysis_id", "analysis_ids", "number", "title", "population",
              "footnotes", "labels", "contrast", "overall_analysis_id", "ylabel", "time_unit",
-             "row_header", "safety_analysis_id", "p_values", "publication_title"}
+             "row_header", "safety_analysis_id", "p_values", "exploratory", "publication_title"}
 TEMPLATES = Path(__file__).parent / "templates"
 SAFE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 

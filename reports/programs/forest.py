@@ -1,12 +1,15 @@
 """Forest plot of the hazard ratio by subgroup (e.g. OS-SUBGROUP): per ``subgroup_var``
 a heading with the interaction p-value (``cox`` ``p_interaction``, ``subgroup`` empty),
 then per level n / events per arm (``km``) and HR (95% CI) (``cox``; NE when empty).
-Optional spec key ``overall_analysis_id`` adds an 'All patients' line from that analysis."""
+Optional spec key ``overall_analysis_id`` adds an 'All patients' line from that analysis;
+``exploratory`` lists the subgroup variables that were not prespecified: their headings say
+"(exploratory)" and a footnote names them, their interaction p-values descriptive."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from adam.errors import UsageError
 from reports import fmt, select
 from reports.figures.forest import ForestRow, forest_plot
 from reports.model import Display, Row, Table
@@ -31,9 +34,16 @@ def build(ard, study, spec: dict) -> Display:
         overall = select.analysis(ard, spec["overall_analysis_id"], spec["id"])
         lines.append(_line(overall[overall["subgroup_var"] == ""], arms, contrast, "All patients",
                            0, bold=True, subgroup_var=""))
-    for var, levels in select.subgroup_levels(rows):
+    exploratory = [str(v) for v in spec.get("exploratory", [])]
+    levels_of = select.subgroup_levels(rows)
+    unknown = sorted(set(exploratory) - {var for var, _ in levels_of})
+    if unknown:
+        raise UsageError(f"output {spec['id']}: exploratory names variables without subgroups "
+                         f"in analysis {spec['analysis_id']}: {', '.join(unknown)}")
+    for var, levels in levels_of:
         p_int = select.stats(rows, method="cox", subgroup_var=var, subgroup="").get("p_interaction")
-        lines.append(ForestRow(left=[variable_label(spec, var)] + [""] * len(arms),
+        heading = variable_label(spec, var, study) + (" (exploratory)" if var in exploratory else "")
+        lines.append(ForestRow(left=[heading] + [""] * len(arms),
                                right=["", fmt.p_value(p_int)], bold=True))
         lines += [_line(rows, arms, contrast, level, 1, subgroup_var=var, subgroup=level) for level in levels]
     label = analysis_label(rows, spec["analysis_id"])
@@ -47,4 +57,8 @@ def build(ard, study, spec: dict) -> Display:
     notes = [f"Hazard ratio {contrast} from a Cox model within each subgroup; HR < 1 favours "
              f"{contrast.partition(' vs ')[0]}. NE: not estimable.",
              "Interaction p-value: test of treatment-by-subgroup interaction."]
+    if exploratory:
+        names = ", ".join(variable_label(spec, v, study) for v in exploratory)
+        notes.append(f"Exploratory subgroups (not prespecified): {names}; their interaction p-values "
+                     "are descriptive.")
     return Display(tables=[table], figure=figure, footnotes=notes, landscape=True)

@@ -172,3 +172,25 @@ def test_baseline_analysis_orders_missing_last():
     ard = run_analyses({"adsl": Dataset("ADSL", adsl)}, study)
     levels = list(pd.unique(ard[ard.group == "Total"]["subgroup"]))
     assert levels == ["ASIAN", "WHITE", "Missing"]
+
+
+def test_forest_marks_the_exploratory_subgroups(ard_mm3, build):
+    """tourmaline.md: the prespecified OS subgroups are age, ISS, response, cytogenetic risk
+    and induction; MRD status at entry is exploratory: its heading and a footnote say so."""
+    display = build(ard_mm3, "fig3", exploratory=["MRDGR1"])
+    headings = [r.cells[0] for r in display.tables[0].rows if r.bold]
+    assert "MRD status at study entry (exploratory)" in headings
+    assert not [h for h in headings if h != "MRD status at study entry (exploratory)" and "exploratory" in h]
+    assert ("Exploratory subgroups (not prespecified): MRD status at study entry; their interaction "
+            "p-values are descriptive.") in display.footnotes
+    plain = build(ard_mm3, "fig3")
+    assert not [n for n in plain.footnotes if "xploratory" in n]
+    with pytest.raises(Exception, match="exploratory names variables without subgroups .*: FRAILGR1"):
+        build(ard_mm3, "fig3", exploratory=["FRAILGR1"])
+
+
+@pytest.mark.parametrize("name, expected", [("tourmaline-mm3", ["MRDGR1"]),
+                                            ("tourmaline-mm4", ["MRDGR1", "FRAILGR1"])])
+def test_twin_forest_plots_name_the_exploratory_subgroups(name, expected):
+    forest = next(o for o in load_study(name).outputs if o["program"] == "forest")
+    assert forest["exploratory"] == expected and "prespecified" not in forest["title"]
