@@ -143,6 +143,30 @@ def layout(tree: Tree) -> tuple[list[Place], dict[int, list[Place]]]:
     return boxes, sides
 
 
+def _column_free(boxes: list[Place], sides: list[Place], level: int) -> bool:
+    """Does row ``level`` leave the column of these side boxes free (no box reaching it)?"""
+    offsets = {p.node.label: p.offset for p in boxes}
+    left = min(offsets[s.side_of] for s in sides) + BOX_W / 2 + GAP_X
+    return all(p.offset + BOX_W / 2 + GAP_X / 2 <= left for p in boxes if p.level == level)
+
+
+def _gaps(row_h: list[float], side_h: dict[int, list[float]], free: dict[int, bool]) -> list[float]:
+    """The vertical gap below each row: room for the arrows (``ROW_GAP``), or for the side
+    boxes that hang below it. Where the next row leaves their column free they run on beside
+    it, down to the arrows of the row after, so the gap only keeps their arrow above the
+    next row's."""
+    gaps = [ROW_GAP] * len(row_h)
+    for lv in sorted(side_h, reverse=True):
+        stack = sum(h + 0.12 for h in side_h[lv]) + 0.12          # each box, 0.12 in above, and below the last
+        need = stack + BUS
+        if free.get(lv) and lv + 1 < len(row_h):
+            arrow = 0.12 + min(side_h[lv][0] / 2, 0.25) + BUS + 0.1   # into the first side box, above the bus
+            beside = row_h[lv + 1] + (gaps[lv + 1] - BUS if lv + 2 < len(row_h) else 0.0)
+            need = max(arrow, stack - beside)
+        gaps[lv] = max(ROW_GAP, need)
+    return gaps
+
+
 @literal_text
 def consort_plot(tree: Tree, arms: list[str], total: str | None = None,
                  alt: str = "Disposition diagram") -> Figure:
@@ -161,7 +185,7 @@ def consort_plot(tree: Tree, arms: list[str], total: str | None = None,
     row_h = [max((_height(lines_of(p, a)) for p in boxes if p.level == lv for a in arms), default=0.0)
              for lv in range(n_rows)]
     side_h = {lv: [max(_height(lines_of(s, a)) for a in arms) for s in ss] for lv, ss in sides.items()}
-    gap_h = [max(ROW_GAP, sum(h + 0.12 for h in side_h.get(lv, [])) + 0.12 + BUS) for lv in range(n_rows)]
+    gap_h = _gaps(row_h, side_h, {lv: _column_free(boxes, ss, lv + 1) for lv, ss in sides.items()})
     top = MARGIN + (0.55 + 0.4 if total is not None else 0.0) + 0.3
     row_y = [top + sum(row_h[:lv]) + sum(gap_h[:lv]) for lv in range(n_rows)]
     height = (row_y[-1] + row_h[-1] if n_rows else top) + MARGIN

@@ -205,3 +205,20 @@ def test_every_table_row_fills_every_column(ard_mm3, mm3_specs, build):
             assert len(table.widths) == len(table.columns), output_id
             bad = [row.cells for row in table.rows if len(row.cells) != len(table.columns)]
             assert not bad, (output_id, bad[:2])
+
+
+def test_consort_side_boxes_run_on_beside_a_free_row_without_touching_the_next_arrows():
+    """The 'Not treated' stack hangs below 'Randomized' and, the 'Treated' row leaving its
+    column free, runs on beside it: the gap keeps only its arrow above the next row's, and
+    the stack ends above the arrows (bus) into the row after; beside a row that reaches its
+    column the whole stack stays in the gap."""
+    from reports.figures.consort import BUS, ROW_GAP, _gaps
+    row_h, side = [0.5, 1.0, 1.5], {0: [1.4]}
+    free, blocked = _gaps(row_h, side, {0: True}), _gaps(row_h, side, {0: False})
+    stack = 1.4 + 0.12 + 0.12
+    assert blocked[0] == pytest.approx(stack + BUS) and blocked[1:] == [ROW_GAP, ROW_GAP]
+    assert free[0] == pytest.approx(0.12 + 0.25 + BUS + 0.1) and free[0] < blocked[0]
+    top_of_row2 = row_h[0] + free[0] + row_h[1] + free[1]
+    assert row_h[0] + stack <= top_of_row2 - BUS + 1e-12          # clear of the bus into row 2
+    tall = _gaps(row_h, {0: [3.0]}, {0: True})                    # taller than the room beside
+    assert row_h[0] + 3.0 + 0.24 == pytest.approx(row_h[0] + tall[0] + row_h[1] + tall[1] - BUS)
