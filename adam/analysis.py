@@ -151,8 +151,8 @@ def tte_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: s
     p on a ``cox`` row of all arms (``A vs B vs C``, as the k-sample log-rank); the
     log-rank contrasts stay pairwise. Those rows say which in ``options``
     (``contrasts=pairwise|joint``). The ``n_risk`` rows at ``risk_times`` (the risk table
-    under a Kaplan-Meier plot) have ``risk_table=Y`` in ``options``. A hazard ratio that is not estimable is empty and a
-    warning is added to ``findings``. With ``ph_test`` (a transform of
+    under a Kaplan-Meier plot) have ``risk_table=Y`` in ``options``. A hazard ratio that
+    is not estimable is empty and a warning is added to ``findings``. With ``ph_test`` (a transform of
     :data:`adam.stats.zph.TRANSFORMS`) each Cox model (per contrast, or the joint one) is
     tested for proportional hazards: method ``zph`` rows chisq, df, p_value (R ``cox.zph``
     GLOBAL, i.e. the treatment term), ``options`` transform, ties, strata."""
@@ -176,7 +176,8 @@ def tte_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: s
     km_opts = {"conf_type": conf_type, "alpha": alpha}
     risk_opts = dict(km_opts, risk_table="Y")     # the n at risk printed under the curves
     rows: list[dict] = []
-    times = sorted(set(timepoints) | set(risk_times))
+    estimate_times, table_times = set(timepoints), set(risk_times)
+    times = sorted(estimate_times | table_times)
     for arm in levels:
         sel = group == arm
         km = KaplanMeier(conf_type=conf_type, conf_level=conf_level).fit(time[sel], event[sel])
@@ -186,10 +187,10 @@ def tte_rows(frame: pd.DataFrame, *, study_id: str, analysis_id: str, paramcd: s
             for t in times:
                 at = km.stats_at(t)
                 n_risk = {"n_risk": at.pop("n_risk")}
-                if t in set(timepoints):
+                if t in estimate_times:
                     rows += ard_rows(at, method="km", timepoint=t, options=km_opts, **arm_keys)
-                rows += ard_rows(n_risk, method="km", timepoint=t, options=risk_opts if t in set(risk_times)
-                                 else km_opts, **arm_keys)
+                rows += ard_rows(n_risk, method="km", timepoint=t,
+                                 options=risk_opts if t in table_times else km_opts, **arm_keys)
             if rmst_tau is not None:
                 rows += ard_rows(km.rmst(rmst_tau), method="rmst", timepoint=rmst_tau,
                                  options=km_opts, **arm_keys)

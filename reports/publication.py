@@ -38,8 +38,8 @@ from reports import pdf, rtf
 from reports.model import Display, Panels, Row, Table
 from reports.programs import PROGRAMS
 from reports.programs.common import population_label, words
-from reports.render import (FORMATS, Output, Page, check_spec, checked_formats, normalise_ard, run_stamp,
-                            write_outputs)
+from reports.render import (FORMATS, Output, Page, check_spec, checked_formats, footnotes, normalise_ard,
+                            run_stamp, write_outputs)
 
 #: panels print together only when they keep at least this share of their size on the page
 #: (their 12-14 pt text at 8 pt or more, legible on paper; a Kaplan-Meier pair side by side
@@ -243,8 +243,7 @@ def combined(entry: Entry, displays: list[Display]) -> Output:
     figure = (panels([d.figure for d in with_figure], [t for t, d in zip(letters, displays) if d.figure is not None],
                      [n for n, d in zip(names, displays) if d.figure is not None], f"{entry.number}: {entry.title}")
               if with_figure else None)
-    notes = tagged([list(d.footnotes) + list(sp.get("footnotes", [])) + list(getattr(st, "footnotes", None) or [])
-                    for st, sp, d in zip(studies, specs, displays)], tags) + cutoff_note(studies)
+    notes = tagged([footnotes(st, sp, d) for st, sp, d in zip(studies, specs, displays)], tags) + cutoff_note(studies)
     populations = [population_label(sp.get("population", "")) for sp in specs]
     population = (populations[0] if len(set(populations)) == 1
                   else "; ".join(f"{t}: {p}" for t, p in zip(tags, populations)))

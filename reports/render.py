@@ -94,6 +94,12 @@ def check_spec(spec: dict) -> None:
         raise UsageError(f"output {name}: 'analysis_id' is required for program {spec['program']}")
 
 
+def footnotes(study, spec: dict, display: Display) -> list[str]:
+    """An output's footnotes: its program's, then its spec's, then the study-wide ones."""
+    return (list(display.footnotes) + list(spec.get("footnotes", []))
+            + list(getattr(study, "footnotes", None) or []))
+
+
 def _context(study, spec: dict, display: Display, kind: str, run: str, program_line: str = "") -> dict:
     """What a template (or, for ``kind`` "pdf", :mod:`reports.pdf`) prints around the
     display; ``program_line``: the program named in the footer (default: the spec's)."""
@@ -106,8 +112,7 @@ def _context(study, spec: dict, display: Display, kind: str, run: str, program_l
         "output": {"id": spec["id"], "number": spec.get("number", spec["id"]),
                    "title": spec.get("title", ""),
                    "population": population_label(spec.get("population", ""))},
-        "footnotes": (list(display.footnotes) + list(spec.get("footnotes", []))
-                      + list(getattr(study, "footnotes", None) or [])),
+        "footnotes": footnotes(study, spec, display),
         "program": program_line or f"reports/programs/{program}.py", "template": template, "layout": program,
     }
 

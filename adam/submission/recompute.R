@@ -179,9 +179,24 @@ logrank_rows <- function(d, A, an) {
   list(value = out, done = done)
 }
 
+# the Cox model of a contrast row: its two arms (reference the second), or all arms against
+# the study's reference (contrasts=joint, or three arms named), with the row's strata and ties;
+# fitted once per arms and options in ``cache`` (an environment)
+contrast_fit <- function(d, an, arms, o, options, cache) {
+  joint <- identical(o$contrasts, "joint") || length(arms) > 2
+  used <- if (joint) an$arms else arms
+  key <- paste(c(used, options), collapse = "|")
+  if (is.null(cache[[key]])) {
+    a <- d[d$TRT %in% used, , drop = FALSE]
+    ref <- if (joint) an$ref else arms[2]
+    cache[[key]] <- cox_fit(a, dummies(a$TRT, used, ref), opt_strata(o), opt(o, "ties", "efron"))
+  }
+  cache[[key]]
+}
+
 cox_rows <- function(d, A, an) {
   out <- rep(NA_real_, nrow(A)); done <- rep(TRUE, nrow(A))
-  cache <- list()
+  cache <- new.env()
   for (i in seq_len(nrow(A))) {
     r <- A[i, ]
     o <- parse_opts(r$options)
@@ -212,15 +227,7 @@ cox_rows <- function(d, A, an) {
       out[i] <- pchisq(2 * (f1$fit$loglik[2] - f0$fit$loglik[2]), ncol(I), lower.tail = FALSE)
       next
     }
-    joint <- identical(o$contrasts, "joint") || length(arms) > 2
-    used <- if (joint) an$arms else arms
-    key <- paste(c(used, r$options), collapse = "|")
-    if (is.null(cache[[key]])) {
-      a <- d[d$TRT %in% used, , drop = FALSE]
-      ref <- if (joint) an$ref else arms[2]
-      cache[[key]] <- cox_fit(a, dummies(a$TRT, used, ref), strata, ties)
-    }
-    cf <- cache[[key]]
+    cf <- contrast_fit(d, an, arms, o, r$options, cache)
     if (is.null(cf$fit)) { out[i] <- NA; next }
     st <- cox_stats(cf, arms[1], alpha)
     out[i] <- st[[r$stat_name]]
@@ -232,15 +239,11 @@ cox_rows <- function(d, A, an) {
 # the model of all arms (contrasts=joint), with the ARD's transform, ties and strata
 zph_rows <- function(d, A, an) {
   out <- rep(NA_real_, nrow(A)); done <- rep(TRUE, nrow(A))
+  cache <- new.env()
   for (i in seq_len(nrow(A))) {
     r <- A[i, ]
     o <- parse_opts(r$options)
-    arms <- arms_of(r$group)
-    joint <- identical(o$contrasts, "joint") || length(arms) > 2
-    used <- if (joint) an$arms else arms
-    a <- d[d$TRT %in% used, , drop = FALSE]
-    cf <- cox_fit(a, dummies(a$TRT, used, if (joint) an$ref else arms[2]), opt_strata(o),
-                  opt(o, "ties", "efron"))
+    cf <- contrast_fit(d, an, arms_of(r$group), o, r$options, cache)
     if (is.null(cf$fit) || cf$flagged) next
     z <- cox.zph(cf$fit, transform = opt(o, "transform", "km"))$table["GLOBAL", ]
     out[i] <- switch(r$stat_name, chisq = z[["chisq"]], df = z[["df"]], p_value = z[["p"]])

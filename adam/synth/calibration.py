@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from adam.analysis import DAYS_PER_MONTH    # the ARD's months, as analyze converts them
 from adam.ard import ard_value
 
 __all__ = ["Check", "Result", "Facts", "PUBLISHED", "conclusions", "failed"]
 
-MONTH = 30.4375                 # days
 ARMS = ("Ixazomib", "Placebo")
 CONTRAST = "Ixazomib vs Placebo"
 NR = None                       # median not reached
@@ -221,12 +221,13 @@ def _hazard_ratios(facts: Facts, ard):
 def _medians(facts: Facts, ard):
     for analysis, pub in facts.results.items():
         for arm, target in zip(ARMS, pub.median or ()):
-            got = ard_value(ard, "median", analysis_id=analysis, method="km", group=arm) / MONTH
+            got = ard_value(ard, "median", analysis_id=analysis, method="km", group=arm) / DAYS_PER_MONTH
             ok = math.isnan(got) if target is NR else abs(got - target) <= MEDIAN_TOLERANCE * target
             yield Check("median", f"{analysis} {arm}", ok, got,
                         "NR" if target is NR else f"{target:g} +/- {MEDIAN_TOLERANCE:.0%}")
     for arm, target in zip(ARMS, facts.followup):
-        got = ard_value(ard, "median_fu", analysis_id="OS-PRIMARY", method="revkm", group=arm) / MONTH
+        days = ard_value(ard, "median_fu", analysis_id="OS-PRIMARY", method="revkm", group=arm)
+        got = days / DAYS_PER_MONTH
         yield Check("follow-up", arm, abs(got - target) <= FOLLOW_UP_TOLERANCE, got,
                     f"{target:g} +/- {FOLLOW_UP_TOLERANCE:g} months")
 
@@ -258,7 +259,7 @@ def _subgroups(facts: Facts, ard):
 def _curves(facts: Facts, ard):
     for arm, target in zip(ARMS, facts.five_year_os):
         s60, s12 = (ard_value(ard, "surv", analysis_id="OS-PRIMARY", method="km", group=arm,
-                              timepoint=months * MONTH) for months in (60, 12))
+                              timepoint=months * DAYS_PER_MONTH) for months in (60, 12))
         yield Check("OS shape", f"5-year OS {arm}", abs(s60 - target) <= FIVE_YEAR_OS_TOLERANCE, s60,
                     f"{target:g} +/- {FIVE_YEAR_OS_TOLERANCE:g}")
         yield Check("OS shape", f"12-month OS {arm}", s12 < 1, s12, "< 1")
